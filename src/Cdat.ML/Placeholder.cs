@@ -1,0 +1,1 @@
+namespace Cdat.ML;
