@@ -1,0 +1,92 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cdat.ML.Directions;
+
+/// <summary>
+/// Adam with optax semantics: <c>m ← β1·m + (1−β1)·g</c>, <c>v ← β2·v + (1−β2)·g²</c>, bias-corrected
+/// m̂ and v̂, <c>u = −m̂ / (sqrt(v̂ + ε_root) + ε)</c>.
+/// </summary>
+public sealed class AdamDirection : IDirection
+{
+    private readonly ParameterState _m = new(), _v = new();
+
+    /// <summary>Creates the direction.</summary>
+    /// <param name="beta1">β1 in [0, 1). Default 0.9.</param>
+    /// <param name="beta2">β2 in [0, 1). Default 0.999.</param>
+    /// <param name="epsilon">ε &gt; 0 outside the square root. Default 1e-8.</param>
+    /// <param name="epsilonRoot">ε_root ≥ 0 inside the square root. Default 0.</param>
+    public AdamDirection(double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double epsilonRoot = 0.0)
+    {
+        Check.InRange(beta1, 0, 1, nameof(beta1));
+        Check.InRange(beta2, 0, 1, nameof(beta2));
+        Check.Positive(epsilon, nameof(epsilon));
+        Check.NonNegative(epsilonRoot, nameof(epsilonRoot));
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        EpsilonRoot = epsilonRoot;
+    }
+
+    /// <summary>β1.</summary>
+    public double Beta1 { get; }
+    /// <summary>β2.</summary>
+    public double Beta2 { get; }
+    /// <summary>ε.</summary>
+    public double Epsilon { get; }
+    /// <summary>ε_root.</summary>
+    public double EpsilonRoot { get; }
+    /// <inheritdoc/>
+    public string Name => "adam";
+    /// <inheritdoc/>
+    public long StepCount { get; private set; }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Tensor> Compute(IReadOnlyList<Tensor> gradient)
+    {
+        StepCount++;
+        using var _ = torch.no_grad();
+        var m = _m.For(gradient);
+        var v = _v.For(gradient);
+        double c1 = 1 - Math.Pow(Beta1, StepCount), c2 = 1 - Math.Pow(Beta2, StepCount);
+        var u = new Tensor[gradient.Count];
+        for (int i = 0; i < u.Length; i++)
+        {
+            m[i].mul_(Beta1).add_(gradient[i], alpha: 1 - Beta1);
+            v[i].mul_(Beta2).addcmul_(gradient[i], gradient[i], value: 1 - Beta2);
+            using var p = Precondition(v[i], c2);
+            u[i] = m[i].div(p).div_(-c1);
+        }
+        return u;
+    }
+
+    private Tensor Precondition(Tensor v, double biasCorrection2) =>
+        v.div(biasCorrection2).add_(EpsilonRoot).sqrt_().add_(Epsilon);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Tensor>? Preconditioner()
+    {
+        if (_v.Existing is not { } v || StepCount == 0) return null;
+        using var _ = torch.no_grad();
+        double c2 = 1 - Math.Pow(Beta2, StepCount);
+        return v.Select(t => Precondition(t, c2)).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public double StabilityThreshold(double learningRate) => (2.0 + 2.0 * Beta1) / ((1.0 - Beta1) * learningRate);
+
+    /// <inheritdoc/>
+    public void Reset()
+    {
+        StepCount = 0;
+        _m.Dispose();
+        _v.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _m.Dispose();
+        _v.Dispose();
+    }
+}

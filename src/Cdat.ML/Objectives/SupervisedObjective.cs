@@ -1,0 +1,66 @@
+using Cdat.ML.Networks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cdat.ML.Objectives;
+
+/// <summary>
+/// Mean loss of a network on a batch of (features, targets), evaluated in chunks of at most
+/// <see cref="ChunkRows"/> rows so that memory stays bounded on a large full batch.
+/// </summary>
+public sealed class SupervisedObjective : IObjective
+{
+    /// <summary>Creates the objective. The tensors are used as given (same device as the network).</summary>
+    /// <param name="network">The network mapping features to outputs.</param>
+    /// <param name="loss">A mean-reduced loss.</param>
+    /// <param name="features">Features, first dimension = rows.</param>
+    /// <param name="targets">Targets, first dimension = rows.</param>
+    /// <param name="chunkRows">Largest number of rows differentiated in one graph.</param>
+    public SupervisedObjective(nn.Module<Tensor, Tensor> network, ILoss loss, Tensor features, Tensor targets, long chunkRows = long.MaxValue)
+    {
+        Network = network ?? throw new ArgumentNullException(nameof(network));
+        Loss = loss ?? throw new ArgumentNullException(nameof(loss));
+        Features = features ?? throw new ArgumentNullException(nameof(features));
+        Targets = targets ?? throw new ArgumentNullException(nameof(targets));
+        if (features.shape[0] != targets.shape[0])
+            throw new ArgumentException($"features has {features.shape[0]} rows but targets has {targets.shape[0]}.", nameof(targets));
+        if (features.shape[0] == 0) throw new ArgumentException("The batch has no rows.", nameof(features));
+        if (chunkRows <= 0) throw new ArgumentOutOfRangeException(nameof(chunkRows), chunkRows, "chunkRows must be greater than 0.");
+        ChunkRows = Math.Min(chunkRows, features.shape[0]);
+    }
+
+    /// <summary>The network.</summary>
+    public nn.Module<Tensor, Tensor> Network { get; }
+    /// <summary>The loss.</summary>
+    public ILoss Loss { get; }
+    /// <summary>Features.</summary>
+    public Tensor Features { get; }
+    /// <summary>Targets.</summary>
+    public Tensor Targets { get; }
+    /// <summary>Rows per chunk.</summary>
+    public long ChunkRows { get; }
+
+    /// <inheritdoc/>
+    public long Rows => Features.shape[0];
+    /// <inheritdoc/>
+    public int ChunkCount => (int)((Rows + ChunkRows - 1) / ChunkRows);
+
+    /// <inheritdoc/>
+    public Tensor ChunkLoss(int chunk)
+    {
+        if (chunk < 0 || chunk >= ChunkCount) throw new ArgumentOutOfRangeException(nameof(chunk));
+        if (ChunkCount == 1) return Loss.Compute(Network.call(Features), Targets);
+        long start = chunk * ChunkRows, length = Math.Min(ChunkRows, Rows - start);
+        var x = Features.narrow(0, start, length);
+        var y = Targets.narrow(0, start, length);
+        return Loss.Compute(Network.call(x), y).mul((double)length / Rows);
+    }
+
+    /// <inheritdoc/>
+    public IObjective Subsample(long rows, Generator generator)
+    {
+        if (rows >= Rows) return this;
+        var index = torch.randperm(Rows, generator: generator, device: CPU).narrow(0, 0, rows).to(Features.device);
+        return new SupervisedObjective(Network, Loss, Features.index_select(0, index), Targets.index_select(0, index), ChunkRows);
+    }
+}

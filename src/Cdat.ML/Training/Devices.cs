@@ -1,0 +1,29 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cdat.ML.Training;
+
+/// <summary>Turns a device name into a TorchSharp device, with readable errors.</summary>
+public static class Devices
+{
+    /// <summary>Resolves <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c> (CUDA when available, else CPU).</summary>
+    /// <exception cref="ArgumentException">Unknown name, or CUDA requested but not available.</exception>
+    public static Device Resolve(string name)
+    {
+        string key = (name ?? "").Trim().ToLowerInvariant();
+        if (key == "cpu") return CPU;
+        if (key == "auto") return torch.cuda.is_available() ? CUDA : CPU;
+        if (key == "cuda" || key.StartsWith("cuda:", StringComparison.Ordinal))
+        {
+            if (!torch.cuda.is_available())
+                throw new ArgumentException(
+                    $"Device '{name}' was requested but CUDA is not available: reference the CUDA backend (build with -p:TorchBackend=cuda) " +
+                    "on a machine with an NVIDIA GPU, or use 'cpu' or 'auto'.", nameof(name));
+            int index = 0;
+            if (key.Length > 5 && (!int.TryParse(key[5..], out index) || index < 0 || index >= torch.cuda.device_count()))
+                throw new ArgumentException($"Device '{name}' does not exist: {torch.cuda.device_count()} CUDA device(s) found.", nameof(name));
+            return torch.device(DeviceType.CUDA, index);
+        }
+        throw new ArgumentException($"Unknown device '{name}': use 'cpu', 'cuda', 'cuda:N' or 'auto'.", nameof(name));
+    }
+}

@@ -1,0 +1,103 @@
+using Cdat.ML.Diagnostics;
+
+namespace Cdat.ML.Tuners;
+
+/// <summary>
+/// CDAT, Curvature Dynamics Aware Tuning (Roulet et al., 2024): <c>lr = σ · n̄ / (d̄ + ε)</c> with
+/// <c>n = max(−gᵀu, 0)</c> and <c>d = |uᵀHu|</c>, each smoothed by an exponential moving average.
+/// σ = 1 is the quadratically greedy step; σ = 2 sits on the edge of stability.
+/// </summary>
+/// <remarks>
+/// The moving averages start at 0 without bias correction: both carry the same factor (1 − βᵗ), so their ratio,
+/// and hence the first step, equals the instantaneous rule. No initial learning rate is needed.
+/// A non-descent direction gives n = 0 (a zero step with β = 0); non-finite inputs skip the step without
+/// touching the averages.
+/// </remarks>
+public sealed class CdatTuner : ILearningRateTuner
+{
+    private double _numerator, _denominator;
+
+    /// <summary>Creates the rule.</summary>
+    /// <param name="sigma">Scaling factor σ &gt; 0. Default 2 (on edge).</param>
+    /// <param name="beta">EMA factor β in [0, 1). Default 0 (instantaneous); 0.9 helps in mini-batch.</param>
+    /// <param name="epsilon">ε ≥ 0 added to the smoothed denominator. Default 1e-12.</param>
+    /// <param name="maxLearningRate">Optional cap on the learning rate; off (null) by default.</param>
+    public CdatTuner(double sigma = 2.0, double beta = 0.0, double epsilon = 1e-12, double? maxLearningRate = null)
+    {
+        Check.Positive(sigma, nameof(sigma));
+        Check.InRange(beta, 0, 1, nameof(beta));
+        Check.NonNegative(epsilon, nameof(epsilon));
+        if (maxLearningRate is double cap) Check.Positive(cap, nameof(maxLearningRate));
+        Sigma = sigma;
+        Beta = beta;
+        Epsilon = epsilon;
+        MaxLearningRate = maxLearningRate;
+    }
+
+    /// <summary>The quadratically greedy rule: the minimiser of the local quadratic model (CDAT with σ = 1, β = 0).</summary>
+    public static CdatTuner QuadraticallyGreedy(double epsilon = 1e-12) => new(sigma: 1.0, beta: 0.0, epsilon: epsilon);
+
+    /// <summary>Scaling factor σ.</summary>
+    public double Sigma { get; }
+    /// <summary>EMA factor β.</summary>
+    public double Beta { get; }
+    /// <summary>ε added to the smoothed denominator.</summary>
+    public double Epsilon { get; }
+    /// <summary>Optional learning-rate cap.</summary>
+    public double? MaxLearningRate { get; }
+
+    /// <inheritdoc/>
+    public string Name => Sigma == 1.0 && Beta == 0.0
+        ? "greedy"
+        : FormattableString.Invariant($"cdat(sigma={Sigma:G4}{(Beta > 0 ? $",beta={Beta:G4}" : "")})");
+    /// <inheritdoc/>
+    public bool UsesCurvature => true;
+    /// <inheritdoc/>
+    public long StepCount { get; private set; }
+
+    /// <inheritdoc/>
+    public TunerStep Propose(IStepContext context)
+    {
+        StepCount++;
+        double decrease = -context.GradientDotDirection;
+        if (!double.IsFinite(decrease)) return TunerStep.Skip(StepFlags.NonFinite);
+
+        double n = Math.Max(decrease, 0.0);
+        var flags = n == 0.0 ? StepFlags.NonDescent : StepFlags.None;
+
+        // With β = 0 and no descent the step is 0 whatever the curvature: spare the Hessian-vector product.
+        if (n == 0.0 && Beta == 0.0)
+        {
+            _numerator = _denominator = 0.0;
+            return new TunerStep(0.0, flags | StepFlags.Skipped, SmoothedNumerator: 0.0, SmoothedDenominator: 0.0);
+        }
+
+        double curvature = context.Curvature();
+        if (!double.IsFinite(curvature)) return TunerStep.Skip(StepFlags.NonFinite);
+        if (curvature < 0) flags |= StepFlags.NegativeCurvature;
+
+        _numerator = Beta * _numerator + (1 - Beta) * n;
+        _denominator = Beta * _denominator + (1 - Beta) * Math.Abs(curvature);
+
+        double lr = _numerator == 0.0 ? 0.0 : Sigma * _numerator / (_denominator + Epsilon);
+        if (!double.IsFinite(lr))
+        {
+            // Zero curvature with ε = 0: no finite step is defined.
+            return new TunerStep(0.0, flags | StepFlags.NonFinite | StepFlags.Skipped, 0, _numerator, _denominator);
+        }
+        if (MaxLearningRate is double cap && lr > cap)
+        {
+            lr = cap;
+            flags |= StepFlags.CapActive;
+        }
+        if (lr == 0.0) flags |= StepFlags.Skipped;
+        return new TunerStep(lr, flags, 0, _numerator, _denominator);
+    }
+
+    /// <inheritdoc/>
+    public void Reset()
+    {
+        StepCount = 0;
+        _numerator = _denominator = 0.0;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Cdat.ML.Tuners;
+
+/// <summary>
+/// What a step-size rule may ask of the current step. Quantities are float64 scalars; the expensive ones
+/// (<see cref="Curvature"/>, <see cref="LossAt"/>) are computed only when asked for.
+/// </summary>
+public interface IStepContext
+{
+    /// <summary>Step index, starting at 1.</summary>
+    long Step { get; }
+    /// <summary>Steps per epoch (1 in full batch); schedules and the sls/sps smoothing use it.</summary>
+    int StepsPerEpoch { get; }
+    /// <summary>Mean loss f(w) on the step's batch.</summary>
+    double Loss { get; }
+    /// <summary>gᵀu: the directional derivative along the update direction (negative for a descent direction).</summary>
+    double GradientDotDirection { get; }
+    /// <summary>‖g‖².</summary>
+    double GradientNormSquared { get; }
+    /// <summary>‖u‖².</summary>
+    double DirectionNormSquared { get; }
+    /// <summary>
+    /// Signed curvature uᵀHu along the direction, on the same batch as the gradient (exact Hessian-vector product,
+    /// or an amortised estimate when the optimizer is configured so). Computed once, on first call.
+    /// </summary>
+    double Curvature();
+    /// <summary>f(w + lr·u) on the same batch; the parameters are restored afterwards. NaN when not finite.</summary>
+    double LossAt(double learningRate);
+}
