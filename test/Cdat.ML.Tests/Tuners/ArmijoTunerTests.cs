@@ -1,0 +1,122 @@
+using Cdat.ML.Diagnostics;
+using Cdat.ML.Directions;
+using Cdat.ML.Training;
+using Cdat.ML.Tuners;
+
+namespace Cdat.ML.Tests.Tuners;
+
+[TestClass]
+public sealed class ArmijoTunerTests
+{
+    [TestMethod]
+    [DataRow(ArmijoPreset.Optax)]
+    [DataRow(ArmijoPreset.Jaxopt)]
+    [DataRow(ArmijoPreset.Sls)]
+    public void AcceptedStepsSatisfySufficientDecreaseOnAQuadratic(ArmijoPreset preset)
+    {
+        using var q = new Quadratic(new[] { 30.0, 12.0, 3.0, 0.7, 0.2 });
+        var tuner = ArmijoTuner.FromPreset(preset);
+        using var opt = new CurvatureAwareOptimizer(new[] { q.W }, new GradientDescentDirection(), tuner);
+        for (int t = 0; t < 20; t++)
+        {
+            double before = q.Value();
+            var r = opt.Step(q.Loss);
+            Assert.IsFalse(r.Flags.HasFlag(StepFlags.LineSearchFailed), $"step {t} failed");
+            // f(w + lr u) ≤ f(w) + c·lr·gᵀu, with gᵀu = −Decrease.
+            Assert.IsTrue(q.Value() <= before - tuner.C * r.LearningRate * r.Decrease + 1e-14, $"step {t}: no sufficient decrease");
+            Assert.IsTrue(r.Trials >= 1);
+            Assert.IsTrue(r.LearningRate <= tuner.MaxLearningRate);
+        }
+    }
+
+    [TestMethod]
+    public void OnAQuadraticItAcceptsExactlyUpToTheTheoreticalBound()
+    {
+        // Along u = −g with curvature κ, Armijo holds iff lr ≤ 2(1 − c)/κ.
+        const double kappa = 4.0, c = 0.1;
+        var ctx = new FakeStepContext { CurvatureValue = kappa };
+        var tuner = new ArmijoTuner(c: c, decreaseFactor: 0.99, maxLearningRate: 5.0, maxBacktrackingSteps: 500, initialLearningRate: 5.0);
+        var step = tuner.Propose(ctx);
+        double bound = 2 * (1 - c) / kappa;
+        Assert.IsTrue(step.LearningRate <= bound && step.LearningRate > 0.99 * bound, $"lr {step.LearningRate} vs bound {bound}");
+    }
+
+    [TestMethod]
+    public void WarmStartGrowsThePreviousStepAndBacktracksGeometrically()
+    {
+        var ctx = new FakeStepContext { CurvatureValue = 100.0 };
+        var tuner = new ArmijoTuner(c: 1e-4, decreaseFactor: 0.5, increaseFactor: 2.0, maxLearningRate: 1.0, maxBacktrackingSteps: 20);
+        tuner.Propose(ctx);
+        CollectionAssert.AreEqual(new[] { 1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625 }, ctx.Trials);
+        ctx.Trials.Clear();
+        tuner.Propose(ctx);
+        Assert.AreEqual(2 * 0.015625, ctx.Trials[0], "next guess = increase × previous accepted");
+    }
+
+    [TestMethod]
+    public void FailurePolicyUseLastTakesTheSmallestTrial()
+    {
+        var ctx = new FakeStepContext { LossFunction = _ => 10.0 };  // never decreases
+        var tuner = new ArmijoTuner(decreaseFactor: 0.5, maxBacktrackingSteps: 3, failurePolicy: ArmijoFailurePolicy.UseLast);
+        var step = tuner.Propose(ctx);
+        Assert.AreEqual(4, step.Trials);
+        Assert.AreEqual(0.125, step.LearningRate);
+        Assert.IsTrue(step.Flags.HasFlag(StepFlags.LineSearchFailed));
+    }
+
+    [TestMethod]
+    public void FailurePolicyUseLastTakesNoStepWhenTheLossIsNotFinite()
+    {
+        var ctx = new FakeStepContext { LossFunction = _ => double.NaN };
+        var step = new ArmijoTuner(maxBacktrackingSteps: 2).Propose(ctx);
+        Assert.AreEqual(0.0, step.LearningRate);
+        Assert.IsTrue(step.Flags.HasFlag(StepFlags.NonFinite) && step.Flags.HasFlag(StepFlags.Skipped));
+    }
+
+    [TestMethod]
+    public void FailurePolicyZeroTakesNoStep()
+    {
+        var ctx = new FakeStepContext { LossFunction = _ => 10.0 };
+        var step = new ArmijoTuner(maxBacktrackingSteps: 2, failurePolicy: ArmijoFailurePolicy.Zero).Propose(ctx);
+        Assert.AreEqual(0.0, step.LearningRate);
+        Assert.IsTrue(step.Flags.HasFlag(StepFlags.LineSearchFailed) && step.Flags.HasFlag(StepFlags.Skipped));
+    }
+
+    [TestMethod]
+    public void FailurePolicyTinyStepMovesByTheFixedStepButRemembersTheReducedTrial()
+    {
+        var ctx = new FakeStepContext { LossFunction = _ => 10.0 };
+        var tuner = new ArmijoTuner(decreaseFactor: 0.5, increaseFactor: 1.0, maxBacktrackingSteps: 2, failurePolicy: ArmijoFailurePolicy.TinyStep);
+        var step = tuner.Propose(ctx);
+        Assert.AreEqual(ArmijoTuner.TinyLearningRate, step.LearningRate);
+        Assert.AreEqual(0.25, tuner.PreviousLearningRate);
+    }
+
+    [TestMethod]
+    public void ANonDescentDirectionIsNotSearched()
+    {
+        var ctx = new FakeStepContext { GradientDotDirection = 0.5 };
+        var step = ArmijoTuner.FromPreset(ArmijoPreset.Optax).Propose(ctx);
+        Assert.AreEqual(0.0, step.LearningRate);
+        Assert.AreEqual(0, ctx.Trials.Count);
+        Assert.IsTrue(step.Flags.HasFlag(StepFlags.NonDescent));
+    }
+
+    [TestMethod]
+    public void SlsGrowsTheStepByGammaPerEpoch()
+    {
+        var ctx = new FakeStepContext { CurvatureValue = 1e-6, StepsPerEpoch = 4 };
+        var tuner = ArmijoTuner.FromPreset(ArmijoPreset.Sls);
+        for (int i = 0; i < 4; i++) tuner.Propose(ctx);
+        Assert.AreEqual(2.0, tuner.PreviousLearningRate, 1e-12, "γ = 2 per epoch of 4 steps");
+    }
+
+    [TestMethod]
+    public void InvalidArgumentsNameTheOption()
+    {
+        Assert.AreEqual("c", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArmijoTuner(c: 1.5)).ParamName);
+        Assert.AreEqual("decreaseFactor", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArmijoTuner(decreaseFactor: 1)).ParamName);
+        Assert.AreEqual("increaseFactor", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArmijoTuner(increaseFactor: 0.5)).ParamName);
+        Assert.AreEqual("maxBacktrackingSteps", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArmijoTuner(maxBacktrackingSteps: -1)).ParamName);
+    }
+}
