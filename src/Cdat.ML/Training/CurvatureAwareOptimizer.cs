@@ -24,7 +24,10 @@ public sealed class CurvatureAwareOptimizer : IDisposable
     private readonly Tensor[] _parameters;
     private readonly SharpnessEstimator _sharpness, _preconditionedSharpness;
     private readonly Generator _generator;
-    private double? _lastDirectionalSharpness;
+    // Directional sharpness of the last few exact measurements; between measurements the curvature is extrapolated
+    // from their largest magnitude, which errs toward smaller steps (the directional sharpness swings with the direction).
+    private readonly Queue<double> _recentDirectionalSharpness = new();
+    private const int RecentMeasurements = 3;
 
     /// <summary>Creates the optimizer.</summary>
     /// <param name="parameters">Parameters to train (those not requiring gradients are ignored).</param>
@@ -72,7 +75,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         using var scope = torch.NewDisposeScope();
 
         bool curvatureMeasured = Tuner.UsesCurvature
-            && (_lastDirectionalSharpness is null || Options.CurvatureEvery == 1 || (step - 1) % Options.CurvatureEvery == 0);
+            && (_recentDirectionalSharpness.Count == 0 || Options.CurvatureEvery == 1 || (step - 1) % Options.CurvatureEvery == 0);
         bool subsample = curvatureMeasured && Options.CurvatureSubsampleRows is long r && r < objective.Rows;
         bool sharpnessDue = Options.SharpnessEvery > 0 && (step - 1) % Options.SharpnessEvery == 0;
         sharpnessObjective ??= objective;
@@ -186,7 +189,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
     public void Reset()
     {
         StepCount = 0;
-        _lastDirectionalSharpness = null;
+        _recentDirectionalSharpness.Clear();
         Direction.Reset();
         Tuner.Reset();
         _sharpness.Reset();
@@ -242,9 +245,9 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         {
             if (_curvature is double known) return known;
             double c;
-            if (!_measure && _owner._lastDirectionalSharpness is double q)
+            if (!_measure && _owner._recentDirectionalSharpness.Count > 0)
             {
-                c = q * DirectionNormSquared;
+                c = _owner._recentDirectionalSharpness.Max(Math.Abs) * DirectionNormSquared;
                 Flags |= StepFlags.CurvatureEstimated;
             }
             else
@@ -260,7 +263,12 @@ public sealed class CurvatureAwareOptimizer : IDisposable
                 {
                     c = (_hessian ?? new HessianOperator(_owner._parameters, _objective)).Quadratic(_direction);
                 }
-                if (double.IsFinite(c) && DirectionNormSquared > 0) _owner._lastDirectionalSharpness = c / DirectionNormSquared;
+                if (double.IsFinite(c) && DirectionNormSquared > 0)
+                {
+                    var recent = _owner._recentDirectionalSharpness;
+                    recent.Enqueue(c / DirectionNormSquared);
+                    if (recent.Count > RecentMeasurements) recent.Dequeue();
+                }
             }
             _curvature = c;
             return c;
