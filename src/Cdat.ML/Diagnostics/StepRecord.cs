@@ -42,6 +42,8 @@ public sealed record StepRecord
     public double? SmoothedNumerator { get; init; }
     /// <inheritdoc cref="SmoothedNumerator"/>
     public double? SmoothedDenominator { get; init; }
+    /// <summary>Mean loss on the validation data after this step, on steps where it was evaluated.</summary>
+    public double? ValidationLoss { get; init; }
     /// <summary>What was unusual in this step.</summary>
     public StepFlags Flags { get; init; }
     /// <summary>Wall time of the step in milliseconds (including any sharpness measurement).</summary>

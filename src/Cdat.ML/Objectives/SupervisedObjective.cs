@@ -16,8 +16,13 @@ public sealed class SupervisedObjective : IObjective
     /// <param name="features">Features, first dimension = rows.</param>
     /// <param name="targets">Targets, first dimension = rows.</param>
     /// <param name="chunkRows">Largest number of rows differentiated in one graph.</param>
-    public SupervisedObjective(nn.Module<Tensor, Tensor> network, ILoss loss, Tensor features, Tensor targets, long chunkRows = long.MaxValue)
+    /// <param name="weightDecay">L2 penalty λ ≥ 0: the objective adds ½λ‖w‖² (so the Hessian gains λI).</param>
+    public SupervisedObjective(nn.Module<Tensor, Tensor> network, ILoss loss, Tensor features, Tensor targets, long chunkRows = long.MaxValue,
+                               double weightDecay = 0.0)
     {
+        if (!double.IsFinite(weightDecay) || weightDecay < 0)
+            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "weightDecay must be a finite number ≥ 0.");
+        WeightDecay = weightDecay;
         Network = network ?? throw new ArgumentNullException(nameof(network));
         Loss = loss ?? throw new ArgumentNullException(nameof(loss));
         Features = features ?? throw new ArgumentNullException(nameof(features));
@@ -39,6 +44,8 @@ public sealed class SupervisedObjective : IObjective
     public Tensor Targets { get; }
     /// <summary>Rows per chunk.</summary>
     public long ChunkRows { get; }
+    /// <summary>L2 penalty λ.</summary>
+    public double WeightDecay { get; }
 
     /// <inheritdoc/>
     public long Rows => Features.shape[0];
@@ -49,11 +56,24 @@ public sealed class SupervisedObjective : IObjective
     public Tensor ChunkLoss(int chunk)
     {
         if (chunk < 0 || chunk >= ChunkCount) throw new ArgumentOutOfRangeException(nameof(chunk));
-        if (ChunkCount == 1) return Loss.Compute(Network.call(Features), Targets);
-        long start = chunk * ChunkRows, length = Math.Min(ChunkRows, Rows - start);
-        var x = Features.narrow(0, start, length);
-        var y = Targets.narrow(0, start, length);
-        return Loss.Compute(Network.call(x), y).mul((double)length / Rows);
+        Tensor loss;
+        if (ChunkCount == 1)
+        {
+            loss = Loss.Compute(Network.call(Features), Targets);
+        }
+        else
+        {
+            long start = chunk * ChunkRows, length = Math.Min(ChunkRows, Rows - start);
+            var x = Features.narrow(0, start, length);
+            var y = Targets.narrow(0, start, length);
+            loss = Loss.Compute(Network.call(x), y).mul((double)length / Rows);
+        }
+        // The penalty belongs to the objective once, not once per chunk.
+        if (WeightDecay > 0 && chunk == 0)
+        {
+            foreach (var p in Network.parameters()) loss = loss + p.square().sum().mul(0.5 * WeightDecay);
+        }
+        return loss;
     }
 
     /// <inheritdoc/>
@@ -61,6 +81,6 @@ public sealed class SupervisedObjective : IObjective
     {
         if (rows >= Rows) return this;
         var index = torch.randperm(Rows, generator: generator, device: CPU).narrow(0, 0, rows).to(Features.device);
-        return new SupervisedObjective(Network, Loss, Features.index_select(0, index), Targets.index_select(0, index), ChunkRows);
+        return new SupervisedObjective(Network, Loss, Features.index_select(0, index), Targets.index_select(0, index), ChunkRows, WeightDecay);
     }
 }

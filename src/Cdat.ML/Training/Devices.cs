@@ -26,4 +26,8 @@ public static class Devices
         }
         throw new ArgumentException($"Unknown device '{name}': use 'cpu', 'cuda', 'cuda:N' or 'auto'.", nameof(name));
     }
+
+    /// <summary>Whether two devices are the same (type and index).</summary>
+    public static bool Same(Device a, Device b) =>
+        a.type == b.type && (a.index == b.index || (a.type == DeviceType.CPU));
 }

@@ -1,3 +1,4 @@
+using Cdat.ML.Data;
 using Cdat.ML.Diagnostics;
 using Cdat.ML.Directions;
 using Cdat.ML.Networks;
@@ -9,8 +10,9 @@ using static TorchSharp.torch;
 namespace Cdat.ML.Training;
 
 /// <summary>
-/// Trains a network on in-memory tensors with a direction and a tuner, in full batch or seeded shuffled
-/// mini-batches. Every step runs in its own dispose scope; progress and cancellation are honoured between steps.
+/// Trains a network with a direction and a tuner, in full batch or seeded mini-batches, from tensors or any
+/// <see cref="IBatchSource"/>. Every step runs in its own dispose scope; between steps it honours cancellation, reports
+/// progress, evaluates validation data, stops early, and on divergence rolls the weights back to the last finite ones.
 /// </summary>
 public sealed class TrainingLoop
 {
@@ -25,7 +27,7 @@ public sealed class TrainingLoop
         Options.Validate();
     }
 
-    /// <summary>The network being trained (moved to the options' device by <see cref="Run"/>).</summary>
+    /// <summary>The network being trained (moved to the options' device by <c>Run</c>).</summary>
     public nn.Module<Tensor, Tensor> Network { get; private set; }
     /// <summary>The loss.</summary>
     public ILoss Loss { get; }
@@ -36,90 +38,142 @@ public sealed class TrainingLoop
     /// <summary>Settings.</summary>
     public TrainingOptions Options { get; }
 
-    /// <summary>Trains on <paramref name="features"/> and <paramref name="targets"/> (first dimension = rows).</summary>
+    /// <summary>Trains on in-memory <paramref name="features"/> and <paramref name="targets"/> (first dimension = rows).</summary>
     /// <param name="features">Inputs.</param>
     /// <param name="targets">Targets in the loss's encoding.</param>
     /// <param name="progress">Receives every step's record.</param>
     /// <param name="cancellationToken">Stops training between steps; the result then says <see cref="StopReason.Cancelled"/>.</param>
     public TrainingResult Run(Tensor features, Tensor targets, IProgress<StepRecord>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(targets);
-        long rows = features.shape[0];
-        if (rows == 0) throw new ArgumentException("The training data has no rows.", nameof(features));
-        if (targets.shape[0] != rows) throw new ArgumentException($"features has {rows} rows but targets has {targets.shape[0]}.", nameof(targets));
+        using var source = new TensorBatches(features, targets, Options.BatchSize, Options.Seed, Options.DropLastPartialBatch);
+        return Run(source, validation: null, progress, cancellationToken);
+    }
 
+    /// <summary>Trains on <paramref name="training"/>, evaluating <paramref name="validation"/> when given.</summary>
+    /// <param name="training">Training batches (its batch size wins over <see cref="TrainingOptions.BatchSize"/>).</param>
+    /// <param name="validation">Validation batches, or null.</param>
+    /// <param name="progress">Receives every step's record.</param>
+    /// <param name="cancellationToken">Stops training between steps; the result then says <see cref="StopReason.Cancelled"/>.</param>
+    public TrainingResult Run(IBatchSource training, IBatchSource? validation, IProgress<StepRecord>? progress = null,
+                              CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(training);
         var device = Devices.Resolve(Options.Device);
         Network = Network.to(device);
-        using var x = features.to(device);
-        using var y = targets.to(device);
+        var parameters = Network.parameters().Where(p => p.requires_grad).Select(p => (Tensor)p).ToArray();
 
-        int batch = (int)Math.Min(Options.BatchSize ?? rows, rows);
-        bool fullBatch = batch == rows;
-        int stepsPerEpoch = (int)(Options.DropLastPartialBatch ? rows / batch : (rows + batch - 1) / batch);
+        int stepsPerEpoch = training.BatchesPerEpoch;
         long totalSteps = Options.MaxSteps ?? (long)Options.Epochs * stepsPerEpoch;
+        int validationEvery = Options.ValidationEvery ?? (training.IsFullBatch ? 10 : stepsPerEpoch);
 
-        using var optimizer = new CurvatureAwareOptimizer(Network.parameters(), Direction, Tuner, Options.Optimizer);
-        using var generator = new Generator((ulong)Options.Seed);
-        var fullObjective = new SupervisedObjective(Network, Loss, x, y, Options.ChunkRows);
-        // Mini-batch: the sharpness is measured on one fixed random subset, so measurements are comparable over time.
-        SupervisedObjective? sharpnessSubset = null;
-        if (!fullBatch && Options.Optimizer.SharpnessEvery > 0 && Options.SharpnessRows < rows)
-        {
-            using var subsetScope = torch.NewDisposeScope();
-            sharpnessSubset = (SupervisedObjective)fullObjective.Subsample(Options.SharpnessRows, generator);
-            sharpnessSubset.Features.DetachFromDisposeScope();
-            sharpnessSubset.Targets.DetachFromDisposeScope();
-        }
-        IObjective sharpnessObjective = sharpnessSubset ?? (IObjective)fullObjective;
+        using var optimizer = new CurvatureAwareOptimizer(parameters, Direction, Tuner, Options.Optimizer);
+        using var lastFinite = new LastFiniteWeights(parameters);
+        using var best = validation is null ? null : new WeightSnapshot(parameters);
+
+        // Full batch: one objective for the whole run (its graph also serves the sharpness). Mini-batch: the sharpness
+        // is measured on one fixed random subset so that measurements are comparable over time.
+        SupervisedObjective? fullObjective = null;
+        (Tensor X, Tensor Y)? subset = null;
+        if (!training.IsFullBatch && Options.Optimizer.SharpnessEvery > 0)
+            subset = training.Subset(Options.SharpnessRows, Options.Seed + 17, device);
+        var sharpnessObjective = subset is { } s ? Objective(s.X, s.Y) : null;
 
         var records = new List<StepRecord>((int)Math.Min(totalSteps, 1 << 20));
         var reason = StopReason.Completed;
-        int nonFinite = 0;
-        Tensor? order = null;
+        bool rolledBack = false;
+        int nonFinite = 0, sinceImprovement = 0;
+        double bestValidation = double.PositiveInfinity;
+        long? bestStep = null, restoredStep = null;
+        long step = 0;
         try
         {
-            for (long step = 0; step < totalSteps; step++)
+            for (int epoch = 1; step < totalSteps && reason == StopReason.Completed; epoch++)
             {
-                if (cancellationToken.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
-                int epoch = (int)(step / stepsPerEpoch) + 1, index = (int)(step % stepsPerEpoch);
+                foreach (var (x, y) in training.Batches(epoch, device))
+                {
+                    if (step >= totalSteps) break;
+                    if (cancellationToken.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
+                    step++;
 
-                StepRecord record;
-                if (fullBatch)
-                {
-                    record = optimizer.Step(fullObjective, sharpnessObjective, epoch, stepsPerEpoch);
-                }
-                else
-                {
-                    if (index == 0)
+                    StepRecord record;
+                    lastFinite.BeforeStep();
+                    using (var scope = torch.NewDisposeScope())
                     {
-                        order?.Dispose();
-                        order = torch.randperm(rows, generator: generator).to(device).DetachFromDisposeScope();
+                        var objective = training.IsFullBatch ? fullObjective ??= Objective(x, y) : Objective(x, y);
+                        record = optimizer.Step(objective, sharpnessObjective ?? objective, epoch, stepsPerEpoch) with { Step = step };
                     }
-                    using var scope = torch.NewDisposeScope();
-                    long start = (long)index * batch, length = Math.Min(batch, rows - start);
-                    var take = order!.narrow(0, start, length);
-                    var objective = new SupervisedObjective(Network, Loss, x.index_select(0, take), y.index_select(0, take), Options.ChunkRows);
-                    record = optimizer.Step(objective, sharpnessObjective, epoch, stepsPerEpoch);
-                }
 
-                nonFinite = double.IsFinite(record.Loss) ? 0 : nonFinite + 1;
-                if (nonFinite >= Options.DivergencePatience)
-                {
-                    record = record with { Flags = record.Flags | StepFlags.Diverged };
-                    reason = StopReason.Diverged;
+                    if (double.IsFinite(record.Loss))
+                    {
+                        nonFinite = 0;
+                        lastFinite.Finite(step);
+                    }
+                    else if (++nonFinite >= Options.DivergencePatience)
+                    {
+                        lastFinite.Restore();
+                        rolledBack = true;
+                        restoredStep = lastFinite.Step;
+                        record = record with { Flags = record.Flags | StepFlags.Diverged };
+                        reason = StopReason.Diverged;
+                    }
+
+                    if (validation is not null && reason == StopReason.Completed && (step % validationEvery == 0 || step == totalSteps))
+                    {
+                        double loss = ValidationLoss(validation, device);
+                        record = record with { ValidationLoss = loss };
+                        bool improved = loss < bestValidation - Options.EarlyStoppingMinDelta;
+                        if (loss < bestValidation)
+                        {
+                            bestValidation = loss;
+                            bestStep = step;
+                            best!.Capture();
+                        }
+                        if (improved) sinceImprovement = 0;
+                        else if (Options.EarlyStoppingPatience is int patience && ++sinceImprovement >= patience) reason = StopReason.EarlyStopped;
+                    }
+
+                    records.Add(record);
+                    progress?.Report(record);
+                    if (reason != StopReason.Completed) break;
                 }
-                records.Add(record);
-                progress?.Report(record);
-                if (reason == StopReason.Diverged) break;
+            }
+
+            // With validation data the network ends with the best weights it had (unless divergence already rolled back).
+            if (best is not null && bestStep is long b && b != step && reason != StopReason.Diverged)
+            {
+                best.Restore();
+                restoredStep = b;
             }
         }
         finally
         {
-            order?.Dispose();
-            sharpnessSubset?.Features.Dispose();
-            sharpnessSubset?.Targets.Dispose();
+            subset?.X.Dispose();
+            subset?.Y.Dispose();
         }
-        return new TrainingResult(records, reason);
+        return new TrainingResult(records, reason)
+        {
+            RolledBack = rolledBack,
+            BestValidationLoss = validation is null || double.IsPositiveInfinity(bestValidation) ? null : bestValidation,
+            RestoredStep = restoredStep,
+        };
+    }
+
+    private SupervisedObjective Objective(Tensor x, Tensor y) => new(Network, Loss, x, y, Options.ChunkRows, Options.WeightDecay);
+
+    /// <summary>Mean loss over all validation rows (no penalty), without gradients.</summary>
+    private double ValidationLoss(IBatchSource validation, Device device)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        double sum = 0;
+        long rows = 0;
+        foreach (var (x, y) in validation.Batches(1, device))
+        {
+            long n = x.shape[0];
+            var objective = new SupervisedObjective(Network, Loss, x, y, Options.ChunkRows);
+            for (int c = 0; c < objective.ChunkCount; c++) sum += objective.ChunkLoss(c).to(ScalarType.Float64).item<double>() * n;
+            rows += n;
+        }
+        return rows == 0 ? double.NaN : sum / rows;
     }
 }

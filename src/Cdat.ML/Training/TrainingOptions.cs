@@ -24,8 +24,29 @@ public sealed record TrainingOptions
     /// <summary>In mini-batch, the sharpness is measured on a fixed random subset of this many rows. Default 5000.</summary>
     public long SharpnessRows { get; init; } = 5000;
 
-    /// <summary>Stop after this many consecutive steps with a non-finite loss. Default 10.</summary>
-    public int DivergencePatience { get; init; } = 10;
+    /// <summary>
+    /// Stop after this many consecutive steps with a non-finite loss. Default 3. The weights then go back to the last
+    /// ones whose loss was finite.
+    /// </summary>
+    public int DivergencePatience { get; init; } = 3;
+
+    /// <summary>L2 penalty λ ≥ 0 added to the objective as ½λ‖w‖² (the curvature sees it too). Default 0.</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>
+    /// Evaluate the validation loss every this many steps; null (default) means once per epoch in mini-batch and every
+    /// 10 steps in full batch. Used only when validation data is given.
+    /// </summary>
+    public int? ValidationEvery { get; init; }
+
+    /// <summary>
+    /// Stop when the validation loss has not improved by more than <see cref="EarlyStoppingMinDelta"/> for this many
+    /// evaluations; null (default) never stops early. With validation data the best weights seen are restored at the end.
+    /// </summary>
+    public int? EarlyStoppingPatience { get; init; }
+
+    /// <summary>Smallest decrease of the validation loss that counts as an improvement. Default 0.</summary>
+    public double EarlyStoppingMinDelta { get; init; }
 
     /// <summary>Device: <c>cpu</c> (default), <c>cuda</c>, <c>cuda:N</c> or <c>auto</c> (CUDA when available).</summary>
     public string Device { get; init; } = "cpu";
@@ -41,6 +62,10 @@ public sealed record TrainingOptions
         if (ChunkRows <= 0) throw new ArgumentOutOfRangeException(nameof(ChunkRows), ChunkRows, "ChunkRows must be greater than 0.");
         if (SharpnessRows <= 0) throw new ArgumentOutOfRangeException(nameof(SharpnessRows), SharpnessRows, "SharpnessRows must be greater than 0.");
         if (DivergencePatience <= 0) throw new ArgumentOutOfRangeException(nameof(DivergencePatience), DivergencePatience, "DivergencePatience must be greater than 0.");
+        if (!double.IsFinite(WeightDecay) || WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be a finite number ≥ 0.");
+        if (ValidationEvery is int v && v <= 0) throw new ArgumentOutOfRangeException(nameof(ValidationEvery), v, "ValidationEvery must be greater than 0 when set.");
+        if (EarlyStoppingPatience is int p && p <= 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), p, "EarlyStoppingPatience must be greater than 0 when set.");
+        if (!double.IsFinite(EarlyStoppingMinDelta) || EarlyStoppingMinDelta < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingMinDelta), EarlyStoppingMinDelta, "EarlyStoppingMinDelta must be a finite number ≥ 0.");
         ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
         Optimizer.Validate();
         Devices.Resolve(Device);

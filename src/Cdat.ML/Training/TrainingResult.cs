@@ -9,8 +9,10 @@ public enum StopReason
     Completed,
     /// <summary>The cancellation token fired.</summary>
     Cancelled,
-    /// <summary>The loss stayed non-finite for the divergence patience.</summary>
+    /// <summary>The loss stayed non-finite for the divergence patience; the weights were rolled back.</summary>
     Diverged,
+    /// <summary>The validation loss stopped improving.</summary>
+    EarlyStopped,
 }
 
 /// <summary>The outcome of a <see cref="TrainingLoop"/> run.</summary>
@@ -18,6 +20,15 @@ public enum StopReason
 /// <param name="StopReason">Why training ended.</param>
 public sealed record TrainingResult(IReadOnlyList<StepRecord> Steps, StopReason StopReason)
 {
+    /// <summary>True when non-finite values made training roll the weights back to the last finite ones.</summary>
+    public bool RolledBack { get; init; }
+
+    /// <summary>The lowest validation loss seen (null without validation data).</summary>
+    public double? BestValidationLoss { get; init; }
+
+    /// <summary>The step whose weights the network holds at the end when they are not the last step's (best validation, rollback).</summary>
+    public long? RestoredStep { get; init; }
+
     /// <summary>The last finite step loss, or NaN when there is none.</summary>
     public double FinalLoss => Steps.LastOrDefault(s => double.IsFinite(s.Loss))?.Loss ?? double.NaN;
 }
