@@ -49,7 +49,8 @@ public sealed class TensorBatches : IBatchSource, IDisposable
             yield break;
         }
         using var generator = new Generator((ulong)(_seed * 1_000_003 + epoch));
-        using var order = torch.randperm(Rows, generator: generator).to(device);
+        // Outlives the caller's per-batch dispose scopes; freed when the epoch ends.
+        using var order = torch.randperm(Rows, generator: generator).to(device).DetachFromDisposeScope();
         for (int i = 0; i < BatchesPerEpoch; i++)
         {
             long start = (long)i * _batch, length = Math.Min(_batch, Rows - start);

@@ -63,6 +63,8 @@ public sealed class TrainingLoop
         var parameters = Network.parameters().Where(p => p.requires_grad).Select(p => (Tensor)p).ToArray();
 
         int stepsPerEpoch = training.BatchesPerEpoch;
+        if (stepsPerEpoch == 0)
+            throw new ArgumentException($"The training data ({training.Rows} rows) yields no batch: the batch size exceeds the rows and the last partial batch is dropped.", nameof(training));
         long totalSteps = Options.MaxSteps ?? (long)Options.Epochs * stepsPerEpoch;
         int validationEvery = Options.ValidationEvery ?? (training.IsFullBatch ? 10 : stepsPerEpoch);
 
@@ -89,16 +91,19 @@ public sealed class TrainingLoop
         {
             for (int epoch = 1; step < totalSteps && reason == StopReason.Completed; epoch++)
             {
-                foreach (var (x, y) in training.Batches(epoch, device))
+                // Each batch is created inside its step's dispose scope, so mini-batches never outlive their step.
+                using var batches = training.Batches(epoch, device).GetEnumerator();
+                long epochStart = step;
+                while (step < totalSteps)
                 {
-                    if (step >= totalSteps) break;
                     if (cancellationToken.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
-                    step++;
-
                     StepRecord record;
-                    lastFinite.BeforeStep();
                     using (var scope = torch.NewDisposeScope())
                     {
+                        if (!batches.MoveNext()) break;
+                        var (x, y) = batches.Current;
+                        step++;
+                        lastFinite.BeforeStep();
                         var objective = training.IsFullBatch ? fullObjective ??= Objective(x, y) : Objective(x, y);
                         record = optimizer.Step(objective, sharpnessObjective ?? objective, epoch, stepsPerEpoch) with { Step = step };
                     }
@@ -136,6 +141,7 @@ public sealed class TrainingLoop
                     progress?.Report(record);
                     if (reason != StopReason.Completed) break;
                 }
+                if (step == epochStart) break;  // the source ran dry
             }
 
             // With validation data the network ends with the best weights it had (unless divergence already rolled back).

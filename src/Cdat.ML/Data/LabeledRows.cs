@@ -1,0 +1,85 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Cdat.ML.Data;
+
+/// <summary>
+/// Reads (features, label) rows through a cursor and checks each value: NaN or infinite features or labels, missing or
+/// out-of-range keys fail with a message naming the column and the row.
+/// </summary>
+internal sealed class LabeledRows : IDisposable
+{
+    private readonly LabeledColumns _columns;
+    private readonly DataViewRowCursor _cursor;
+    private readonly ValueGetter<VBuffer<float>> _features;
+    private readonly ValueGetter<float>? _single;
+    private readonly ValueGetter<bool>? _boolean;
+    private readonly ValueGetter<uint>? _key;
+    private VBuffer<float> _buffer;
+    private readonly string _role;
+
+    public LabeledRows(IDataView data, LabeledColumns columns, string role = "training")
+    {
+        _columns = columns;
+        _role = role;
+        _cursor = data.GetRowCursor(new[] { columns.Features, columns.Label });
+        _features = _cursor.GetGetter<VBuffer<float>>(columns.Features);
+        switch (columns.Task)
+        {
+            case CdatTask.Regression: _single = _cursor.GetGetter<float>(columns.Label); break;
+            case CdatTask.BinaryClassification: _boolean = _cursor.GetGetter<bool>(columns.Label); break;
+            default: _key = _cursor.GetGetter<uint>(columns.Label); break;
+        }
+    }
+
+    /// <summary>Rows read so far.</summary>
+    public long Row { get; private set; }
+
+    /// <summary>Moves to the next row; false at the end.</summary>
+    public bool MoveNext()
+    {
+        if (!_cursor.MoveNext()) return false;
+        Row++;
+        return true;
+    }
+
+    /// <summary>Copies the current row's features into <paramref name="destination"/> after checking them.</summary>
+    public void ReadFeatures(Span<float> destination)
+    {
+        _features(ref _buffer);
+        if (_buffer.Length != _columns.FeatureCount)
+            throw new InvalidDataException($"Row {Row} of the {_role} data: feature column '{_columns.Features.Name}' has {_buffer.Length} values, {_columns.FeatureCount} expected.");
+        _buffer.CopyTo(destination);
+        for (int i = 0; i < _columns.FeatureCount; i++)
+            if (!float.IsFinite(destination[i]))
+                throw new InvalidDataException($"Row {Row} of the {_role} data: feature column '{_columns.Features.Name}' holds {destination[i]} at index {i}. Remove or impute such rows (e.g. mlContext.Transforms.ReplaceMissingValues).");
+    }
+
+    /// <summary>The current row's label as the network's target: the value (regression), 0/1 (binary) or the class index.</summary>
+    public float ReadLabel()
+    {
+        switch (_columns.Task)
+        {
+            case CdatTask.Regression:
+                float value = 0;
+                _single!(ref value);
+                if (!float.IsFinite(value))
+                    throw new InvalidDataException($"Row {Row} of the {_role} data: label column '{_columns.Label.Name}' holds {value}.");
+                return value;
+            case CdatTask.BinaryClassification:
+                bool flag = false;
+                _boolean!(ref flag);
+                return flag ? 1f : 0f;
+            default:
+                uint key = 0;
+                _key!(ref key);
+                if (key == 0)
+                    throw new InvalidDataException($"Row {Row} of the {_role} data: label column '{_columns.Label.Name}' is missing (key 0, a value not in the key's dictionary).");
+                if (key > _columns.ClassCount)
+                    throw new InvalidDataException($"Row {Row} of the {_role} data: label column '{_columns.Label.Name}' holds key {key}, outside 1..{_columns.ClassCount}.");
+                return key - 1;
+        }
+    }
+
+    public void Dispose() => _cursor.Dispose();
+}

@@ -1,0 +1,139 @@
+using Cdat.ML.Diagnostics;
+using Cdat.ML.Training;
+
+namespace Cdat.ML;
+
+/// <summary>
+/// What happened during training, in the style of ML.NET's metrics classes: immutable, reachable from the fitted
+/// transformer and from a loaded model (<see cref="CdatModelParameters.TrainingMetrics"/>).
+/// </summary>
+public sealed class CdatTrainingMetrics
+{
+    /// <summary>Edge value (lr·sharpness/2) from which a step counts as "at the edge of stability".</summary>
+    public const double EdgeThreshold = 0.9;
+
+    internal CdatTrainingMetrics(double finalTrainingLoss, double bestTrainingLoss, double? validationLoss, long steps, int epochs,
+        double meanLearningRate, double finalLearningRate, double? maxSharpness, double? edgeFraction, long nonDescentSteps,
+        long lineSearchTrials, bool diverged, bool rolledBack, string stopReason, double trainingSeconds, string tuner, string direction, string device)
+    {
+        FinalTrainingLoss = finalTrainingLoss;
+        BestTrainingLoss = bestTrainingLoss;
+        ValidationLoss = validationLoss;
+        Steps = steps;
+        Epochs = epochs;
+        MeanLearningRate = meanLearningRate;
+        FinalLearningRate = finalLearningRate;
+        MaxSharpness = maxSharpness;
+        EdgeFraction = edgeFraction;
+        NonDescentSteps = nonDescentSteps;
+        LineSearchTrials = lineSearchTrials;
+        Diverged = diverged;
+        RolledBack = rolledBack;
+        StopReason = stopReason;
+        TrainingSeconds = trainingSeconds;
+        Tuner = tuner;
+        Direction = direction;
+        Device = device;
+    }
+
+    /// <summary>Mean training loss of the last step (last finite one).</summary>
+    public double FinalTrainingLoss { get; }
+    /// <summary>Lowest step training loss seen.</summary>
+    public double BestTrainingLoss { get; }
+    /// <summary>Best validation loss (same loss as training, without penalty); null without validation data.</summary>
+    public double? ValidationLoss { get; }
+    /// <summary>Optimisation steps taken.</summary>
+    public long Steps { get; }
+    /// <summary>Epochs started.</summary>
+    public int Epochs { get; }
+    /// <summary>Mean learning rate over all steps.</summary>
+    public double MeanLearningRate { get; }
+    /// <summary>Learning rate of the last step.</summary>
+    public double FinalLearningRate { get; }
+    /// <summary>Largest measured sharpness (top Hessian eigenvalue); null when the sharpness was not measured.</summary>
+    public double? MaxSharpness { get; }
+    /// <summary>Fraction of the steps with a sharpness measurement where lr·sharpness/2 ≥ 0.9; null when not measured.</summary>
+    public double? EdgeFraction { get; }
+    /// <summary>Steps whose update direction was not a descent direction.</summary>
+    public long NonDescentSteps { get; }
+    /// <summary>Loss evaluations spent by a line search (Armijo), over all steps.</summary>
+    public long LineSearchTrials { get; }
+    /// <summary>Whether training met non-finite values it could not step past.</summary>
+    public bool Diverged { get; }
+    /// <summary>Whether the weights were rolled back to the last finite ones.</summary>
+    public bool RolledBack { get; }
+    /// <summary>Why training ended: Completed, Cancelled, Diverged or EarlyStopped.</summary>
+    public string StopReason { get; }
+    /// <summary>Wall time of the training loop in seconds.</summary>
+    public double TrainingSeconds { get; }
+    /// <summary>The step-size rule, e.g. <c>cdat(sigma=2)</c>.</summary>
+    public string Tuner { get; }
+    /// <summary>The base direction, e.g. <c>adam</c>.</summary>
+    public string Direction { get; }
+    /// <summary>The device trained on.</summary>
+    public string Device { get; }
+
+    internal static CdatTrainingMetrics From(TrainingResult result, double seconds, string tuner, string direction, string device)
+    {
+        var steps = result.Steps;
+        var finite = steps.Where(s => double.IsFinite(s.Loss)).ToArray();
+        var measured = steps.Where(s => s.Edge is not null).ToArray();
+        return new CdatTrainingMetrics(
+            finalTrainingLoss: finite.Length > 0 ? finite[^1].Loss : double.NaN,
+            bestTrainingLoss: finite.Length > 0 ? finite.Min(s => s.Loss) : double.NaN,
+            validationLoss: result.BestValidationLoss,
+            steps: steps.Count,
+            epochs: steps.Count > 0 ? steps[^1].Epoch : 0,
+            meanLearningRate: steps.Count > 0 ? steps.Average(s => s.LearningRate) : 0,
+            finalLearningRate: steps.Count > 0 ? steps[^1].LearningRate : 0,
+            maxSharpness: steps.Any(s => s.Sharpness is not null) ? steps.Max(s => s.Sharpness ?? double.MinValue) : null,
+            edgeFraction: measured.Length > 0 ? (double)measured.Count(s => s.Edge >= EdgeThreshold) / measured.Length : null,
+            nonDescentSteps: steps.LongCount(s => s.Flags.HasFlag(StepFlags.NonDescent)),
+            lineSearchTrials: steps.Sum(s => (long)s.Trials),
+            diverged: result.StopReason == Training.StopReason.Diverged,
+            rolledBack: result.RolledBack,
+            stopReason: result.StopReason.ToString(),
+            trainingSeconds: seconds,
+            tuner: tuner,
+            direction: direction,
+            device: device);
+    }
+
+    internal void Write(BinaryWriter w)
+    {
+        w.Write(FinalTrainingLoss); w.Write(BestTrainingLoss); WriteNullable(w, ValidationLoss);
+        w.Write(Steps); w.Write(Epochs); w.Write(MeanLearningRate); w.Write(FinalLearningRate);
+        WriteNullable(w, MaxSharpness); WriteNullable(w, EdgeFraction);
+        w.Write(NonDescentSteps); w.Write(LineSearchTrials); w.Write(Diverged); w.Write(RolledBack);
+        w.Write(StopReason); w.Write(TrainingSeconds); w.Write(Tuner); w.Write(Direction); w.Write(Device);
+    }
+
+    internal static CdatTrainingMetrics Read(BinaryReader r) => new(
+        r.ReadDouble(), r.ReadDouble(), ReadNullable(r), r.ReadInt64(), r.ReadInt32(), r.ReadDouble(), r.ReadDouble(),
+        ReadNullable(r), ReadNullable(r), r.ReadInt64(), r.ReadInt64(), r.ReadBoolean(), r.ReadBoolean(),
+        r.ReadString(), r.ReadDouble(), r.ReadString(), r.ReadString(), r.ReadString());
+
+    private static void WriteNullable(BinaryWriter w, double? value)
+    {
+        w.Write(value.HasValue);
+        w.Write(value ?? 0.0);
+    }
+
+    private static double? ReadNullable(BinaryReader r)
+    {
+        bool has = r.ReadBoolean();
+        double value = r.ReadDouble();
+        return has ? value : null;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        string validation = ValidationLoss is double v ? string.Create(c, $", validation {v:G4}") : "";
+        string sharpness = MaxSharpness is double s ? string.Create(c, $", max sharpness {s:G4}, at edge {EdgeFraction:P0}") : "";
+        return string.Create(c, $"loss {FinalTrainingLoss:G4} (best {BestTrainingLoss:G4}{validation}), {Steps} steps, {Epochs} epochs, " +
+            $"lr mean {MeanLearningRate:G3} final {FinalLearningRate:G3}{sharpness}, {StopReason}{(RolledBack ? " (rolled back)" : "")}, " +
+            $"{TrainingSeconds:F1} s on {Device}");
+    }
+}

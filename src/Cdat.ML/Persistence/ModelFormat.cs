@@ -1,0 +1,137 @@
+using System.Text;
+using Cdat.ML.Networks;
+using Cdat.ML.Scoring;
+
+namespace Cdat.ML.Persistence;
+
+/// <summary>
+/// The Cdat model format: a magic number, a format version, the payload length, the payload, and a 64-bit FNV-1a
+/// checksum of the payload. Every count is checked against the bytes that remain before anything is allocated, so corrupt
+/// or truncated data fails with <see cref="InvalidDataException"/> and never with a huge allocation.
+/// </summary>
+internal static class ModelFormat
+{
+    private static readonly byte[] Magic = "CDATML"u8.ToArray();
+
+    /// <summary>Current version. 1: MLP weights, task, class names, training metrics.</summary>
+    public const ushort Version = 1;
+
+    private const int MaxLayers = 1024, MaxNameBytes = 1 << 16;
+
+    public static byte[] Write(CdatModelParameters model)
+    {
+        using var payload = new MemoryStream();
+        using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write((byte)model.Task);
+            w.Write((byte)model.Network.Activation);
+            w.Write(model.Network.Layers.Count);
+            w.Write(model.Network.InputSize);
+            foreach (var layer in model.Network.Layers) w.Write(layer.Outputs);
+            w.Write(model.ClassNames.Count);
+            foreach (var name in model.ClassNames) w.Write(name);
+            foreach (var layer in model.Network.Layers)
+            {
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.Weight.AsSpan()));
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.Bias.AsSpan()));
+            }
+            model.TrainingMetrics.Write(w);
+        }
+        var body = payload.ToArray();
+        using var result = new MemoryStream(body.Length + 32);
+        using (var w = new BinaryWriter(result))
+        {
+            w.Write(Magic);
+            w.Write(Version);
+            w.Write((long)body.Length);
+            w.Write(body);
+            w.Write(Fnv1a(body));
+        }
+        return result.ToArray();
+    }
+
+    public static CdatModelParameters Read(ReadOnlySpan<byte> data)
+    {
+        int header = Magic.Length + sizeof(ushort) + sizeof(long);
+        if (data.Length < header + sizeof(ulong) || !data[..Magic.Length].SequenceEqual(Magic))
+            throw new InvalidDataException("The data is not a Cdat model (unknown header).");
+        ushort version = BitConverter.ToUInt16(data.Slice(Magic.Length, 2));
+        if (version == 0 || version > Version)
+            throw new InvalidDataException($"The Cdat model has format version {version}; this Cdat.ML reads versions up to {Version}. Update the package.");
+        long length = BitConverter.ToInt64(data.Slice(Magic.Length + 2, 8));
+        if (length < 0 || length != data.Length - header - sizeof(ulong))
+            throw new InvalidDataException($"The Cdat model is truncated or padded: its header announces {length} bytes of payload, {data.Length - header - sizeof(ulong)} are present.");
+        var body = data.Slice(header, (int)length);
+        if (Fnv1a(body) != BitConverter.ToUInt64(data[^sizeof(ulong)..]))
+            throw new InvalidDataException("The Cdat model is corrupt: its checksum does not match.");
+
+        try
+        {
+            return ReadPayload(body.ToArray());
+        }
+        catch (Exception e) when (e is EndOfStreamException or ArgumentException or DecoderFallbackException or OverflowException)
+        {
+            throw new InvalidDataException($"The Cdat model is corrupt: {e.Message}", e);
+        }
+    }
+
+    private static CdatModelParameters ReadPayload(byte[] body)
+    {
+        using var r = new BinaryReader(new MemoryStream(body, writable: false), new UTF8Encoding(false, throwOnInvalidBytes: true));
+        long Remaining() => r.BaseStream.Length - r.BaseStream.Position;
+
+        var task = (CdatTask)r.ReadByte();
+        if (!Enum.IsDefined(task)) throw new InvalidDataException($"The Cdat model names an unknown task ({(int)task}).");
+        var activation = (Activation)r.ReadByte();
+        if (!Enum.IsDefined(activation)) throw new InvalidDataException($"The Cdat model names an unknown activation ({(int)activation}).");
+        int layerCount = r.ReadInt32();
+        if (layerCount < 1 || layerCount > MaxLayers) throw new InvalidDataException($"The Cdat model claims {layerCount} layers.");
+        int input = r.ReadInt32();
+        var sizes = new int[layerCount + 1];
+        sizes[0] = input;
+        for (int i = 1; i <= layerCount; i++) sizes[i] = r.ReadInt32();
+        long weights = 0;
+        for (int i = 0; i < layerCount; i++)
+        {
+            if (sizes[i] <= 0 || sizes[i + 1] <= 0) throw new InvalidDataException($"The Cdat model has a layer of size {sizes[i]}→{sizes[i + 1]}.");
+            weights += ((long)sizes[i] + 1) * sizes[i + 1];
+        }
+        int classCount = r.ReadInt32();
+        if (classCount < 0 || classCount > Remaining()) throw new InvalidDataException($"The Cdat model claims {classCount} class names.");
+        var names = new string[classCount];
+        for (int i = 0; i < classCount; i++)
+        {
+            names[i] = r.ReadString();
+            if (names[i].Length > MaxNameBytes) throw new InvalidDataException("The Cdat model has an oversized class name.");
+        }
+        if (weights * sizeof(float) > Remaining()) throw new InvalidDataException($"The Cdat model is truncated: {weights} weights announced, {Remaining()} bytes left.");
+
+        var layers = new DenseLayer[layerCount];
+        for (int i = 0; i < layerCount; i++)
+        {
+            var w = ReadFloats(r, (long)sizes[i] * sizes[i + 1]);
+            var b = ReadFloats(r, sizes[i + 1]);
+            layers[i] = new DenseLayer(sizes[i], sizes[i + 1], w, b);
+        }
+        var metrics = CdatTrainingMetrics.Read(r);
+        if (Remaining() != 0) throw new InvalidDataException("The Cdat model has trailing data.");
+        var network = new MlpWeights(layers, activation);
+        if (!network.IsFinite()) throw new InvalidDataException("The Cdat model holds non-finite weights.");
+        return new CdatModelParameters(task, network, names, metrics);
+    }
+
+    private static float[] ReadFloats(BinaryReader r, long count)
+    {
+        var values = new float[count];
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan());
+        if (r.Read(bytes) != bytes.Length) throw new EndOfStreamException("Unexpected end of the weights.");
+        return values;
+    }
+
+    private static ulong Fnv1a(ReadOnlySpan<byte> data)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (byte b in data) hash = (hash ^ b) * 1099511628211UL;
+        return hash;
+    }
+}
