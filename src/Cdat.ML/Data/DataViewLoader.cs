@@ -11,8 +11,13 @@ namespace Cdat.ML.Data;
 /// </summary>
 internal static class DataViewLoader
 {
+    /// <summary>
+    /// Reads and checks every row once. With <paramref name="standardizeLabel"/> (regression) the label's mean and
+    /// standard deviation are measured in the same pass and set on <paramref name="columns"/>, so every later read
+    /// returns standardised targets.
+    /// </summary>
     public static IBatchSource Load(IDataView data, LabeledColumns columns, int? batchSize, long seed, long memoryBudgetBytes, bool dropLast,
-                                    ScalarType dtype, string role = "training")
+                                    ScalarType dtype, string role = "training", bool standardizeLabel = false)
     {
         int d = columns.FeatureCount;
         bool fullBatch = batchSize is null;
@@ -22,6 +27,7 @@ internal static class DataViewLoader
         var seen = new HashSet<float>();
         bool keep = true;
         long rows = 0;
+        double mean = 0, m2 = 0;
         using (var reader = new LabeledRows(data, columns, role))
         {
             var row = new float[d];
@@ -30,6 +36,9 @@ internal static class DataViewLoader
                 reader.ReadFeatures(row);
                 float label = reader.ReadLabel();
                 rows++;
+                double delta = label - mean;
+                mean += delta / rows;
+                m2 += delta * (label - mean);
                 if (columns.Task != CdatTask.Regression && seen.Count < 2) seen.Add(label);
                 if (keep && !fullBatch && rows * bytesPerRow > memoryBudgetBytes)
                 {
@@ -47,6 +56,14 @@ internal static class DataViewLoader
         if (rows == 0) throw new InvalidDataException($"The {role} data has no rows.");
         if (role == "training" && columns.Task != CdatTask.Regression && seen.Count < 2)
             throw new InvalidDataException($"Label column '{columns.Label.Name}' has a single class in the training data; a classifier needs at least two.");
+
+        if (standardizeLabel && columns.Task == CdatTask.Regression)
+        {
+            double std = Math.Sqrt(m2 / rows);
+            columns.LabelOffset = mean;
+            columns.LabelScale = std > 0 ? std : 1.0;
+            for (int i = 0; i < labels.Count; i++) labels[i] = (float)((labels[i] - columns.LabelOffset) / columns.LabelScale);
+        }
 
         if (!keep) return new DataViewBatches(data, columns, rows, batchSize!.Value, seed, dropLast, dtype);
 

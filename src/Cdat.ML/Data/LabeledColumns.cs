@@ -26,6 +26,11 @@ internal sealed class LabeledColumns
     public string[] ClassNames { get; }
     public int ClassCount => ClassNames.Length;
 
+    /// <summary>Regression targets are read as (label − offset) / scale, so the network learns standardised values.</summary>
+    public double LabelOffset { get; set; }
+    /// <inheritdoc cref="LabelOffset"/>
+    public double LabelScale { get; set; } = 1.0;
+
     public static LabeledColumns Resolve(DataViewSchema schema, string featureColumnName, string labelColumnName, CdatTask task, string role = "training")
     {
         var features = schema.GetColumnOrNull(featureColumnName)

@@ -65,7 +65,7 @@ internal sealed class LabeledRows : IDisposable
                 _single!(ref value);
                 if (!float.IsFinite(value))
                     throw new InvalidDataException($"Row {Row} of the {_role} data: label column '{_columns.Label.Name}' holds {value}.");
-                return value;
+                return (float)((value - _columns.LabelOffset) / _columns.LabelScale);
             case CdatTask.BinaryClassification:
                 bool flag = false;
                 _boolean!(ref flag);

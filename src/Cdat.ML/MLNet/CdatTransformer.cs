@@ -1,0 +1,162 @@
+using Cdat.ML.Diagnostics;
+using Cdat.ML.MLNet;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Cdat.ML;
+
+/// <summary>
+/// A fitted Cdat model in an ML.NET pipeline: it adds the task's prediction columns (Score; Probability and
+/// PredictedLabel for binary; Score per class and PredictedLabel for multiclass) and exposes the model and its training
+/// diagnostics. <c>mlContext.Model.Save</c> stores it as ML.NET built-in transformers, so a loaded model scores
+/// identically through ML.NET's public API alone; <see cref="CdatModel.FromLoaded"/> finds the model parameters and
+/// training metrics in a loaded model again.
+/// </summary>
+public sealed class CdatTransformer : ISingleFeaturePredictionTransformer<CdatModelParameters>
+{
+    private readonly ITransformer _pipeline;
+
+    internal CdatTransformer(CdatModelParameters model, ITransformer pipeline, string featureColumnName, DataViewType featureColumnType,
+                             IReadOnlyList<StepRecord> trace)
+    {
+        Model = model;
+        _pipeline = pipeline;
+        FeatureColumnName = featureColumnName;
+        FeatureColumnType = featureColumnType;
+        TrainingTrace = trace;
+    }
+
+    /// <summary>The trained model: weights, task, class names, training metrics.</summary>
+    public CdatModelParameters Model { get; }
+    /// <summary>How training went.</summary>
+    public CdatTrainingMetrics TrainingMetrics => Model.TrainingMetrics;
+    /// <summary>One record per training step, in order (kept in memory only, not saved with the model).</summary>
+    public IReadOnlyList<StepRecord> TrainingTrace { get; }
+    /// <inheritdoc/>
+    public string FeatureColumnName { get; }
+    /// <inheritdoc/>
+    public DataViewType FeatureColumnType { get; }
+    /// <inheritdoc/>
+    public bool IsRowToRowMapper => true;
+
+    /// <summary>The per-step trace as an IDataView (e.g. for <c>mlContext.Data.SaveAsText</c>); missing values are NaN.</summary>
+    public IDataView GetTrainingTrace(MLContext mlContext)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return mlContext.Data.LoadFromEnumerable(TrainingTrace.Select(StepTraceRow.From));
+    }
+
+    /// <inheritdoc/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _pipeline.GetOutputSchema(inputSchema);
+    /// <inheritdoc/>
+    public IDataView Transform(IDataView input) => _pipeline.Transform(input);
+    /// <inheritdoc/>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _pipeline.GetRowToRowMapper(inputSchema);
+    /// <summary>Saves the model as ML.NET built-in transformers (called by <c>mlContext.Model.Save</c>).</summary>
+    public void Save(ModelSaveContext ctx) => _pipeline.Save(ctx);
+}
+
+/// <summary>One step of the training trace as a flat row (NaN where a value was not measured).</summary>
+public sealed class StepTraceRow
+{
+    /// <summary>Step (1-based).</summary>
+    public long Step { get; set; }
+    /// <summary>Epoch (1-based).</summary>
+    public int Epoch { get; set; }
+    /// <summary>Batch loss before the update.</summary>
+    public double Loss { get; set; }
+    /// <summary>Learning rate.</summary>
+    public double LearningRate { get; set; }
+    /// <summary>Top Hessian eigenvalue.</summary>
+    public double Sharpness { get; set; }
+    /// <summary>lr·sharpness/2.</summary>
+    public double Edge { get; set; }
+    /// <summary>−gᵀu.</summary>
+    public double Decrease { get; set; }
+    /// <summary>uᵀHu.</summary>
+    public double Curvature { get; set; }
+    /// <summary>‖g‖.</summary>
+    public double GradientNorm { get; set; }
+    /// <summary>Preconditioned sharpness.</summary>
+    public double PreconditionedSharpness { get; set; }
+    /// <summary>Validation loss.</summary>
+    public double ValidationLoss { get; set; }
+    /// <summary>Line-search loss evaluations.</summary>
+    public int Trials { get; set; }
+    /// <summary>Step flags, comma separated.</summary>
+    public string Flags { get; set; } = "";
+    /// <summary>Step wall time in milliseconds.</summary>
+    public double Milliseconds { get; set; }
+
+    internal static StepTraceRow From(StepRecord r) => new()
+    {
+        Step = r.Step,
+        Epoch = r.Epoch,
+        Loss = r.Loss,
+        LearningRate = r.LearningRate,
+        Sharpness = r.Sharpness ?? double.NaN,
+        Edge = r.Edge ?? double.NaN,
+        Decrease = r.Decrease,
+        Curvature = r.Curvature ?? double.NaN,
+        GradientNorm = r.GradientNorm,
+        PreconditionedSharpness = r.PreconditionedSharpness ?? double.NaN,
+        ValidationLoss = r.ValidationLoss ?? double.NaN,
+        Trials = r.Trials,
+        Flags = r.Flags == StepFlags.None ? "" : r.Flags.ToString(),
+        Milliseconds = r.Milliseconds,
+    };
+}
+
+/// <summary>Finds Cdat models inside ML.NET models, also after <c>mlContext.Model.Load</c>.</summary>
+public static class CdatModel
+{
+    /// <summary>
+    /// The Cdat models in <paramref name="model"/> (a fitted or loaded pipeline), in pipeline order. After Load the
+    /// pipeline holds ML.NET built-in transformers; the model parameters and training metrics are read back from them.
+    /// </summary>
+    public static IReadOnlyList<CdatModelParameters> FromLoaded(ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var found = new List<CdatModelParameters>();
+        Collect(model, found);
+        return found;
+    }
+
+    private static void Collect(ITransformer transformer, List<CdatModelParameters> found)
+    {
+        switch (transformer)
+        {
+            case CdatTransformer cdat:
+                found.Add(cdat.Model);
+                return;
+            case IEnumerable<ITransformer> chain:
+                foreach (var inner in chain) Collect(inner, found);
+                return;
+            case Microsoft.ML.Transforms.ValueMappingTransformer lookup when ReadBlob(lookup) is { } blob:
+                found.Add(ModelBlob.Get(blob.AsMemory()));
+                return;
+        }
+    }
+
+    /// <summary>The model blob if <paramref name="lookup"/> is the pipeline's blob lookup.</summary>
+    private static string? ReadBlob(ITransformer lookup)
+    {
+        var ml = new MLContext(0);
+        var probe = ml.Data.LoadFromEnumerable(new[] { new KeyRow() });
+        DataViewSchema output;
+        try { output = lookup.GetOutputSchema(probe.Schema); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return null; }
+        if (output.GetColumnOrNull(PipelineNames.ModelBlob) is not { Type: TextDataViewType } column) return null;
+        using var cursor = lookup.Transform(probe).GetRowCursor(new[] { column });
+        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column);
+        ReadOnlyMemory<char> value = default;
+        if (!cursor.MoveNext()) return null;
+        getter(ref value);
+        return value.ToString();
+    }
+
+    private sealed class KeyRow
+    {
+        [ColumnName(PipelineNames.ModelKey)] public string Key { get; set; } = PipelineNames.KeyValue;
+    }
+}
