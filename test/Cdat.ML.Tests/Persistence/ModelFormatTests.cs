@@ -1,0 +1,90 @@
+using Cdat.ML.Networks;
+using Cdat.ML.Scoring;
+
+namespace Cdat.ML.Tests.Persistence;
+
+[TestClass]
+public sealed class ModelFormatTests
+{
+    internal static CdatModelParameters Sample(int seed = 1)
+    {
+        var random = new Random(seed);
+        float[] Values(int n) => Enumerable.Range(0, n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var layers = new[] { new DenseLayer(4, 5, Values(20), Values(5)), new DenseLayer(5, 3, Values(15), Values(3)) };
+        var metrics = new CdatTrainingMetrics(0.1, 0.05, 0.2, 42, 7, 0.3, 0.4, 12.5, 0.25, 3, 11, false, true, "EarlyStopped", 1.5, "cdat(sigma=2)", "adam", "cpu");
+        return new CdatModelParameters(CdatTask.MulticlassClassification, new MlpWeights(layers, Activation.Gelu), new[] { "cat", "dög", "emu" }, metrics);
+    }
+
+    [TestMethod]
+    public void ARoundTripKeepsEveryValue()
+    {
+        var model = Sample();
+        var copy = CdatModelParameters.FromBytes(model.ToBytes());
+        Assert.AreEqual(model.Task, copy.Task);
+        Assert.AreEqual(model.Network.Activation, copy.Network.Activation);
+        CollectionAssert.AreEqual(model.ClassNames.ToArray(), copy.ClassNames.ToArray());
+        for (int l = 0; l < 2; l++)
+        {
+            CollectionAssert.AreEqual(model.Network.Layers[l].Weight, copy.Network.Layers[l].Weight);
+            CollectionAssert.AreEqual(model.Network.Layers[l].Bias, copy.Network.Layers[l].Bias);
+        }
+        Assert.AreEqual(model.TrainingMetrics.ToString(), copy.TrainingMetrics.ToString());
+        Assert.AreEqual(12.5, copy.TrainingMetrics.MaxSharpness);
+        Assert.IsTrue(copy.TrainingMetrics.RolledBack);
+    }
+
+    [TestMethod]
+    public void EveryTruncationIsAClearError()
+    {
+        var bytes = Sample().ToBytes();
+        for (int length = 0; length < bytes.Length; length += Math.Max(1, length / 7))
+        {
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => CdatModelParameters.FromBytes(bytes.AsSpan(0, length)), $"length {length}");
+            StringAssert.Contains(e.Message, "Cdat model");
+        }
+    }
+
+    [TestMethod]
+    public void AnyFlippedByteIsDetected()
+    {
+        var bytes = Sample().ToBytes();
+        var random = new Random(3);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            var copy = (byte[])bytes.Clone();
+            copy[random.Next(copy.Length)] ^= (byte)(1 << random.Next(8));
+            Assert.ThrowsExactly<InvalidDataException>(() => CdatModelParameters.FromBytes(copy));
+        }
+    }
+
+    [TestMethod]
+    public void AFutureVersionAsksForAnUpdate()
+    {
+        var bytes = Sample().ToBytes();
+        bytes[6] = 99;
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => CdatModelParameters.FromBytes(bytes)).Message, "version 99");
+    }
+
+    [TestMethod]
+    public void HugeAnnouncedSizesFailBeforeAllocating()
+    {
+        // A well-formed envelope around a payload that claims an enormous layer.
+        var payload = new MemoryStream();
+        using (var w = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write((byte)1); w.Write((byte)0); w.Write(1); w.Write(1 << 30); w.Write(1 << 30); w.Write(0);
+        }
+        var body = payload.ToArray();
+        var envelope = new MemoryStream();
+        using (var w = new BinaryWriter(envelope))
+        {
+            w.Write("CDATML"u8.ToArray()); w.Write((ushort)1); w.Write((long)body.Length); w.Write(body);
+            ulong hash = 14695981039346656037UL;
+            foreach (byte b in body) hash = (hash ^ b) * 1099511628211UL;
+            w.Write(hash);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => CdatModelParameters.FromBytes(envelope.ToArray())).Message, "truncated");
+        Assert.IsTrue(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "no large allocation");
+    }
+}
