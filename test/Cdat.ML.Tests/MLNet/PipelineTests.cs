@@ -1,0 +1,136 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Cdat.ML.Tests.MLNet;
+
+/// <summary>The trainer inside ordinary ML.NET workflows.</summary>
+[TestClass]
+public sealed class PipelineTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public void CrossValidationRunsWithTheMulticlassEvaluator()
+    {
+        var ml = new MLContext(seed: 2);
+        var (train, _) = Datasets.Digits(ml);
+        var folds = ml.MulticlassClassification.CrossValidate(train, Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat(maxEpochs: 60)), numberOfFolds: 3);
+        Assert.AreEqual(3, folds.Count);
+        Assert.IsTrue(folds.All(f => f.Metrics.MicroAccuracy > 0.9), string.Join(", ", folds.Select(f => f.Metrics.MicroAccuracy)));
+    }
+
+    [TestMethod]
+    public void PermutationFeatureImportanceFindsTheInformativeFeature()
+    {
+        var ml = new MLContext(seed: 2);
+        var random = new Random(4);
+        var rows = Enumerable.Range(0, 300).Select(_ =>
+        {
+            var f = new[] { (float)random.NextDouble() * 2 - 1, (float)random.NextDouble() * 2 - 1, (float)random.NextDouble() * 2 - 1 };
+            return new Row { Features = f, Label = 3 * f[1] + 0.05f * (float)random.NextDouble() };
+        }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.Regression.Trainers.Cdat(hiddenLayers: Array.Empty<int>(), maxEpochs: 100).Fit(data);
+        var importance = ml.Regression.PermutationFeatureImportance(model, data, permutationCount: 2);
+        var drops = importance.Select(m => m.RSquared.Mean).ToArray();
+        TestContext.WriteLine($"ΔR² per feature: {string.Join(", ", drops.Select(d => d.ToString("F3")))}");
+        Assert.IsTrue(drops[1] < -0.5 && Math.Abs(drops[0]) < 0.05 && Math.Abs(drops[2]) < 0.05);
+    }
+
+    [TestMethod]
+    public void EightPredictionEnginesOnEightThreadsAgreeWithSequentialScoring()
+    {
+        var ml = new MLContext(seed: 2);
+        var (train, test) = Datasets.BreastCancer(ml);
+        var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat(maxEpochs: 60)).Fit(train);
+        string path = Path.Combine(Path.GetTempPath(), $"cdat-{Guid.NewGuid():N}.zip");
+        ml.Model.Save(model, train.Schema, path);
+        var loaded = new MLContext().Model.Load(path, out _);
+        File.Delete(path);
+        var inputs = ml.Data.CreateEnumerable<Patient>(test, false).ToArray();
+        var sequential = inputs.Select(i => ml.Model.CreatePredictionEngine<Patient, Diagnosis>(loaded).Predict(i)).Select(p => p.Probability).ToArray();
+
+        var results = new float[8][];
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
+        {
+            using var engine = ml.Model.CreatePredictionEngine<Patient, Diagnosis>(loaded);
+            results[t] = Enumerable.Range(0, 20).SelectMany(_ => inputs).Select(i => engine.Predict(i).Probability).ToArray();
+        });
+        foreach (var r in results)
+            CollectionAssert.AreEqual(Enumerable.Range(0, 20).SelectMany(_ => sequential).ToArray(), r);
+        var fromData = PersistenceTests.Scores(loaded.Transform(test)).Select(s => 1f / (1f + MathF.Exp(-s[0]))).ToArray();
+        for (int i = 0; i < fromData.Length; i++) Assert.AreEqual(fromData[i], sequential[i], 1e-6f);
+    }
+
+    [TestMethod]
+    public void AThousandClassesTrainScoreAndSurviveSaveLoad()
+    {
+        const int classes = 1000, perClass = 2, d = 16;
+        var ml = new MLContext(seed: 2);
+        var random = new Random(8);
+        var centres = Enumerable.Range(0, classes).Select(_ => Enumerable.Range(0, d).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray()).ToArray();
+        var rows = Enumerable.Range(0, classes * perClass).Select(i => new Labeled
+        {
+            Features = centres[i % classes].Select(c => c + 0.01f * (float)(random.NextDouble() - 0.5)).ToArray(),
+            Class = "c" + (i % classes),
+        }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var model = ml.Transforms.Conversion.MapValueToKey("Label", "Class")
+            .Append(ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { HiddenLayers = new[] { 32 }, MaxEpochs = 100 }))
+            .Fit(data);
+        double fitSeconds = clock.Elapsed.TotalSeconds;
+        var scored = model.Transform(data);
+        Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, classes), scored.Schema["Score"].Type);
+        VBuffer<ReadOnlyMemory<char>> slots = default;
+        scored.Schema["Score"].GetSlotNames(ref slots);
+        Assert.AreEqual("c999", slots.GetValues()[999].ToString());
+        var metrics = ml.MulticlassClassification.Evaluate(scored);
+        clock.Restart();
+        string path = Path.Combine(Path.GetTempPath(), $"cdat-{Guid.NewGuid():N}.zip");
+        ml.Model.Save(model, data.Schema, path);
+        var loaded = new MLContext().Model.Load(path, out _);
+        var again = ml.MulticlassClassification.Evaluate(loaded.Transform(data));
+        TestContext.WriteLine($"1000 classes: fit {fitSeconds:F1} s (training loop {model.LastTransformer.TrainingMetrics.TrainingSeconds:F1} s), training accuracy {metrics.MicroAccuracy:F3}, save+load+score {clock.Elapsed.TotalSeconds:F1} s, {new FileInfo(path).Length} bytes");
+        File.Delete(path);
+        Assert.IsTrue(metrics.MicroAccuracy > 0.9, $"accuracy {metrics.MicroAccuracy}");
+        Assert.AreEqual(metrics.MicroAccuracy, again.MicroAccuracy);
+    }
+
+    [TestMethod]
+    public void TheTraceIsAnIDataViewAndProgressGoesToTheLogAndToIProgress()
+    {
+        var ml = new MLContext(seed: 2);
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("Cdat:")) lock (log) log.Add(e.Message); };
+        var steps = new List<long>();
+        var (train, _) = Datasets.BreastCancer(ml);
+        var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options
+        {
+            MaxEpochs = 40, LogEvery = 10, SharpnessEvery = 10, Progress = new Inline(r => steps.Add(r.Step)),
+        })).Fit(train);
+        var cdat = model.LastTransformer;
+        CollectionAssert.AreEqual(Enumerable.Range(1, 40).Select(i => (long)i).ToArray(), steps);
+        Assert.AreEqual(4, log.Count(l => l.Contains("Cdat: step")), string.Join("\n", log));
+        Assert.IsTrue(log.Any(l => l.Contains("40 steps")), "a summary line at the end");
+
+        var trace = cdat.GetTrainingTrace(ml);
+        string path = Path.Combine(Path.GetTempPath(), $"cdat-{Guid.NewGuid():N}.tsv");
+        using (var stream = File.Create(path)) ml.Data.SaveAsText(trace, stream, headerRow: true, schema: false);
+        var lines = File.ReadAllLines(path);
+        File.Delete(path);
+        Assert.AreEqual(41, lines.Length);
+        StringAssert.StartsWith(lines[0], "Step\tEpoch\tLoss\tLearningRate\tSharpness\tEdge");
+        Assert.IsTrue(cdat.TrainingMetrics.MaxSharpness > 0);
+        Assert.AreEqual(40, cdat.TrainingMetrics.Steps);
+    }
+
+    private sealed class Row { [VectorType(3)] public float[] Features { get; set; } = []; public float Label { get; set; } }
+    private sealed class Labeled { [VectorType(16)] public float[] Features { get; set; } = []; public string Class { get; set; } = ""; }
+    private sealed class Patient { [VectorType(30)] public float[] Measurements { get; set; } = []; }
+    private sealed class Diagnosis { public float Probability { get; set; } }
+    internal sealed class Inline(Action<Cdat.ML.Diagnostics.StepRecord> report) : IProgress<Cdat.ML.Diagnostics.StepRecord>
+    {
+        public void Report(Cdat.ML.Diagnostics.StepRecord value) => report(value);
+    }
+}
