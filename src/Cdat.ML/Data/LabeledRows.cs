@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -52,7 +53,7 @@ internal sealed class LabeledRows : IDisposable
         _buffer.CopyTo(destination);
         for (int i = 0; i < _columns.FeatureCount; i++)
             if (!float.IsFinite(destination[i]))
-                throw new InvalidDataException($"Row {Row} of the {_role} data: feature column '{_columns.Features.Name}' holds {destination[i]} at index {i}. Remove or impute such rows (e.g. mlContext.Transforms.ReplaceMissingValues).");
+                throw new InvalidDataException($"Row {Row} of the {_role} data: feature column '{_columns.Features.Name}' holds {destination[i].ToString(CultureInfo.InvariantCulture)} at index {i}. Remove or impute such rows (e.g. mlContext.Transforms.ReplaceMissingValues).");
     }
 
     /// <summary>The current row's label as the network's target: the value (regression), 0/1 (binary) or the class index.</summary>
@@ -64,7 +65,7 @@ internal sealed class LabeledRows : IDisposable
                 float value = 0;
                 _single!(ref value);
                 if (!float.IsFinite(value))
-                    throw new InvalidDataException($"Row {Row} of the {_role} data: label column '{_columns.Label.Name}' holds {value}.");
+                    throw new InvalidDataException($"Row {Row} of the {_role} data: label column '{_columns.Label.Name}' holds {value.ToString(CultureInfo.InvariantCulture)}.");
                 return (float)((value - _columns.LabelOffset) / _columns.LabelScale);
             case CdatTask.BinaryClassification:
                 bool flag = false;

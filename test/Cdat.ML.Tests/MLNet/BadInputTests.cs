@@ -1,0 +1,150 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Cdat.ML.Tests.MLNet;
+
+/// <summary>Each bad input fails with a managed exception whose message names the column, option or row at fault.</summary>
+[TestClass]
+public sealed class BadInputTests
+{
+    private static readonly MLContext Ml = new(seed: 1);
+
+    private sealed class Good { [VectorType(2)] public float[] Features { get; set; } = []; public float Label { get; set; } public bool Flag { get; set; } public string Kind { get; set; } = ""; }
+    private sealed class Doubles { [VectorType(2)] public double[] Features { get; set; } = []; public float Label { get; set; } }
+    private sealed class Variable { [VectorType] public float[] Features { get; set; } = []; public float Label { get; set; } }
+    private sealed class KeyRow { public string Kind { get; set; } = ""; }
+    private sealed class Scalar { public float Features { get; set; } public float Label { get; set; } }
+
+    private static IEnumerable<Good> Rows(int n = 40) => Enumerable.Range(0, n).Select(i => new Good
+    {
+        Features = new[] { (float)Math.Sin(i), (float)Math.Cos(i) }, Label = i % 5, Flag = i % 2 == 0, Kind = new[] { "a", "b", "c" }[i % 3],
+    });
+
+    private static IDataView Data(IEnumerable<Good> rows) => Ml.Data.LoadFromEnumerable(rows);
+    private static IDataView Keyed(IEnumerable<Good> rows) => Ml.Transforms.Conversion.MapValueToKey("Label", "Kind").Fit(Data(rows)).Transform(Data(rows));
+
+    private static void Fails<T>(Action act, params string[] fragments) where T : Exception
+    {
+        var e = Assert.Throws<T>(act);
+        foreach (var f in fragments) StringAssert.Contains(e.Message, f);
+    }
+
+    [TestMethod]
+    public void MissingFeatureColumn() =>
+        Fails<ArgumentException>(() => Ml.Regression.Trainers.Cdat(featureColumnName: "Pixels").Fit(Data(Rows())), "'Pixels'", "Columns:");
+
+    [TestMethod]
+    public void MissingLabelColumn() =>
+        Fails<ArgumentException>(() => Ml.Regression.Trainers.Cdat(labelColumnName: "Price").Fit(Data(Rows())), "'Price'");
+
+    [TestMethod]
+    public void FeaturesOfTheWrongItemType() =>
+        Fails<ArgumentException>(() => Ml.Regression.Trainers.Cdat().Fit(Ml.Data.LoadFromEnumerable(new[] { new Doubles { Features = new[] { 1.0, 2.0 } } })),
+            "'Features'", "Double");
+
+    [TestMethod]
+    public void VariableSizeFeatures() =>
+        Fails<ArgumentException>(() => Ml.Regression.Trainers.Cdat().Fit(Ml.Data.LoadFromEnumerable(new[] { new Variable { Features = new[] { 1f } } })),
+            "'Features'", "unknown size");
+
+    [TestMethod]
+    public void ScalarFeatures() =>
+        Fails<ArgumentException>(() => Ml.Regression.Trainers.Cdat().Fit(Ml.Data.LoadFromEnumerable(new[] { new Scalar { Features = 1 } })),
+            "'Features'", "Concatenate");
+
+    [TestMethod]
+    public void RegressionLabelOfTheWrongType() =>
+        Fails<ArgumentException>(() => Ml.Regression.Trainers.Cdat(labelColumnName: "Flag").Fit(Data(Rows())), "'Flag'", "Single");
+
+    [TestMethod]
+    public void BinaryLabelOfTheWrongType() =>
+        Fails<ArgumentException>(() => Ml.BinaryClassification.Trainers.Cdat().Fit(Data(Rows())), "'Label'", "Boolean");
+
+    [TestMethod]
+    public void MulticlassLabelThatIsNotAKey() =>
+        Fails<ArgumentException>(() => Ml.MulticlassClassification.Trainers.Cdat(labelColumnName: "Kind").Fit(Data(Rows())), "'Kind'", "MapValueToKey");
+
+    [TestMethod]
+    public void EmptyData() =>
+        Fails<InvalidDataException>(() => Ml.Regression.Trainers.Cdat().Fit(Data(Enumerable.Empty<Good>())), "no rows");
+
+    [TestMethod]
+    public void NaNFeatureNamesTheRow()
+    {
+        var rows = Rows().ToArray();
+        rows[7].Features[1] = float.NaN;
+        Fails<InvalidDataException>(() => Ml.Regression.Trainers.Cdat().Fit(Data(rows)), "Row 8", "'Features'", "NaN", "index 1");
+    }
+
+    [TestMethod]
+    public void InfiniteLabelNamesTheRow()
+    {
+        var rows = Rows().ToArray();
+        rows[12].Label = float.PositiveInfinity;
+        Fails<InvalidDataException>(() => Ml.Regression.Trainers.Cdat().Fit(Data(rows)), "Row 13", "'Label'", "Infinity");
+    }
+
+    [TestMethod]
+    public void ASingleClassForBinaryClassification() =>
+        Fails<InvalidDataException>(() => Ml.BinaryClassification.Trainers.Cdat(labelColumnName: "Flag").Fit(Data(Rows().Select(r => { r.Flag = true; return r; }))),
+            "'Flag'", "single class");
+
+    [TestMethod]
+    public void ASingleClassForMulticlassClassification()
+    {
+        var data = Ml.Transforms.Conversion.MapValueToKey("Label", "Kind",
+            keyData: Ml.Data.LoadFromEnumerable(new[] { new KeyRow { Kind = "a" }, new KeyRow { Kind = "b" } }))
+            .Fit(Data(Rows())).Transform(Data(Rows().Select(r => { r.Kind = "a"; return r; })));
+        Fails<InvalidDataException>(() => Ml.MulticlassClassification.Trainers.Cdat().Fit(data), "single class");
+    }
+
+    [TestMethod]
+    public void ALabelOutsideTheKeyDictionaryIsAMissingKey()
+    {
+        var mapping = Ml.Transforms.Conversion.MapValueToKey("Label", "Kind",
+            keyData: Ml.Data.LoadFromEnumerable(new[] { new KeyRow { Kind = "a" }, new KeyRow { Kind = "b" } }));
+        var data = mapping.Fit(Data(Rows())).Transform(Data(Rows()));
+        Fails<InvalidDataException>(() => Ml.MulticlassClassification.Trainers.Cdat().Fit(data), "Row 3", "'Label'", "missing");
+    }
+
+    [TestMethod]
+    public void AValidationSetWithOtherFeatures() =>
+        Fails<ArgumentException>(() => Ml.Regression.Trainers.Cdat(new CdatTrainer.Options
+        {
+            ValidationSet = Ml.Data.LoadFromEnumerable(new[] { new Scalar { Features = 1 } }),
+        }).Fit(Data(Rows())), "'Features'");
+
+    [TestMethod]
+    [DataRow("BatchSize")]
+    [DataRow("HiddenLayers")]
+    [DataRow("Sigma")]
+    [DataRow("EmaBeta")]
+    [DataRow("MaxEpochs")]
+    [DataRow("Device")]
+    [DataRow("EarlyStoppingPatience")]
+    public void InvalidOptionsFailAtConstructionNamingTheOption(string option)
+    {
+        var o = new CdatTrainer.Options();
+        switch (option)
+        {
+            case "BatchSize": o.BatchSize = 0; break;
+            case "HiddenLayers": o.HiddenLayers = new[] { 8, -1 }; break;
+            case "Sigma": o.Sigma = double.NaN; break;
+            case "EmaBeta": o.EmaBeta = 1.0; break;
+            case "MaxEpochs": o.MaxEpochs = 0; break;
+            case "Device": o.Device = "tpu"; break;
+            case "EarlyStoppingPatience": o.EarlyStoppingPatience = 3; break;  // without a validation set
+        }
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(o));
+        Assert.AreEqual(option, e.ParamName);
+    }
+
+    [TestMethod]
+    public void ScoringDataWithTheWrongFeatureSize()
+    {
+        var model = Ml.Regression.Trainers.Cdat(maxEpochs: 2).Fit(Data(Rows()));
+        var other = Ml.Data.LoadFromEnumerable(new[] { new Variable { Features = new[] { 1f, 2f, 3f } } });
+        var e = Assert.Throws<Exception>(() => PersistenceTests.Scores(model.Transform(other)));
+        StringAssert.Contains((e.InnerException ?? e).Message, "features");
+    }
+}
