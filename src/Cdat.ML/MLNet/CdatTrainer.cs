@@ -101,8 +101,11 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
 
         /// <summary>Step-size rule. Default CDAT.</summary>
         public CdatTunerKind Tuner = CdatTunerKind.Cdat;
-        /// <summary>CDAT scale σ: 1 is the greedy step, 2 the edge of stability. Default 1.9 (just below the edge, which is a knife edge).</summary>
-        public double Sigma = 1.9;
+        /// <summary>
+        /// CDAT scale σ: 1 is the greedy step, 2 the edge of stability. Null (default) picks 1.9 in full batch (just below
+        /// the edge, which is a knife edge) and 1 in mini-batch (the best σ falls as batches shrink).
+        /// </summary>
+        public double? Sigma;
         /// <summary>EMA factor β of CDAT's numerator and denominator (0: the instantaneous rule). Default 0.9, which keeps one
         /// odd batch or a collapsing curvature from producing a huge step.</summary>
         public double EmaBeta = 0.9;
@@ -173,7 +176,7 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
             Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), "must lie in [0, 1)");
             Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), "must lie in [0, 1)");
             Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), "must lie in [0, 1)");
-            Require(double.IsFinite(Sigma) && Sigma > 0, nameof(Sigma), "must be greater than 0");
+            Require(Sigma is null || (double.IsFinite(Sigma.Value) && Sigma > 0), nameof(Sigma), "must be greater than 0");
             Require(EmaBeta >= 0 && EmaBeta < 1, nameof(EmaBeta), "must lie in [0, 1)");
             Require(double.IsFinite(Epsilon) && Epsilon >= 0, nameof(Epsilon), "must be ≥ 0");
             Require(MaxLearningRate is null || (double.IsFinite(MaxLearningRate.Value) && MaxLearningRate > 0), nameof(MaxLearningRate), "must be greater than 0");
@@ -276,7 +279,7 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
             using var scope = torch.NewDisposeScope();
             var network = spec.Build(seed, dtype);
             using var direction = CreateDirection(o);
-            var tuner = CreateTuner(o, o.MaxSteps ?? (long)o.MaxEpochs * training.BatchesPerEpoch);
+            var tuner = CreateTuner(o, training.IsFullBatch, o.MaxSteps ?? (long)o.MaxEpochs * training.BatchesPerEpoch);
             var loop = new TrainingLoop(network, LossFor(Task), direction, tuner, new TrainingOptions
             {
                 Epochs = o.MaxEpochs,
@@ -333,7 +336,7 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
         _ => new GradientDescentDirection(),
     };
 
-    private static ILearningRateTuner CreateTuner(Options o, long totalSteps)
+    private static ILearningRateTuner CreateTuner(Options o, bool fullBatch, long totalSteps)
     {
         if (o.CustomTuner is not null)
             return o.CustomTuner() ?? throw new InvalidOperationException("Options.CustomTuner returned null.");
@@ -344,7 +347,7 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
             CdatTunerKind.Schedule => new ScheduleTuner(o.LearningRate, o.WarmupSteps, ScheduleShape.Cosine, (int)Math.Max(o.WarmupSteps + 1, totalSteps)),
             CdatTunerKind.Armijo => ArmijoTuner.FromPreset(o.ArmijoPreset, o.MaxLearningRate ?? 10.0),
             CdatTunerKind.Polyak => new PolyakTuner(c: o.PolyakC, maxLearningRate: o.MaxLearningRate ?? 10.0),
-            _ => new CdatTuner(o.Sigma, o.EmaBeta, o.Epsilon, o.MaxLearningRate),
+            _ => new CdatTuner(o.Sigma ?? (fullBatch ? 1.9 : 1.0), o.EmaBeta, o.Epsilon, o.MaxLearningRate),
         };
     }
 

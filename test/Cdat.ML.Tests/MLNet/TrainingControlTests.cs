@@ -1,0 +1,149 @@
+using Cdat.ML.Diagnostics;
+using Microsoft.ML;
+
+namespace Cdat.ML.Tests.MLNet;
+
+/// <summary>Cancellation, divergence, early stopping, determinism, streaming and devices through the ML.NET trainer.</summary>
+[TestClass]
+public sealed class TrainingControlTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    private static float[] Weights(ITransformer model) =>
+        CdatModel.FromLoaded(model).Single().Network.Layers.SelectMany(l => l.Weight.Concat(l.Bias)).ToArray();
+
+    [TestMethod]
+    public void CancellationReturnsAUsableModel()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = Datasets.BreastCancer(ml);
+        using var cts = new CancellationTokenSource();
+        var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options
+        {
+            MaxEpochs = 10_000, CancellationToken = cts.Token,
+            Progress = new PipelineTests.Inline(r => { if (r.Step == 25) cts.Cancel(); }),
+        })).Fit(train);
+        var metrics = model.LastTransformer.TrainingMetrics;
+        Assert.AreEqual("Cancelled", metrics.StopReason);
+        Assert.AreEqual(25, metrics.Steps);
+        Assert.IsTrue(ml.BinaryClassification.Evaluate(model.Transform(test)).AreaUnderRocCurve > 0.95);
+    }
+
+    [TestMethod]
+    public void DivergenceRollsBackToFiniteWeightsAndSaysSo()
+    {
+        var ml = new MLContext(seed: 1);
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("rolled back")) lock (log) log.Add(e.Message); };
+        var (train, test) = Datasets.Diabetes(ml);
+        // A constant learning rate far beyond 2/sharpness blows the weights up within a few steps.
+        var model = Datasets.DiabetesPrep(ml).Append(ml.Regression.Trainers.Cdat(new CdatTrainer.Options
+        {
+            Tuner = CdatTunerKind.Constant, LearningRate = 1e4, Direction = CdatDirection.GradientDescent, MaxEpochs = 200,
+        })).Fit(train);
+        var cdat = model.LastTransformer;
+        TestContext.WriteLine(cdat.TrainingMetrics.ToString());
+        Assert.IsTrue(cdat.TrainingMetrics.Diverged && cdat.TrainingMetrics.RolledBack);
+        Assert.IsTrue(cdat.TrainingTrace[^1].Flags.HasFlag(StepFlags.Diverged));
+        Assert.IsTrue(cdat.Model.Network.IsFinite());
+        Assert.IsTrue(log.Any(l => l.Contains("training diverged")), string.Join("\n", log));
+
+        string path = Path.Combine(Path.GetTempPath(), $"cdat-{Guid.NewGuid():N}.zip");
+        ml.Model.Save(model, train.Schema, path);
+        var loaded = new MLContext().Model.Load(path, out _);
+        File.Delete(path);
+        Assert.IsTrue(CdatModel.FromLoaded(loaded).Single().Network.IsFinite(), "the saved model holds no NaN");
+        Assert.IsTrue(PersistenceTests.Scores(loaded.Transform(test)).All(s => float.IsFinite(s[0])));
+    }
+
+    [TestMethod]
+    public void EarlyStoppingKeepsTheBestValidationWeights()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = Datasets.Diabetes(ml);
+        var prep = Datasets.DiabetesPrep(ml).Fit(train);
+        var model = ml.Regression.Trainers.Cdat(new CdatTrainer.Options
+        {
+            HiddenLayers = new[] { 256 }, MaxEpochs = 3000, ValidationSet = prep.Transform(test), EarlyStoppingPatience = 10, ValidationEvery = 5,
+        }).Fit(prep.Transform(train));
+        var m = model.TrainingMetrics;
+        TestContext.WriteLine(m.ToString());
+        Assert.AreEqual("EarlyStopped", m.StopReason);
+        Assert.IsTrue(m.Steps < 3000);
+        // The held weights are the best validation weights: their validation loss equals the best one seen.
+        var validated = model.TrainingTrace.Where(r => r.ValidationLoss is not null).ToArray();
+        Assert.AreEqual(validated.Min(r => r.ValidationLoss!.Value), m.ValidationLoss!.Value);
+        var scores = PersistenceTests.Scores(model.Transform(prep.Transform(test))).Select(s => s[0]).ToArray();
+        var labels = ml.Data.CreateEnumerable<LabelOnly>(test, false).Select(l => l.Label).ToArray();
+        double mse = scores.Zip(labels, (s, l) => (s - l) * (double)(s - l)).Average();
+        Assert.AreEqual(m.ValidationLoss!.Value, 0.5 * mse / Math.Pow(LabelStd(ml, train), 2), 1e-3 * m.ValidationLoss.Value, "validation loss is on standardised labels");
+    }
+
+    private static double LabelStd(MLContext ml, IDataView train)
+    {
+        var labels = ml.Data.CreateEnumerable<LabelOnly>(train, false).Select(l => (double)l.Label).ToArray();
+        double mean = labels.Average();
+        return Math.Sqrt(labels.Select(l => (l - mean) * (l - mean)).Average());
+    }
+
+    [TestMethod]
+    public void TheSameSeedGivesBitwiseIdenticalWeightsAndAnotherSeedDoesNot()
+    {
+        float[] Train(int? seed, int contextSeed = 1)
+        {
+            var ml = new MLContext(seed: contextSeed);
+            var (train, _) = Datasets.Digits(ml);
+            return Weights(Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options
+            {
+                Seed = seed, BatchSize = 256, MaxEpochs = 3,
+            })).Fit(train));
+        }
+        CollectionAssert.AreEqual(Train(7), Train(7));
+        CollectionAssert.AreEqual(Train(null), Train(null), "the MLContext seed is honoured");
+        CollectionAssert.AreNotEqual(Train(7), Train(8));
+        CollectionAssert.AreNotEqual(Train(null, 1), Train(null, 2));
+    }
+
+    [TestMethod]
+    public void MiniBatchesAreStreamedWhenTheDataExceedsTheMemoryBudget()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = Datasets.Digits(ml);
+        var prep = Datasets.DigitsPrep(ml).Fit(train);
+        var data = prep.Transform(train);
+        var streamed = ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options
+        {
+            BatchSize = 128, MaxEpochs = 15, MemoryBudgetBytes = 64 * 1024, SharpnessEvery = 20,
+        }).Fit(data);
+        var m = streamed.TrainingMetrics;
+        TestContext.WriteLine(m.ToString());
+        Assert.AreEqual(15 * 11, m.Steps, "1347 rows in batches of 128: 11 per epoch");
+        Assert.IsTrue(streamed.TrainingTrace.Take(10).All(r => r.BatchRows == 128));
+        Assert.IsTrue(m.MaxSharpness > 0);
+        double accuracy = ml.MulticlassClassification.Evaluate(streamed.Transform(prep.Transform(test))).MicroAccuracy;
+        Assert.IsTrue(accuracy > 0.93, $"accuracy {accuracy}");
+    }
+
+    [TestMethod]
+    public void DeviceAutoFallsBackToTheCpuWithALogLine()
+    {
+        var ml = new MLContext(seed: 1);
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("Cdat:")) lock (log) log.Add(e.Message); };
+        var (train, _) = Datasets.BreastCancer(ml);
+        var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Device = "auto", MaxEpochs = 3 })).Fit(train);
+        if (TorchSharp.torch.cuda.is_available())
+        {
+            Assert.AreEqual("cuda", model.LastTransformer.TrainingMetrics.Device);
+        }
+        else
+        {
+            Assert.AreEqual("cpu", model.LastTransformer.TrainingMetrics.Device);
+            Assert.IsTrue(log.Any(l => l.Contains("CUDA is not available")), string.Join("\n", log));
+            var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Device = "cuda" }));
+            StringAssert.Contains(e.Message, "CUDA is not available");
+        }
+    }
+
+    private sealed class LabelOnly { public float Label { get; set; } }
+}
