@@ -370,27 +370,17 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
     }
 
     /// <summary>
-    /// The trained weights as managed arrays (float32, CPU), with the label standardisation folded into the output layer:
+    /// The trained weights as managed arrays, with the label standardisation folded into the output layer:
     /// y = scale·(W·h + b) + offset.
     /// </summary>
     internal static MlpWeights ToWeights(nn.Module<Tensor, Tensor> network, Activation activation, double offset = 0, double scale = 1)
     {
-        using var scope = torch.NewDisposeScope();
-        var layers = new List<DenseLayer>();
-        var named = network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        for (int i = 0; named.ContainsKey($"fc{i}.weight"); i++)
-        {
-            var w = named[$"fc{i}.weight"].detach().cpu().to(ScalarType.Float32).contiguous();
-            var b = named[$"fc{i}.bias"].detach().cpu().to(ScalarType.Float32).contiguous();
-            layers.Add(new DenseLayer((int)w.shape[1], (int)w.shape[0], w.data<float>().ToArray(), b.data<float>().ToArray()));
-        }
-        if (offset != 0 || scale != 1)
-        {
-            var last = layers[^1];
-            var w = last.Weight.Select(v => (float)(v * scale)).ToArray();
-            var b = last.Bias.Select(v => (float)(v * scale + offset)).ToArray();
-            layers[^1] = new DenseLayer(last.Inputs, last.Outputs, w, b);
-        }
+        var weights = MlpWeights.FromNetwork(network, activation);
+        if (offset == 0 && scale == 1) return weights;
+        var layers = weights.Layers.ToArray();
+        var last = layers[^1];
+        layers[^1] = new DenseLayer(last.Inputs, last.Outputs,
+            last.Weight.Select(v => (float)(v * scale)).ToArray(), last.Bias.Select(v => (float)(v * scale + offset)).ToArray());
         return new MlpWeights(layers, activation);
     }
 

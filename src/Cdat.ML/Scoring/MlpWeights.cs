@@ -47,6 +47,27 @@ public sealed class MlpWeights
         MaxWidth = Layers.Max(l => l.Outputs);
     }
 
+    /// <summary>
+    /// Copies the weights of a network built by <see cref="MultilayerPerceptron.Build"/> (layers named fc0, fc1, …) into
+    /// managed arrays (float32), for scoring without libtorch.
+    /// </summary>
+    public static MlpWeights FromNetwork(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> network, Activation activation)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var named = network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var layers = new List<DenseLayer>();
+        for (int i = 0; named.ContainsKey($"fc{i}.weight"); i++)
+        {
+            if (!named.TryGetValue($"fc{i}.bias", out var bias)) throw new ArgumentException($"Layer fc{i} has no bias.", nameof(network));
+            var w = named[$"fc{i}.weight"].detach().cpu().to(TorchSharp.torch.ScalarType.Float32).contiguous();
+            var b = bias.detach().cpu().to(TorchSharp.torch.ScalarType.Float32).contiguous();
+            layers.Add(new DenseLayer((int)w.shape[1], (int)w.shape[0], w.data<float>().ToArray(), b.data<float>().ToArray()));
+        }
+        if (layers.Count == 0) throw new ArgumentException("The network has no layers named fc0, fc1, … (build it with MultilayerPerceptron).", nameof(network));
+        return new MlpWeights(layers, activation);
+    }
+
     /// <summary>The layers, input to output.</summary>
     public IReadOnlyList<DenseLayer> Layers { get; }
     /// <summary>Hidden activation.</summary>

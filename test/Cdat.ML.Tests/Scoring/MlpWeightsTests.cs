@@ -18,7 +18,7 @@ public sealed class MlpWeightsTests
         var network = new MultilayerPerceptron(20, new[] { 48, 32 }, 7, activation).Build(seed: 4);
         // Move the weights away from the initialisation so the activations see a wide range.
         using (no_grad()) foreach (var p in network.parameters()) p.mul_(3.0);
-        var weights = CdatTrainer.ToWeights(network, activation);
+        var weights = MlpWeights.FromNetwork(network, activation);
         using var g = new Generator(5);
         var x = torch.randn(new long[] { 256, 20 }, generator: g);
         var expected = network.call(x).data<float>().ToArray();
