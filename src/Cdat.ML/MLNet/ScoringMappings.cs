@@ -82,7 +82,7 @@ public sealed class CdatBinaryRow
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class CdatMulticlassRow
 {
-    /// <summary>One logit per class.</summary>
+    /// <summary>One probability per class (softmax of the logits).</summary>
     [ColumnName(PipelineNames.Scores)] public float[] Scores = Array.Empty<float>();
     /// <summary>Index of the largest logit.</summary>
     [ColumnName(PipelineNames.PredictedIndex)] public uint PredictedIndex;
@@ -155,6 +155,8 @@ public sealed class CdatMulticlassFactory : CustomMappingFactory<CdatScoringRow,
         if (destination.Scores.Length != model.OutputCount) destination.Scores = new float[model.OutputCount];
         model.Score(source.Features, destination.Scores);
         destination.PredictedIndex = (uint)System.Numerics.Tensors.TensorPrimitives.IndexOfMax(destination.Scores);
+        // Like ML.NET's own multiclass trainers, Score holds class probabilities (the evaluator's log-loss needs them).
+        System.Numerics.Tensors.TensorPrimitives.SoftMax(destination.Scores, destination.Scores);
     }
     /// <inheritdoc/>
     public override Action<CdatScoringRow, CdatMulticlassRow> GetMapping() => Map;

@@ -100,6 +100,7 @@ public sealed class PersistenceTests
             var kinds = ml.Data.CreateEnumerable<AnimalPrediction>(scored, false).ToArray();
             Assert.IsTrue(kinds.Count(k => k.Kind == k.PredictedKind) >= 85, "predicted kinds map back to names");
             Assert.IsFalse(scored.Schema.Any(c => c.Name.StartsWith("__cdat", StringComparison.Ordinal)), "no temporary column leaks");
+            Assert.IsTrue(Scores(scored).All(p => Math.Abs(p.Sum() - 1) < 1e-5 && p.All(v => v >= 0)), "Score holds class probabilities");
         }
         File.Delete(path);
     }

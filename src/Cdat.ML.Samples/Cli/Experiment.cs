@@ -1,0 +1,85 @@
+using Cdat.ML.Diagnostics;
+using Cdat.ML.Directions;
+using Cdat.ML.Networks;
+using Cdat.ML.Samples.Datasets;
+using Cdat.ML.Training;
+using Cdat.ML.Tuners;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace Cdat.ML.Samples.Cli;
+
+/// <summary>One training run of the engine on a sample data set, with a progress bar, and its outputs.</summary>
+internal static class Experiment
+{
+    public static IDirection Direction(string name) => name switch
+    {
+        "momentum" => new MomentumDirection(0.9),
+        "rmsprop" => new RmsPropDirection(),
+        "adam" => new AdamDirection(),
+        _ => new GradientDescentDirection(),
+    };
+
+    /// <summary>Trains a fresh network (same seed every time) and returns the per-step records.</summary>
+    public static TrainingResult Run(SampleData data, Settings s, ILearningRateTuner tuner, int sharpnessEvery, string? direction = null,
+                                     ProgressTask? progress = null, OptimizerOptions? optimizer = null, int? batchSize = null, long? steps = null)
+    {
+        using var scope = NewDisposeScope();
+        var network = new MultilayerPerceptron(data.Features, s.Hidden, data.Outputs, s.Activation).Build(s.Seed);
+        using var dir = Direction(direction ?? s.Direction);
+        var loop = new TrainingLoop(network, data.Loss(s.Loss), dir, tuner, new TrainingOptions
+        {
+            MaxSteps = steps ?? s.Steps,
+            BatchSize = batchSize ?? s.BatchSize,
+            DropLastPartialBatch = (batchSize ?? s.BatchSize) is not null,
+            Seed = s.Seed,
+            Device = s.Device,
+            DivergencePatience = 1,
+            Optimizer = (optimizer ?? new OptimizerOptions()) with { SharpnessEvery = sharpnessEvery, Seed = s.Seed },
+        });
+        return loop.Run(data.TrainX, data.Targets(data.TrainY, s.Loss), progress is null ? null : new Ticker(progress));
+    }
+
+    /// <summary>Runs <paramref name="runs"/> under one Spectre progress display (one bar per run).</summary>
+    public static List<(string Name, TrainingResult Result)> RunAll(IEnumerable<(string Name, Func<ProgressTask, TrainingResult> Run)> runs, long steps)
+    {
+        var results = new List<(string, TrainingResult)>();
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                foreach (var (name, run) in runs)
+                {
+                    var task = ctx.AddTask(Markup.Escape(name), maxValue: steps);
+                    results.Add((name, run(task)));
+                    task.Value = task.MaxValue;
+                }
+            });
+        return results;
+    }
+
+    /// <summary>Median of lr·sharpness/2 over the measured steps in the last <paramref name="fraction"/> of the run.</summary>
+    public static double LateEdge(TrainingResult r, double fraction = 0.3) => LateMedian(r, s => s.Edge, fraction);
+
+    public static double LateMedian(TrainingResult r, Func<StepRecord, double?> value, double fraction = 0.3)
+    {
+        long from = (long)(r.Steps.Count * (1 - fraction));
+        var v = r.Steps.Where(s => s.Step > from).Select(value).Where(x => x is double d && double.IsFinite(d)).Select(x => x!.Value).OrderBy(x => x).ToArray();
+        return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
+    }
+
+    /// <summary>Mean of the last 5% of step losses (the papers' "final loss").</summary>
+    public static double FinalLoss(TrainingResult r)
+    {
+        var finite = r.Steps.Where(s => double.IsFinite(s.Loss)).ToArray();
+        if (finite.Length == 0 || r.StopReason == StopReason.Diverged) return double.PositiveInfinity;
+        int n = Math.Max(1, finite.Length / 20);
+        return finite.TakeLast(n).Average(s => s.Loss);
+    }
+
+    private sealed class Ticker(ProgressTask task) : IProgress<StepRecord>
+    {
+        public void Report(StepRecord value) => task.Value = value.Step;
+    }
+}
