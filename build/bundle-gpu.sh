@@ -32,7 +32,9 @@ tarball=artifacts/gpu-bundle.tar.xz
 # Resolved now, before the self-test points HOME and NUGET_PACKAGES at empty folders.
 cpu_libtorch=${CDAT_CPU_LIBTORCH:-${NUGET_PACKAGES:-$HOME/.nuget/packages}/libtorch-cpu-linux-x64/2.10.0/runtimes/linux-x64/native}
 
-rm -rf "$publish" "$stage" "$tarball"   # no stale natives from an earlier run may survive into the checks
+# Start clean: no stale natives may survive into the checks, and an incremental publish would skip the compiler and
+# ILLink and so hide their trimming warnings.
+rm -rf "$work" "$tarball"
 mkdir -p "$work"
 
 # --- 1. Publish --------------------------------------------------------------------------------------------------
@@ -50,10 +52,13 @@ dotnet publish src/Cdat.ML.Samples -c Release -r linux-x64 --self-contained true
   "${trim_args[@]}" -p:InvariantGlobalization=true -p:CdatWeakenGlibcxx=true -p:TorchBackend=none \
   --artifacts-path "$work/msbuild" -o "$publish" 2>&1 | tee "$work/publish.log"
 
-# MSBuild repeats each warning in its summary; list each trimming (IL) warning once.
-il_warnings=$(grep -oE 'warning IL[0-9]+:[^[]*' "$work/publish.log" | sed 's/ *$//' | sort -u || true)
-echo "== trimming warnings: $(printf '%s' "$il_warnings" | grep -c . || true)"
-[ -z "$il_warnings" ] || printf '%s\n' "$il_warnings"
+# Trimming (IL) warnings, each once (MSBuild repeats warnings in its summary), without directories and project suffix.
+# The compiler's trim analyzer and ILLink report the same Cdat.ML call sites, so those appear twice, worded apart.
+if $trim; then
+  il_warnings=$(grep -E 'warning IL[0-9]+' "$work/publish.log" | sed -E 's/ \[[^]]*\]$//; s#^[^ (]*/##' | sort -u || true)
+  echo "== trimming warnings: $(printf '%s' "$il_warnings" | grep -c . || true)"
+  [ -z "$il_warnings" ] || printf '%s\n' "$il_warnings"
+fi
 
 # --- 2. Check the native libraries --------------------------------------------------------------------------------
 # No libtorch may be in the app folder: TorchSharp loads libtorch_cpu from its own folder before LD_LIBRARY_PATH.
@@ -149,16 +154,19 @@ echo "== self-test against $cpu_libtorch"
 [ -f "$cpu_libtorch/libtorch_cpu.so" ] || die "no libtorch_cpu.so in $cpu_libtorch (restore once with TorchBackend=cpu, or set CDAT_CPU_LIBTORCH)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/home" "$tmp/nuget"
+mkdir "$tmp/home" "$tmp/nuget" "$tmp/run"
 tar -xJf "$tarball" -C "$tmp"
+# Runs from $tmp/run: the app writes its CSV and PNG files under out/ in the current folder.
 in_bundle() {
-  env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$tmp/home" NUGET_PACKAGES="$tmp/nuget" \
-    CDAT_TORCH_LIB="$cpu_libtorch" timeout 900 "$@"
+  (cd "$tmp/run" && env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$tmp/home" NUGET_PACKAGES="$tmp/nuget" \
+    CDAT_TORCH_LIB="$cpu_libtorch" timeout 900 "$@")
 }
 
-# The bundled symbol check against libtorch 2.10 CPU must find everything (the torch line fails here: no torch).
-check_out=$(cd "$tmp/$bundle" && in_bundle ./check.sh 2>&1 || true)
-head -n 3 <<<"$check_out"
+# The bundled symbol check against libtorch 2.10 CPU must find every symbol. Its second line, the torch version,
+# needs the torch wheel, which this machine lacks, so check.sh's exit status is not used.
+echo "== self-test: check.sh"
+check_out=$(in_bundle "$tmp/$bundle/check.sh" 2>&1 || true)
+grep 'symbols needed' <<<"$check_out" || true
 grep -q 'missing: 0;' <<<"$check_out" || die "self-test: the symbol check did not pass"
 
 # --help if the app has a CLI; an app without one ignores the argument and runs its default, which then counts

@@ -37,19 +37,21 @@ internal static class EosCommand
         var runs = Experiment.RunAll(rates.Select(lr => ($"lr={lr}", (Func<ProgressTask, TrainingResult>)(task =>
             Experiment.Run(data, s, new ConstantTuner(lr), every, progress: task)))), s.Steps);
 
-        var table = new Table().AddColumns("lr", "2/lr", "initial sharpness", "peak sharpness", "plateau sharpness (last 30%)", "plateau × lr / 2", "final loss");
+        var table = new Table().AddColumns("lr", "2/lr", "initial sharpness", "peak sharpness", "plateau sharpness (last 30%)", "plateau × lr / 2",
+                                           "plateau stability ratio", "final loss");
         var files = new List<string>();
         foreach (var ((name, r), lr) in runs.Zip(rates))
         {
             var measured = r.Steps.Where(x => x.Sharpness is not null).ToArray();
             double plateau = Experiment.LateMedian(r, x => x.Sharpness);
             table.AddRow($"{lr}", $"{2 / lr:G4}", $"{measured.First().Sharpness:G4}", $"{measured.Max(x => x.Sharpness!.Value):G4}", $"{plateau:G4}",
-                         $"{plateau * lr / 2:F3}", $"{Experiment.FinalLoss(r):G4}");
+                         $"{plateau * lr / 2:F3}", $"{Experiment.LateMedian(r, x => x.StabilityRatio):F3}", $"{Experiment.FinalLoss(r):G4}");
             string csv = Path.Combine(s.OutputDirectory, $"eos-lr{lr.ToString(CultureInfo.InvariantCulture)}.csv");
             StepCsv.Write(csv, r.Steps);
             files.Add(csv);
         }
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("[grey]stability ratio: the direction's relevant sharpness over its threshold (GD: sharpness / (2/lr); momentum: 2(1+μ)/lr; Adam: preconditioned sharpness / (38/lr)).[/]");
         files.Add(Charts.Lines(Path.Combine(s.OutputDirectory, "sharpness.png"), "Sharpness (solid) and 2/lr (dashed)", "step", "top Hessian eigenvalue",
             runs.Select(x => new Charts.Series(x.Name, Xs(x.Result), Ys(x.Result))), horizontal: rates.Select(lr => ($"2/{lr}", 2 / lr))));
         files.Add(Charts.Lines(Path.Combine(s.OutputDirectory, "loss.png"), "Training loss", "step", "loss",

@@ -8,8 +8,10 @@ namespace Cdat.ML.Samples.Commands;
 /// <summary>
 /// The simplified joint dynamics of learning rate and sharpness (after Damian et al.'s self-stabilisation model, with
 /// a varying learning rate): x is the displacement along the top eigenvector, λ the sharpness, η the learning rate and
-/// y = ηλ − 2 the normalised centred sharpness (0 = edge of stability). A gradient component γ⊥ along a flat direction
-/// of curvature κ lets the curvature-aware rules see more than the top direction.
+/// y = ηλ − 2 the normalised centred sharpness (0 = edge of stability). A gradient component γ⊥ along a second
+/// direction of curvature κ = ρλ (the bulk of the spectrum, just below the top) lets the curvature-aware rules see
+/// more than the top direction. x never falls below a tiny floor: in a network the top direction always receives some
+/// gradient from the rest of the dynamics, and without it x would underflow and never return.
 /// </summary>
 internal static class ModelCommand
 {
@@ -33,7 +35,7 @@ internal static class ModelCommand
 
     /// <summary>Simulates one rule. <paramref name="sigma"/> null: constant η = <paramref name="eta0"/>.</summary>
     public static Trajectory Simulate(string name, double? sigma, int steps, double eta0 = 0.5, double a = 1e-2, double b = 1, double lambda0 = 1,
-                                      double x0 = 1e-3, double gamma = 0.1, double kappa = 0.1)
+                                      double x0 = 1e-3, double gamma = 0.1, double rho = 0.9, double floor = 1e-9)
     {
         double x = x0, lambda = lambda0;
         var y = new double[steps];
@@ -42,13 +44,14 @@ internal static class ModelCommand
         for (int t = 0; t < steps; t++)
         {
             // CDAT on g = (λx, γ⊥), H = diag(λ, κ): η = σ·gᵀg / gᵀHg.
+            double kappa = rho * lambda;
             double e = sigma is double s ? s * (lambda * lambda * x * x + gamma * gamma) / (lambda * lambda * lambda * x * x + kappa * gamma * gamma) : eta0;
             y[t] = e * lambda - 2;
             lam[t] = lambda;
             eta[t] = e;
             double xNext = (1 - e * lambda) * x;
             lambda += e * (a - b * x * x);
-            x = double.IsFinite(xNext) ? Math.Clamp(xNext, -1e3, 1e3) : 1e3;
+            x = Math.Abs(xNext) < floor ? (xNext < 0 ? -floor : floor) : xNext;
         }
         return new Trajectory(name, y, lam, eta);
     }
@@ -70,7 +73,7 @@ internal static class ModelCommand
             table.AddRow(Markup.Escape(r.Name), $"{r.Y[from..].Average():F4}", $"{r.Lambda[from]:G4}", $"{r.Lambda[^1]:G4}",
                          $"{(r.Lambda[^1] - r.Lambda[from]) / r.Lambda[from]:P1}", $"{r.Eta[^1]:G4}");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("[grey]y = ηλ − 2: 0 is the edge of stability. Parameters: a = 1e-2, b = 1, λ0 = 1, x0 = 1e-3, γ⊥ = 0.1, κ = 0.1.[/]");
+        AnsiConsole.MarkupLine("[grey]y = ηλ − 2: 0 is the edge of stability. Parameters: a = 1e-2, b = 1, λ0 = 1, x0 = 1e-3, γ⊥ = 0.1, κ = 0.9λ.[/]");
         double[] steps1 = Enumerable.Range(0, steps).Select(i => (double)i).ToArray();
         var files = new[]
         {

@@ -29,7 +29,12 @@ internal static class Charts
         }
         if (logY)
         {
-            var ticks = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => $"1e{v:0.#}" };
+            // Log scale: the data are log10 values; label whole decades with the value itself.
+            var ticks = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                LabelFormatter = v => Math.Abs(v - Math.Round(v)) < 1e-9 ? Math.Pow(10, Math.Round(v)).ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "",
+                IntegerTicksOnly = true,
+            };
             plot.Axes.Left.TickGenerator = ticks;
         }
         plot.Title(title);

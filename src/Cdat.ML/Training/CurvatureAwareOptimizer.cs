@@ -121,7 +121,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         };
 
         if (sharpnessDue)
-            record = MeasureSharpness(record, sharpnessObjective, ReferenceEquals(sharpnessObjective, objective) ? hessian : null, lr);
+            record = MeasureSharpness(record, sharpnessObjective, ReferenceEquals(sharpnessObjective, objective) ? context.RetainedHessian : null, lr);
 
         if (lr > 0)
         {
@@ -214,6 +214,12 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         private readonly bool _measure, _subsample;
         private Tensor[]? _snapshot;
         private double? _curvature;
+        // Trial points write the parameters in place, which bumps their autograd version: the retained graph then no
+        // longer matches them, and differentiating through it would abort the process inside libtorch.
+        private bool _graphStale;
+
+        /// <summary>The gradient's retained graph, while it still matches the parameters.</summary>
+        public HessianOperator? RetainedHessian => _graphStale ? null : _hessian;
 
         public StepContext(CurvatureAwareOptimizer owner, IObjective objective, HessianOperator? hessian, IReadOnlyList<Tensor> direction,
                            long step, int stepsPerEpoch, double loss, double gu, double gg, double uu, bool measure, bool subsample)
@@ -261,7 +267,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
                 }
                 else
                 {
-                    c = (_hessian ?? new HessianOperator(_owner._parameters, _objective)).Quadratic(_direction);
+                    c = (RetainedHessian ?? new HessianOperator(_owner._parameters, _objective)).Quadratic(_direction);
                 }
                 if (double.IsFinite(c) && DirectionNormSquared > 0)
                 {
@@ -281,6 +287,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
             using var _ = torch.no_grad();
             var parameters = _owner._parameters;
             _snapshot ??= parameters.Select(p => p.detach().clone().MoveToOuterDisposeScope()).ToArray();
+            _graphStale = true;
             for (int i = 0; i < parameters.Length; i++)
                 parameters[i].copy_(_snapshot[i].add(_direction[i], alpha: learningRate));
             double sum = 0;

@@ -119,4 +119,39 @@ public sealed class ArmijoTunerTests
         Assert.AreEqual("increaseFactor", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArmijoTuner(increaseFactor: 0.5)).ParamName);
         Assert.AreEqual("maxBacktrackingSteps", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArmijoTuner(maxBacktrackingSteps: -1)).ParamName);
     }
+
+    [TestMethod]
+    public void TrialPointsThenSharpnessAndCurvatureOnTheSameStepDoNotAbort()
+    {
+        // Trial losses write the parameters in place; a graph retained from before must not be reused afterwards
+        // (libtorch would abort the process). A network, not a quadratic, is what exposes it.
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var (net, objective, _) = Cdat.ML.Tests.Curvature.HessianTests.SmallMlp(Cdat.ML.Networks.Activation.Tanh);
+        var both = new TrialsThenCurvature();
+        using var opt = new CurvatureAwareOptimizer(net.parameters(), new GradientDescentDirection(), both, new OptimizerOptions { SharpnessEvery = 1 });
+        for (int i = 0; i < 3; i++)
+        {
+            var r = opt.Step(objective);
+            Assert.IsNotNull(r.Sharpness);
+            Assert.IsTrue(double.IsFinite(r.Curvature!.Value));
+        }
+        using var armijo = new CurvatureAwareOptimizer(net.parameters(), new GradientDescentDirection(), ArmijoTuner.FromPreset(ArmijoPreset.Optax),
+                                                       new OptimizerOptions { SharpnessEvery = 1 });
+        Assert.IsNotNull(armijo.Step(objective).Sharpness);
+    }
+
+    /// <summary>A rule that evaluates a trial point and then asks for the curvature.</summary>
+    private sealed class TrialsThenCurvature : ILearningRateTuner
+    {
+        public string Name => "trials-then-curvature";
+        public bool UsesCurvature => true;
+        public long StepCount { get; private set; }
+        public TunerStep Propose(IStepContext context)
+        {
+            StepCount++;
+            context.LossAt(1e-3);
+            return new TunerStep(1e-3 * Math.Sign(context.Curvature() + 1));
+        }
+        public void Reset() => StepCount = 0;
+    }
 }
