@@ -83,32 +83,30 @@ internal static class FashionCommand
             Optimizer = new OptimizerOptions { CurvatureEvery = curvatureEvery, Seed = s.Seed },
         };
         var loop = new TrainingLoop(network, data.Loss(s.Loss), direction, tuner, options);
-        long totalSteps = options.MaxSteps ?? epochs * (rows / batch);
+        var device = Devices.Resolve(s.Device);
+        long stepsPerEpoch = rows / batch;
 
         TrainingResult result = null!;
-        var clock = new Stopwatch();
+        Monitor monitor = null!;
         AnsiConsole.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask(Markup.Escape(name), maxValue: 1);
-                // The budget covers training only: loading the data and building the network come before the clock starts.
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(budgetSeconds));
-                clock.Start();
-                result = loop.Run(data.TrainX, data.Targets(data.TrainY, s.Loss), new BudgetProgress(task, name, clock, budgetSeconds, totalSteps), timeout.Token);
-                clock.Stop();
-                task.Value = task.MaxValue;
+                monitor = new Monitor(ctx.AddTask(Markup.Escape(name), maxValue: 1), name, budgetSeconds, options.MaxSteps ?? epochs * stepsPerEpoch, stepsPerEpoch,
+                                      () => Evaluate(loop.Network, data.TestX, data.TestY, device).Accuracy);
+                result = loop.Run(data.TrainX, data.Targets(data.TrainY, s.Loss), monitor, monitor.Budget.Token);
+                monitor.Finish();
             });
-        double seconds = clock.Elapsed.TotalSeconds;
-        var (accuracy, testLoss) = Evaluate(loop.Network, data.TestX, data.TestY, loop.Network.parameters().First().device);
+        double seconds = monitor.Training.Elapsed.TotalSeconds;
+        var (accuracy, testLoss) = Evaluate(loop.Network, data.TestX, data.TestY, device);
         AnsiConsole.MarkupLine(FormattableString.Invariant(
-            $"{Markup.Escape(name)}: [bold]test accuracy {accuracy:F4}[/], test loss {testLoss:F4}, {result.Steps.Count} steps ({(double)result.Steps.Count / (rows / batch):F1} epochs) in {seconds:F1} s, {result.Steps.Average(r => r.Milliseconds):F1} ms/step, stopped: {result.StopReason}"));
+            $"{Markup.Escape(name)}: [bold]test accuracy {accuracy:F4}[/], test loss {testLoss:F4}, {result.Steps.Count} steps ({(double)result.Steps.Count / stepsPerEpoch:F1} epochs) in {seconds:F1} s of training, median {Median(result.Steps.Select(r => r.Milliseconds)):F1} ms/step, stopped: {result.StopReason}"));
 
         var files = new List<string>();
         string csv = Path.Combine(s.OutputDirectory, $"fashion-{model}.csv");
         StepCsv.Write(csv, result.Steps);
         files.Add(csv);
-        files.AddRange(Plots(s.OutputDirectory, $"{name}, {method}", result));
+        files.AddRange(Plots(s.OutputDirectory, $"{name}, {method}", result, monitor.Accuracy.Append((result.Steps[^1].Step, accuracy)).Distinct().ToArray()));
 
         var table = new Table().Title("Fashion-MNIST, 10,000 test images").AddColumns("model", "test accuracy", "training seconds");
         table.AddRow(Markup.Escape($"{name}, {method}"), $"{accuracy:F4}", $"{seconds:F1}");
@@ -142,8 +140,8 @@ internal static class FashionCommand
         return ((double)correct / n, loss / n);
     }
 
-    /// <summary>Loss (per step and per-epoch mean) and learning rate against the step.</summary>
-    private static IEnumerable<string> Plots(string folder, string title, TrainingResult result)
+    /// <summary>Loss (per step and per-epoch mean), learning rate, and test accuracy after each epoch, against the step.</summary>
+    private static IEnumerable<string> Plots(string folder, string title, TrainingResult result, (long Step, double Accuracy)[] accuracy)
     {
         double[] steps = result.Steps.Select(r => (double)r.Step).ToArray();
         var epochs = result.Steps.GroupBy(r => r.Epoch).Select(g => (Step: (double)g.Last().Step, Loss: g.Average(r => r.Loss))).ToArray();
@@ -156,18 +154,46 @@ internal static class FashionCommand
         {
             new Charts.Series("CDAT learning rate", steps, result.Steps.Select(r => r.LearningRate > 0 ? r.LearningRate : double.NaN).ToArray()),
         }, logY: true);
+        yield return Charts.Lines(Path.Combine(folder, "test-accuracy.png"), $"{title}: test accuracy", "step", "accuracy", new[]
+        {
+            new Charts.Series("after each epoch and at the end", accuracy.Select(a => (double)a.Step).ToArray(), accuracy.Select(a => a.Accuracy).ToArray()),
+        }, horizontal: new[] { ("0.90", 0.90) });
     }
 
-    /// <summary>A bar that follows whichever ends training first, the steps or the time budget, and shows the smoothed loss.</summary>
-    private sealed class BudgetProgress(ProgressTask task, string name, Stopwatch clock, double budgetSeconds, long totalSteps) : IProgress<StepRecord>
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
+    }
+
+    /// <summary>
+    /// Between steps: keeps the training clock, cancels training once the budget is spent, evaluates the test accuracy
+    /// after each epoch (with the clock paused, so the budget is training time only) and drives the progress bar.
+    /// </summary>
+    private sealed class Monitor(ProgressTask task, string name, double budgetSeconds, long totalSteps, long stepsPerEpoch, Func<double> testAccuracy) : IProgress<StepRecord>
     {
         private double _loss = double.NaN;
 
+        public Stopwatch Training { get; } = Stopwatch.StartNew();
+        public CancellationTokenSource Budget { get; } = new();
+        public List<(long Step, double Accuracy)> Accuracy { get; } = new();
+
         public void Report(StepRecord value)
         {
+            Training.Stop();
             if (double.IsFinite(value.Loss)) _loss = double.IsNaN(_loss) ? value.Loss : 0.98 * _loss + 0.02 * value.Loss;
-            task.Description = Markup.Escape(FormattableString.Invariant($"{name}: epoch {value.Epoch}, loss {_loss:F3}, lr {value.LearningRate:G3}"));
-            task.Value = Math.Min(1, Math.Max((double)value.Step / totalSteps, clock.Elapsed.TotalSeconds / budgetSeconds));
+            if (value.Step % stepsPerEpoch == 0) Accuracy.Add((value.Step, testAccuracy()));
+            string accuracy = Accuracy.Count > 0 ? FormattableString.Invariant($", test accuracy {Accuracy[^1].Accuracy:F4}") : "";
+            task.Description = Markup.Escape(FormattableString.Invariant($"{name}: epoch {value.Epoch}, loss {_loss:F3}, lr {value.LearningRate:G3}{accuracy}"));
+            task.Value = Math.Min(1, Math.Max((double)value.Step / totalSteps, Training.Elapsed.TotalSeconds / budgetSeconds));
+            if (Training.Elapsed.TotalSeconds >= budgetSeconds) Budget.Cancel();
+            Training.Start();
+        }
+
+        public void Finish()
+        {
+            Training.Stop();
+            task.Value = task.MaxValue;
         }
     }
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# A short run of every samples command, checking that each one writes its CSV and PNG files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+dotnet build src/Cdat.ML.Samples -c Release -v quiet -nologo >/dev/null
+run() { dotnet run --no-build -c Release --project src/Cdat.ML.Samples -- "$@" >"$out/last.log" 2>&1 || { cat "$out/last.log"; echo "FAILED: $*"; exit 1; }; }
+expect() { for f in "$@"; do [ -s "$f" ] || { echo "missing output: $f"; cat "$out/last.log"; exit 1; }; done; }
+header="step,epoch,loss,lr,sharpness,edge,n,d,grad_norm,trials,flags"
+
+run --steps 20 --out "$out/default";                      expect "$out/default/loss.png" "$out/default/sharpness.png" "$out/default/cdat-sigma-2.csv"
+head -1 "$out/default/cdat-sigma-2.csv" | grep -q "^$header" || { echo "CSV header"; exit 1; }
+run eos --steps 40 --lr 0.5 --out "$out/eos";             expect "$out/eos/sharpness.png" "$out/eos/eos-lr0.5.csv"
+run tuners --steps 30 --lr-grid 0.5 --adam-lr-grid 0.01 --out "$out/tuners"; expect "$out/tuners/gd-edge.png" "$out/tuners/adam-loss.png"
+run minibatch --epochs 1 --sigmas 1,2 --batch-sizes 64,256 --out "$out/minibatch"; expect "$out/minibatch/heatmap-beta0.png" "$out/minibatch/heatmap-beta0.9.png"
+run model --steps 500 --out "$out/model";                 expect "$out/model/model-y.png" "$out/model/model.csv"
+run bench --steps 3 --hidden 64 --batch-size 32;          grep -q "ratio to constant" "$out/last.log"
+if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  run fashion --limit 1000 --time-budget 5 --skip-baselines --out "$out/fashion"; expect "$out/fashion/"*.csv
+else
+  echo "fashion: data set not installed (apt-get install -y dataset-fashion-mnist); checking the message instead"
+  if dotnet run --no-build -c Release --project src/Cdat.ML.Samples -- fashion >"$out/last.log" 2>&1; then echo "fashion should fail without data"; exit 1; fi
+  grep -q "apt-get install" "$out/last.log"
+fi
+run --help; grep -q "eos" "$out/last.log"
+echo "samples smoke test passed"
