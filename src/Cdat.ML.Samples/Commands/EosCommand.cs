@@ -54,6 +54,10 @@ internal static class EosCommand
         AnsiConsole.MarkupLine("[grey]stability ratio: the direction's relevant sharpness over its threshold (GD: sharpness / (2/lr); momentum: 2(1+μ)/lr; Adam: preconditioned sharpness / (38/lr)).[/]");
         files.Add(Charts.Lines(Path.Combine(s.OutputDirectory, "sharpness.png"), "Sharpness (solid) and 2/lr (dashed)", "step", "top Hessian eigenvalue",
             runs.Select(x => new Charts.Series(x.Name, Xs(x.Result), Ys(x.Result))), horizontal: rates.Select(lr => ($"2/{lr}", 2 / lr))));
+        files.Add(Charts.Lines(Path.Combine(s.OutputDirectory, "stability-ratio.png"), "Relevant sharpness / stability threshold (1 = edge)", "step", "ratio",
+            runs.Select(x => new Charts.Series(x.Name, x.Result.Steps.Where(r => r.StabilityRatio is not null).Select(r => (double)r.Step).ToArray(),
+                                               x.Result.Steps.Where(r => r.StabilityRatio is not null).Select(r => r.StabilityRatio!.Value).ToArray())),
+            horizontal: new[] { ("edge of stability", 1.0) }));
         files.Add(Charts.Lines(Path.Combine(s.OutputDirectory, "loss.png"), "Training loss", "step", "loss",
             runs.Select(x => new Charts.Series(x.Name, x.Result.Steps.Select(r => (double)r.Step).ToArray(), x.Result.Steps.Select(r => r.Loss).ToArray())), logY: true));
         CommandRunner.Wrote(s.OutputDirectory, files.ToArray());
