@@ -42,8 +42,9 @@ internal static class FashionCommand
         var sigma = new Option<double>("--sigma") { Description = "CDAT scale σ (1: the quadratically greedy step)", DefaultValueFactory = _ => 1.0 };
         var ema = new Option<double>("--ema") { Description = "EMA factor β of CDAT's numerator and denominator", DefaultValueFactory = _ => 0.9 };
         var curvatureEvery = new Option<int>("--curvature-every") { Description = "Measure the curvature uᵀHu every this many steps, extrapolating in between (1: every step)", DefaultValueFactory = _ => 1 };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "L2 penalty λ: the loss gains ½λ‖w‖², which the curvature sees too", DefaultValueFactory = _ => 0 };
         var skipBaselines = new Option<bool>("--skip-baselines") { Description = "Do not train ML.NET's LightGbm and SDCA (quick runs)" };
-        foreach (var o in new Option[] { model, epochs, budget, sigma, ema, curvatureEvery, skipBaselines }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, epochs, budget, sigma, ema, curvatureEvery, weightDecay, skipBaselines }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "fashion");
@@ -53,12 +54,12 @@ internal static class FashionCommand
             if (!(result.GetValue(budget) > 0)) throw new ArgumentException("--time-budget must be greater than 0 seconds.");
             if (s.BatchSize is not > 0) throw new ArgumentException("--batch-size must be greater than 0.");
             return Run(s, network, result.GetValue(epochs), result.GetValue(budget), new CdatTuner(result.GetValue(sigma), result.GetValue(ema)),
-                       result.GetValue(curvatureEvery), result.GetValue(skipBaselines));
+                       result.GetValue(curvatureEvery), result.GetValue(weightDecay), result.GetValue(skipBaselines));
         });
         return command;
     }
 
-    private static int Run(Settings s, string model, int epochs, double budgetSeconds, CdatTuner tuner, int curvatureEvery, bool skipBaselines)
+    private static int Run(Settings s, string model, int epochs, double budgetSeconds, CdatTuner tuner, int curvatureEvery, double weightDecay, bool skipBaselines)
     {
         if (!FashionMnist.Available) throw new FileNotFoundException(FashionMnist.InstallHint);
         var data = SampleData.Load("fashion-mnist", null, s.Seed, limit: s.Limit);
@@ -80,6 +81,7 @@ internal static class FashionCommand
             DropLastPartialBatch = true,
             Seed = s.Seed,
             Device = s.Device,
+            WeightDecay = weightDecay,
             Optimizer = new OptimizerOptions { CurvatureEvery = curvatureEvery, Seed = s.Seed },
         };
         var loop = new TrainingLoop(network, data.Loss(s.Loss), direction, tuner, options);
