@@ -43,8 +43,10 @@ internal static class FashionCommand
         var ema = new Option<double>("--ema") { Description = "EMA factor β of CDAT's numerator and denominator", DefaultValueFactory = _ => 0.9 };
         var curvatureEvery = new Option<int>("--curvature-every") { Description = "Measure the curvature uᵀHu every this many steps, extrapolating in between (1: every step)", DefaultValueFactory = _ => 1 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 penalty λ: the loss gains ½λ‖w‖², which the curvature sees too", DefaultValueFactory = _ => 0 };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout rate after each hidden layer (off in the test pass)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int?>("--threads") { Description = "Torch CPU threads (default: one per core; 1 is steadier when another job shares the cores)" };
         var skipBaselines = new Option<bool>("--skip-baselines") { Description = "Do not train ML.NET's LightGbm and SDCA (quick runs)" };
-        foreach (var o in new Option[] { model, epochs, budget, sigma, ema, curvatureEvery, weightDecay, skipBaselines }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, epochs, budget, sigma, ema, curvatureEvery, weightDecay, dropout, threads, skipBaselines }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "fashion");
@@ -53,25 +55,32 @@ internal static class FashionCommand
             if (result.GetValue(epochs) <= 0) throw new ArgumentException("--epochs must be greater than 0.");
             if (!(result.GetValue(budget) > 0)) throw new ArgumentException("--time-budget must be greater than 0 seconds.");
             if (s.BatchSize is not > 0) throw new ArgumentException("--batch-size must be greater than 0.");
+            if (result.GetValue(dropout) is < 0 or >= 1) throw new ArgumentException("--dropout must be in [0, 1).");
+            if (result.GetValue(threads) is int t)
+            {
+                if (t <= 0) throw new ArgumentException("--threads must be greater than 0.");
+                torch.set_num_threads(t);
+            }
             return Run(s, network, result.GetValue(epochs), result.GetValue(budget), new CdatTuner(result.GetValue(sigma), result.GetValue(ema)),
-                       result.GetValue(curvatureEvery), result.GetValue(weightDecay), result.GetValue(skipBaselines));
+                       result.GetValue(curvatureEvery), result.GetValue(weightDecay), result.GetValue(dropout), result.GetValue(skipBaselines));
         });
         return command;
     }
 
-    private static int Run(Settings s, string model, int epochs, double budgetSeconds, CdatTuner tuner, int curvatureEvery, double weightDecay, bool skipBaselines)
+    private static int Run(Settings s, string model, int epochs, double budgetSeconds, CdatTuner tuner, int curvatureEvery, double weightDecay, double dropout, bool skipBaselines)
     {
         if (!FashionMnist.Available) throw new FileNotFoundException(FashionMnist.InstallHint);
         var data = SampleData.Load("fashion-mnist", null, s.Seed, limit: s.Limit);
         long rows = data.TrainX.shape[0];
         int batch = s.BatchSize!.Value;
-        string name = model == "cnn" ? FashionCnn.Name : $"MLP {string.Join("-", s.Hidden)} {s.Activation.ToString().ToLowerInvariant()}";
+        string name = (model == "cnn" ? FashionNetworks.CnnName : $"MLP {string.Join("-", s.Hidden)} {s.Activation.ToString().ToLowerInvariant()}")
+            + (dropout > 0 ? FormattableString.Invariant($" dropout {dropout:G3}") : "");
         string method = FormattableString.Invariant($"{s.Direction} + CDAT σ={tuner.Sigma:G3} β={tuner.Beta:G3}");
         AnsiConsole.MarkupLine(Markup.Escape(FormattableString.Invariant(
             $"fashion: {rows} training and {data.TestX.shape[0]} test images; {name}, {s.Loss}, {method}, batch {batch}, up to {epochs} epochs or {budgetSeconds:G4} s, {s.Device}, seed {s.Seed}")));
 
         using var scope = NewDisposeScope();
-        var network = model == "cnn" ? FashionCnn.Build(s.Seed) : new MultilayerPerceptron(data.Features, s.Hidden, data.Outputs, s.Activation).Build(s.Seed);
+        var network = model == "cnn" ? FashionNetworks.Cnn(dropout, s.Seed) : FashionNetworks.Mlp(s.Hidden, s.Activation, dropout, s.Seed);
         using var direction = Experiment.Direction(s.Direction);
         var options = new TrainingOptions
         {
