@@ -26,7 +26,7 @@ internal static class FashionBaselines
         var label = ml.Transforms.Conversion.MapValueToKey("Label", nameof(Image.Class), keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
         var trainers = new (string Name, IEstimator<ITransformer> Trainer)[]
         {
-            ("ML.NET LightGbm (defaults, 100 iterations)", ml.MulticlassClassification.Trainers.LightGbm()),
+            ("ML.NET LightGbm (defaults: 100 iterations)", ml.MulticlassClassification.Trainers.LightGbm()),
             ("ML.NET SdcaMaximumEntropy (defaults)", ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
         };
         var results = new List<(string, double, double)>();
