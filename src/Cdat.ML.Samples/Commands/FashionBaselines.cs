@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.IO.Compression;
 using Cdat.ML.Samples.Datasets;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -44,29 +43,13 @@ internal static class FashionBaselines
         return results;
     }
 
-    /// <summary>
-    /// Images and labels of one IDX pair ("train" or "t10k"), pixels / 255. Read here rather than from SampleData, whose
-    /// features are standardised: the baselines see the [0, 1] pixels their published timings were measured on.
-    /// </summary>
+    /// <summary>The images of one part ("train" or "t10k") as rows of [0, 1] pixels: the baselines' published timings were measured on these.</summary>
     private static Image[] Read(string part, int? limit)
     {
-        using var images = Open($"{part}-images-idx3-ubyte.gz", 2051);
-        using var labels = Open($"{part}-labels-idx1-ubyte.gz", 2049);
-        int rows = Int32(images), pixels = Int32(images) * Int32(images);
-        Int32(labels);
-        if (limit is int l) rows = Math.Min(rows, l);
+        var (pixels, labels, rows) = FashionMnist.Read(part, limit);
         var result = new Image[rows];
         for (int i = 0; i < rows; i++)
-            result[i] = new Image { Features = images.ReadBytes(pixels).Select(b => b / 255f).ToArray(), Class = labels.ReadByte() };
+            result[i] = new Image { Features = pixels.AsSpan(i * FashionMnist.Pixels, FashionMnist.Pixels).ToArray(), Class = labels[i] };
         return result;
     }
-
-    private static BinaryReader Open(string file, int magic)
-    {
-        var reader = new BinaryReader(new GZipStream(File.OpenRead(Path.Combine(FashionMnist.Folder, file)), CompressionMode.Decompress));
-        if (Int32(reader) != magic) throw new InvalidDataException($"{file} is not an IDX file with magic number {magic}.");
-        return reader;
-    }
-
-    private static int Int32(BinaryReader reader) => System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(reader.ReadInt32());
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Cdat.ML.Data;
 using Cdat.ML.Diagnostics;
 using Cdat.ML.Networks;
 using Cdat.ML.Samples.Cli;
@@ -42,9 +43,12 @@ internal static class FashionCommand
         var ema = new Option<double>("--ema") { Description = "EMA factor β of CDAT's numerator and denominator", DefaultValueFactory = _ => 0.9 };
         var curvatureEvery = new Option<int?>("--curvature-every") { Description = "Measure the curvature uᵀHu every this many steps, extrapolating in between (default 1 for the MLP, 4 for the CNN)" };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 penalty λ: the loss gains ½λ‖w‖², which the curvature sees too", DefaultValueFactory = _ => 1e-4 };
+        var average = new Option<double?>("--average") { Description = "Decay β of the running average of the weights that training ends with (0.999: about the last 1000 steps); 0 keeps the last weights", DefaultValueFactory = _ => 0.999 };
+        var shift = new Option<int>("--shift") { Description = "Augmentation: shift each training image by up to this many pixels in each direction (0: none)", DefaultValueFactory = _ => 2 };
+        var mirror = new Option<bool>("--mirror") { Description = "Augmentation: mirror half the training images left-right", DefaultValueFactory = _ => true };
         var threads = new Option<int?>("--threads") { Description = "Torch CPU threads (default: one per core; 1 is steadier when another job shares the cores)" };
         var skipBaselines = new Option<bool>("--skip-baselines") { Description = "Do not train ML.NET's LightGbm and SDCA (quick runs)" };
-        foreach (var o in new Option[] { model, epochs, budget, sigma, ema, curvatureEvery, weightDecay, threads, skipBaselines }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, epochs, budget, sigma, ema, curvatureEvery, weightDecay, average, shift, mirror, threads, skipBaselines }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             // Before anything else (Read creates the output folder): without the data, the install hint and exit code 2.
@@ -54,6 +58,7 @@ internal static class FashionCommand
             if (network is not ("mlp" or "cnn")) throw new ArgumentException($"--model must be mlp or cnn, not '{network}'.");
             if (result.GetValue(epochs) <= 0) throw new ArgumentException("--epochs must be greater than 0.");
             if (!(result.GetValue(budget) > 0)) throw new ArgumentException("--time-budget must be greater than 0 seconds.");
+            if (result.GetValue(shift) is < 0 or > 27) throw new ArgumentException("--shift must lie between 0 and 27 pixels.");
             if (s.BatchSize is not > 0) throw new ArgumentException("--batch-size must be greater than 0.");
             if (result.GetValue(threads) is int t)
             {
@@ -66,14 +71,15 @@ internal static class FashionCommand
             bool cnn = network == "cnn";
             var tuner = new CdatTuner(result.GetValue(sigma) ?? (cnn ? 0.35 : 0.25), result.GetValue(ema));
             return Run(s, network, result.GetValue(epochs), result.GetValue(budget), tuner, result.GetValue(curvatureEvery) ?? (cnn ? 4 : 1),
-                       result.GetValue(weightDecay), result.GetValue(skipBaselines));
+                       result.GetValue(weightDecay), result.GetValue(average) is double a && a > 0 ? a : null,
+                       result.GetValue(shift), result.GetValue(mirror), result.GetValue(skipBaselines));
         });
         return command;
     }
 
-    private static int Run(Settings s, string model, int epochs, double budgetSeconds, CdatTuner tuner, int curvatureEvery, double weightDecay, bool skipBaselines)
+    private static int Run(Settings s, string model, int epochs, double budgetSeconds, CdatTuner tuner, int curvatureEvery, double weightDecay, double? averageDecay, int shift, bool mirror, bool skipBaselines)
     {
-        var data = SampleData.Load("fashion-mnist", null, s.Seed, limit: s.Limit);
+        var data = FashionMnist.Load(s.Limit);
         long rows = data.TrainX.shape[0];
         int batch = s.BatchSize!.Value;
         string name = model == "cnn" ? FashionCnn.Name : $"MLP {string.Join("-", s.Hidden)} {s.Activation.ToString().ToLowerInvariant()}";
@@ -93,6 +99,7 @@ internal static class FashionCommand
             Seed = s.Seed,
             Device = s.Device,
             WeightDecay = weightDecay,
+            WeightAverageDecay = averageDecay,
             Optimizer = new OptimizerOptions { CurvatureEvery = curvatureEvery, Seed = s.Seed },
         };
         var loop = new TrainingLoop(network, data.Loss(s.Loss), direction, tuner, options);
@@ -106,8 +113,16 @@ internal static class FashionCommand
             .Start(ctx =>
             {
                 monitor = new Monitor(ctx.AddTask(Markup.Escape(name), maxValue: 1), name, budgetSeconds, options.MaxSteps ?? epochs * stepsPerEpoch, stepsPerEpoch,
-                                      () => Evaluate(loop.Network, data.TestX, data.TestY, device).Accuracy);
-                result = loop.Run(data.TrainX, data.Targets(data.TrainY, s.Loss), monitor, monitor.Budget.Token);
+                                      () =>
+                                      {
+                                          using var averaged = loop.UseAveragedWeights();
+                                          return Evaluate(loop.Network, data.TestX, data.TestY, device).Accuracy;
+                                      });
+                using var batches = new TensorBatches(data.TrainX, data.Targets(data.TrainY, s.Loss), batch, s.Seed, dropLastPartialBatch: true);
+                IBatchSource source = shift > 0 || mirror
+                    ? new ImageAugmentation(batches, FashionMnist.Side, shift, mirror, background: data.TrainX.min().item<float>(), s.Seed)
+                    : batches;
+                result = loop.Run(source, validation: null, monitor, monitor.Budget.Token);
                 monitor.Finish();
             });
         double seconds = monitor.Training.Elapsed.TotalSeconds;

@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using Cdat.ML.Networks;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Cdat.ML.Samples.Datasets;
@@ -8,44 +10,55 @@ internal static class FashionMnist
 {
     public const string Folder = "/usr/share/datasets/fashion-mnist";
     public const string InstallHint = "Fashion-MNIST is not installed: run `sudo apt-get install -y dataset-fashion-mnist` (Debian/Ubuntu), which puts it under " + Folder + ".";
+    public const int Side = 28, Pixels = Side * Side;
 
     public static bool Available => File.Exists(Path.Combine(Folder, "train-images-idx3-ubyte.gz"));
 
-    /// <summary>Training and test images scaled to [0, 1] then standardised per pixel; labels 0..9.</summary>
-    public static SampleData Load(long seed, int? limit)
+    /// <summary>One part ("train" or "t10k"): row-major pixels scaled to [0, 1] (<see cref="Pixels"/> per image) and labels 0..9.</summary>
+    public static (float[] Pixels, byte[] Labels, int Rows) Read(string part, int? limit)
     {
         if (!Available) throw new FileNotFoundException(InstallHint);
-        var (trainX, trainRows) = Images("train-images-idx3-ubyte.gz", limit);
-        var trainY = Labels("train-labels-idx1-ubyte.gz", trainRows);
-        var (testX, testRows) = Images("t10k-images-idx3-ubyte.gz", null);
-        var testY = Labels("t10k-labels-idx1-ubyte.gz", testRows);
-        // Keep the official test set: split = training rows then test rows, test fraction as given by the files.
-        int d = 784, n = trainRows + testRows;
-        var x = new float[n, d];
-        var y = new float[n];
-        for (int i = 0; i < testRows; i++) { for (int j = 0; j < d; j++) x[i, j] = testX[i * d + j] / 255f; y[i] = testY[i]; }
-        for (int i = 0; i < trainRows; i++) { for (int j = 0; j < d; j++) x[testRows + i, j] = trainX[i * d + j] / 255f; y[testRows + i] = trainY[i]; }
-        return SampleData.SplitOrdered("fashion-mnist", x, y, testRows);
-    }
-
-    private static (byte[] Pixels, int Rows) Images(string file, int? limit)
-    {
-        using var stream = new GZipStream(File.OpenRead(Path.Combine(Folder, file)), CompressionMode.Decompress);
-        using var reader = new BinaryReader(stream);
-        if (BigEndian(reader) != 2051) throw new InvalidDataException($"{file} is not an IDX image file.");
-        int rows = BigEndian(reader), height = BigEndian(reader), width = BigEndian(reader);
+        using var images = Open($"{part}-images-idx3-ubyte.gz", 2051);
+        using var labels = Open($"{part}-labels-idx1-ubyte.gz", 2049);
+        int rows = Int32(images), height = Int32(images), width = Int32(images);
+        if (height * width != Pixels) throw new InvalidDataException($"{part}-images-idx3-ubyte.gz holds {height}×{width} images, not {Side}×{Side}.");
+        if (Int32(labels) < rows) throw new InvalidDataException($"{part}-labels-idx1-ubyte.gz has fewer labels than images.");
         if (limit is int l) rows = Math.Min(rows, l);
-        return (reader.ReadBytes(rows * height * width), rows);
+        var bytes = images.ReadBytes(rows * Pixels);
+        var pixels = new float[bytes.Length];
+        for (int i = 0; i < bytes.Length; i++) pixels[i] = bytes[i] / 255f;
+        return (pixels, labels.ReadBytes(rows), rows);
     }
 
-    private static byte[] Labels(string file, int rows)
+    /// <summary>
+    /// The official split as tensors: pixels standardised with the training images' single mean and deviation (not per
+    /// pixel), so images keep their geometry and can be shifted or mirrored (<see cref="ImageAugmentation"/>).
+    /// </summary>
+    public static SampleData Load(int? limit)
     {
-        using var stream = new GZipStream(File.OpenRead(Path.Combine(Folder, file)), CompressionMode.Decompress);
-        using var reader = new BinaryReader(stream);
-        if (BigEndian(reader) != 2049) throw new InvalidDataException($"{file} is not an IDX label file.");
-        BigEndian(reader);
-        return reader.ReadBytes(rows);
+        var (trainPixels, trainLabels, trainRows) = Read("train", limit);
+        var (testPixels, testLabels, testRows) = Read("t10k", null);
+        using var scope = NewDisposeScope();
+        var trainX = torch.tensor(trainPixels, new long[] { trainRows, Pixels });
+        var testX = torch.tensor(testPixels, new long[] { testRows, Pixels });
+        var mean = trainX.mean();
+        var std = trainX.std(unbiased: false);
+        return new SampleData("fashion-mnist", CdatTask.MulticlassClassification, 10,
+            ((trainX - mean) / std).DetachFromDisposeScope(), torch.tensor(trainLabels).to(ScalarType.Int64).DetachFromDisposeScope(),
+            ((testX - mean) / std).DetachFromDisposeScope(), torch.tensor(testLabels).to(ScalarType.Int64).DetachFromDisposeScope(),
+            Enumerable.Range(0, Pixels).Select(i => $"p{i}").ToArray());
     }
 
-    private static int BigEndian(BinaryReader reader) => System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(reader.ReadInt32());
+    private static BinaryReader Open(string file, int magic)
+    {
+        var reader = new BinaryReader(new GZipStream(File.OpenRead(Path.Combine(Folder, file)), CompressionMode.Decompress));
+        if (Int32(reader) != magic)
+        {
+            reader.Dispose();
+            throw new InvalidDataException($"{Path.Combine(Folder, file)} is not an IDX file with magic number {magic}.");
+        }
+        return reader;
+    }
+
+    private static int Int32(BinaryReader reader) => System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(reader.ReadInt32());
 }

@@ -39,7 +39,7 @@ internal sealed record SampleData(string Name, CdatTask Task, int Classes, Tenso
             "digits" => FromCsv(DataPath("digits.csv"), "Label", CdatTask.MulticlassClassification, "digits", seed, testFraction, limit),
             "breast-cancer" => FromCsv(DataPath("breast_cancer.csv"), "Benign", CdatTask.BinaryClassification, "breast-cancer", seed, testFraction, limit),
             "diabetes" => FromCsv(DataPath("diabetes.csv"), "Progression", CdatTask.Regression, "diabetes", seed, testFraction, limit),
-            "fashion-mnist" => FashionMnist.Load(seed, limit),
+            "fashion-mnist" => FashionMnist.Load(limit),
             _ when File.Exists(dataset) => FromCsv(dataset, label ?? throw new ArgumentException("--label is required with a CSV path."), null, Path.GetFileNameWithoutExtension(dataset), seed, testFraction, limit),
             _ => throw new ArgumentException($"Unknown data set '{dataset}': use digits, breast-cancer, diabetes, fashion-mnist or the path of a CSV file."),
         };
@@ -80,11 +80,6 @@ internal sealed record SampleData(string Name, CdatTask Task, int Classes, Tenso
         };
         return Split(name, task.Value, Math.Max(classes.Length, 2), x, y, featureColumns.Select(j => header[j]).ToArray(), seed, testFraction);
     }
-
-    /// <summary>The first <paramref name="testRows"/> rows are the test set (a data set's own split); features standardised on the rest.</summary>
-    public static SampleData SplitOrdered(string name, float[,] x, float[] y, int testRows) =>
-        Split(name, CdatTask.MulticlassClassification, 10, x, y, Enumerable.Range(0, x.GetLength(1)).Select(i => $"p{i}").ToArray(), seed: -1,
-              testFraction: (double)testRows / y.Length);
 
     /// <summary>Seeded split (seed −1 keeps the given order); features standardised with the training rows' mean and (population) deviation; regression labels standardised too.</summary>
     public static SampleData Split(string name, CdatTask task, int classes, float[,] x, float[] y, string[] names, long seed, double testFraction)

@@ -134,6 +134,11 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
         public bool StandardizeLabel = true;
         /// <summary>L2 penalty λ: the loss gains ½λ‖w‖². Default 0.</summary>
         public double WeightDecay;
+        /// <summary>
+        /// End training with a running average of the weights, of decay β in (0, 1) (0.999 averages about the last 1000
+        /// steps); it smooths the noise of mini-batch steps. Null (default) keeps the last weights.
+        /// </summary>
+        public double? WeightAverageDecay;
 
         /// <summary>Measure the sharpness every this many steps (0, the default: never).</summary>
         public int SharpnessEvery;
@@ -188,6 +193,7 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
             Require(MaxEpochs > 0, nameof(MaxEpochs), "must be greater than 0");
             Require(MaxSteps is null || MaxSteps > 0, nameof(MaxSteps), "must be greater than 0");
             Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "must be ≥ 0");
+            Require(WeightAverageDecay is null || (WeightAverageDecay > 0 && WeightAverageDecay < 1), nameof(WeightAverageDecay), "must lie strictly between 0 and 1 (or null for none)");
             Require(SharpnessEvery >= 0, nameof(SharpnessEvery), "must be ≥ 0 (0 turns it off)");
             Require(CurvatureEvery > 0, nameof(CurvatureEvery), "must be greater than 0");
             Require(CurvatureSubsampleRows is null || CurvatureSubsampleRows > 0, nameof(CurvatureSubsampleRows), "must be greater than 0");
@@ -287,6 +293,7 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
                 Seed = seed,
                 Device = device,
                 WeightDecay = o.WeightDecay,
+                WeightAverageDecay = o.WeightAverageDecay,
                 ValidationEvery = o.ValidationEvery,
                 EarlyStoppingPatience = o.EarlyStoppingPatience,
                 Optimizer = new OptimizerOptions

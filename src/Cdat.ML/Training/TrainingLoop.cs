@@ -38,6 +38,15 @@ public sealed class TrainingLoop
     /// <summary>Settings.</summary>
     public TrainingOptions Options { get; }
 
+    /// <summary>
+    /// From a progress callback during <c>Run</c>: puts the running average of the weights
+    /// (<see cref="TrainingOptions.WeightAverageDecay"/>) into the network until the returned handle is disposed, e.g. to
+    /// evaluate it. Null when no average is kept or no run is in progress.
+    /// </summary>
+    public IDisposable? UseAveragedWeights() => _average?.SwapIn();
+
+    private WeightAverage? _average;
+
     /// <summary>Trains on in-memory <paramref name="features"/> and <paramref name="targets"/> (first dimension = rows).</summary>
     /// <param name="features">Inputs.</param>
     /// <param name="targets">Targets in the loss's encoding.</param>
@@ -71,6 +80,7 @@ public sealed class TrainingLoop
         using var optimizer = new CurvatureAwareOptimizer(parameters, Direction, Tuner, Options.Optimizer);
         using var lastFinite = new LastFiniteWeights(parameters);
         using var best = validation is null ? null : new WeightSnapshot(parameters);
+        using var average = Options.WeightAverageDecay is double decay ? new WeightAverage(parameters, decay) : null;
 
         // Full batch: one objective for the whole run (its graph also serves the sharpness). Mini-batch: the sharpness
         // is measured on one fixed random subset so that measurements are comparable over time.
@@ -86,9 +96,11 @@ public sealed class TrainingLoop
         int nonFinite = 0, sinceImprovement = 0;
         double bestValidation = double.PositiveInfinity;
         long? bestStep = null, restoredStep = null;
+        bool averaged = false;
         long step = 0;
         try
         {
+            _average = average;
             for (int epoch = 1; step < totalSteps && reason == StopReason.Completed; epoch++)
             {
                 // Each batch is created inside its step's dispose scope, so mini-batches never outlive their step.
@@ -112,6 +124,7 @@ public sealed class TrainingLoop
                     {
                         nonFinite = 0;
                         lastFinite.Finite(step);
+                        average?.Update();
                     }
                     else if (++nonFinite >= Options.DivergencePatience)
                     {
@@ -124,6 +137,8 @@ public sealed class TrainingLoop
 
                     if (validation is not null && reason == StopReason.Completed && (step % validationEvery == 0 || step == totalSteps))
                     {
+                        // With averaging, the average is what training would end with, so it is what is judged.
+                        using var judged = average?.SwapIn();
                         double loss = ValidationLoss(validation, device);
                         record = record with { ValidationLoss = loss };
                         bool improved = loss < bestValidation - Options.EarlyStoppingMinDelta;
@@ -144,15 +159,23 @@ public sealed class TrainingLoop
                 if (step == epochStart) break;  // the source ran dry
             }
 
-            // With validation data the network ends with the best weights it had (unless divergence already rolled back).
-            if (best is not null && bestStep is long b && b != step && reason != StopReason.Diverged)
+            // With validation data the network ends with the best weights it had (unless divergence already rolled back);
+            // otherwise with the average of the weights when one is kept.
+            if (best is not null && bestStep is long b && (b != step || average is not null) && reason != StopReason.Diverged)
             {
                 best.Restore();
-                restoredStep = b;
+                restoredStep = b != step ? b : null;
+                averaged = average is not null;
+            }
+            else if (average is not null && reason != StopReason.Diverged && step > 0)
+            {
+                average.Restore();
+                averaged = true;
             }
         }
         finally
         {
+            _average = null;
             subset?.X.Dispose();
             subset?.Y.Dispose();
         }
@@ -161,6 +184,7 @@ public sealed class TrainingLoop
             RolledBack = rolledBack,
             BestValidationLoss = validation is null || double.IsPositiveInfinity(bestValidation) ? null : bestValidation,
             RestoredStep = restoredStep,
+            AveragedWeights = averaged,
         };
     }
 

@@ -34,6 +34,13 @@ public sealed record TrainingOptions
     public double WeightDecay { get; init; }
 
     /// <summary>
+    /// Keep an exponential moving average of the weights with this decay β in (0, 1) (e.g. 0.999, about the last 1/(1-β)
+    /// steps) and end training with it; validation and early stopping then judge the average. Null (default) keeps the
+    /// last iterate. Mini-batch noise leaves the last iterate scattered around a minimum; the average sits nearer its centre.
+    /// </summary>
+    public double? WeightAverageDecay { get; init; }
+
+    /// <summary>
     /// Evaluate the validation loss every this many steps; null (default) means once per epoch in mini-batch and every
     /// 10 steps in full batch. Used only when validation data is given.
     /// </summary>
@@ -63,6 +70,7 @@ public sealed record TrainingOptions
         if (SharpnessRows <= 0) throw new ArgumentOutOfRangeException(nameof(SharpnessRows), SharpnessRows, "SharpnessRows must be greater than 0.");
         if (DivergencePatience <= 0) throw new ArgumentOutOfRangeException(nameof(DivergencePatience), DivergencePatience, "DivergencePatience must be greater than 0.");
         if (!double.IsFinite(WeightDecay) || WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be a finite number ≥ 0.");
+        if (WeightAverageDecay is double a && !(a > 0 && a < 1)) throw new ArgumentOutOfRangeException(nameof(WeightAverageDecay), a, "WeightAverageDecay must lie strictly between 0 and 1 when set.");
         if (ValidationEvery is int v && v <= 0) throw new ArgumentOutOfRangeException(nameof(ValidationEvery), v, "ValidationEvery must be greater than 0 when set.");
         if (EarlyStoppingPatience is int p && p <= 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), p, "EarlyStoppingPatience must be greater than 0 when set.");
         if (!double.IsFinite(EarlyStoppingMinDelta) || EarlyStoppingMinDelta < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingMinDelta), EarlyStoppingMinDelta, "EarlyStoppingMinDelta must be a finite number ≥ 0.");

@@ -72,3 +72,57 @@ internal sealed class LastFiniteWeights : WeightSnapshot
         foreach (var t in _pending) t.Dispose();
     }
 }
+
+/// <summary>
+/// A running exponential average of the weights (Polyak averaging), which smooths the noise mini-batch steps leave in
+/// the last iterate. The decay of update t (1, 2, ...) ramps up as min(β, (t − 1) / (t + 8)): the first update copies the
+/// weights, so the average holds no trace of the initial ones and is not biased towards them early on.
+/// </summary>
+internal sealed class WeightAverage : WeightSnapshot
+{
+    private readonly double _decay;
+    private readonly Tensor[] _held;
+    private long _updates;
+
+    public WeightAverage(IReadOnlyList<Tensor> parameters, double decay) : base(parameters)
+    {
+        _decay = decay;
+        _held = Clone();
+    }
+
+    /// <summary>Folds the current weights into the average.</summary>
+    public void Update()
+    {
+        _updates++;
+        double decay = Math.Min(_decay, (_updates - 1.0) / (_updates + 8.0));
+        using var _ = torch.no_grad();
+        for (int i = 0; i < Copy.Length; i++) Copy[i].mul_(decay).add_(Parameters[i], alpha: 1 - decay);
+    }
+
+    /// <summary>Puts the average into the parameters until the returned handle is disposed, which puts the weights back.</summary>
+    public IDisposable SwapIn()
+    {
+        CopyInto(_held);
+        Restore();
+        return new Swap(this);
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        foreach (var t in _held) t.Dispose();
+    }
+
+    private sealed class Swap(WeightAverage owner) : IDisposable
+    {
+        private bool _done;
+
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            using var _ = torch.no_grad();
+            for (int i = 0; i < owner._held.Length; i++) owner.Parameters[i].copy_(owner._held[i]);
+        }
+    }
+}

@@ -122,6 +122,7 @@ public sealed class BadInputTests
     [DataRow("MaxEpochs")]
     [DataRow("Device")]
     [DataRow("EarlyStoppingPatience")]
+    [DataRow("WeightAverageDecay")]
     public void InvalidOptionsFailAtConstructionNamingTheOption(string option)
     {
         var o = new CdatTrainer.Options();
@@ -134,6 +135,7 @@ public sealed class BadInputTests
             case "MaxEpochs": o.MaxEpochs = 0; break;
             case "Device": o.Device = "tpu"; break;
             case "EarlyStoppingPatience": o.EarlyStoppingPatience = 3; break;  // without a validation set
+            case "WeightAverageDecay": o.WeightAverageDecay = 0; break;
         }
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(o));
         Assert.AreEqual(option, e.ParamName);

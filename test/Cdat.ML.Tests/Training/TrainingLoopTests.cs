@@ -111,8 +111,69 @@ public sealed class TrainingLoopTests
         Assert.AreEqual("BatchSize", Param(new TrainingOptions { BatchSize = 0 }));
         Assert.AreEqual("Epochs", Param(new TrainingOptions { Epochs = 0 }));
         Assert.AreEqual("CurvatureEvery", Param(new TrainingOptions { Optimizer = new() { CurvatureEvery = 0 } }));
+        Assert.AreEqual("WeightAverageDecay", Param(new TrainingOptions { WeightAverageDecay = 1 }));
+        Assert.AreEqual("WeightAverageDecay", Param(new TrainingOptions { WeightAverageDecay = double.NaN }));
         Assert.AreEqual("name", Param(new TrainingOptions { Device = "tpu" }));
         StringAssert.Contains(Assert.Throws<ArgumentException>(() => Devices.Resolve("tpu")).Message, "'tpu'");
+    }
+
+    [TestMethod]
+    public void WeightAveragingEndsWithTheRampedExponentialAverageOfTheIterates()
+    {
+        using var scope = NewDisposeScope();
+        var (x, y) = TestData.Digits(ScalarType.Float64);
+        var net = new MultilayerPerceptron(64, new[] { 8 }, 10).Build(seed: 3, ScalarType.Float64);
+        using var dir = new AdamDirection();
+        const double decay = 0.8;
+        var loop = new TrainingLoop(net, Losses.SoftmaxCrossEntropy, dir, new CdatTuner(sigma: 0.5, beta: 0.9),
+            new TrainingOptions { BatchSize = 256, MaxSteps = 30, Seed = 4, WeightAverageDecay = decay });
+        Assert.IsNull(loop.UseAveragedWeights(), "no average outside a run");
+
+        // The iterates, as the progress callback sees them after each step; the average must not disturb them.
+        double[]? expected = null;
+        double[]? last = null;
+        int updates = 0;
+        double[] Weights() => net.parameters().SelectMany(p => p.data<double>().ToArray()).ToArray();
+        var progress = new SynchronousProgress(_ =>
+        {
+            last = Weights();
+            double d = Math.Min(decay, (++updates - 1.0) / (updates + 8.0));
+            expected = updates == 1 ? last.ToArray() : expected!.Zip(last, (a, w) => d * a + (1 - d) * w).ToArray();
+            // Swapping the average in and out leaves the iterate as it was.
+            using (var averaged = loop.UseAveragedWeights())
+            {
+                Assert.IsNotNull(averaged);
+                Assert.IsTrue(expected.Zip(Weights()).All(p => Math.Abs(p.First - p.Second) < 1e-12), "the average in the network");
+            }
+            CollectionAssert.AreEqual(last, Weights());
+        });
+        var result = loop.Run(x, y, progress);
+
+        Assert.IsTrue(result.AveragedWeights);
+        var final = Weights();
+        for (int i = 0; i < final.Length; i++) Assert.AreEqual(expected![i], final[i], 1e-12);
+        Assert.IsTrue(final.Zip(last!).Any(p => Math.Abs(p.First - p.Second) > 1e-6), "the average differs from the last iterate");
+        Assert.IsNull(loop.UseAveragedWeights());
+    }
+
+    [TestMethod]
+    public void WithValidationTheAverageIsJudgedAndKept()
+    {
+        using var scope = NewDisposeScope();
+        var (x, y) = TestData.Digits();
+        var net = new MultilayerPerceptron(64, new[] { 16 }, 10).Build(seed: 1);
+        using var dir = new AdamDirection();
+        using var train = new Cdat.ML.Data.TensorBatches(x.narrow(0, 0, 1400), y.narrow(0, 0, 1400), 128, seed: 2);
+        using var validation = new Cdat.ML.Data.TensorBatches(x.narrow(0, 1400, 397), y.narrow(0, 1400, 397));
+        var result = new TrainingLoop(net, Losses.SoftmaxCrossEntropy, dir, new CdatTuner(sigma: 0.5, beta: 0.9),
+            new TrainingOptions { Epochs = 6, WeightAverageDecay = 0.9 }).Run(train, validation);
+
+        Assert.IsTrue(result.AveragedWeights);
+        // The network ends with the weights whose validation loss was the best recorded.
+        using var _ = no_grad();
+        var loss = Losses.SoftmaxCrossEntropy.Compute(net.call(x.narrow(0, 1400, 397)), y.narrow(0, 1400, 397)).item<float>();
+        Assert.AreEqual(result.BestValidationLoss!.Value, loss, 1e-5);
+        Assert.AreEqual(result.Steps.Min(s => s.ValidationLoss ?? double.PositiveInfinity), result.BestValidationLoss.Value, 1e-12);
     }
 
     private sealed class SynchronousProgress(Action<StepRecord> report) : IProgress<StepRecord>

@@ -1,0 +1,54 @@
+using Cdat.ML.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cdat.ML.Samples.Datasets;
+
+/// <summary>
+/// Mini-batches of square images (rows of side × side pixels) randomly mirrored left-right and shifted by up to
+/// <c>maxShift</c> pixels in each direction, the uncovered border filled with the background value. Every image gets
+/// its own draw, seeded per epoch; full-batch data and subsets pass through unchanged.
+/// </summary>
+internal sealed class ImageAugmentation(IBatchSource source, int side, int maxShift, bool mirror, float background, long seed) : IBatchSource
+{
+    public long Rows => source.Rows;
+    public int BatchesPerEpoch => source.BatchesPerEpoch;
+    public bool IsFullBatch => source.IsFullBatch;
+
+    public IEnumerable<(Tensor Features, Tensor Targets)> Batches(int epoch, Device device)
+    {
+        if (IsFullBatch)
+        {
+            foreach (var batch in source.Batches(epoch, device)) yield return batch;
+            yield break;
+        }
+        using var generator = new Generator((ulong)(seed * 7_919 + epoch));
+        // The pixel grid, reused by every batch: row and column of each output pixel.
+        using var grid = torch.arange(side * side, device: device).DetachFromDisposeScope();
+        using var rowOf = grid.div(side, RoundingMode.floor).DetachFromDisposeScope();
+        using var columnOf = grid.remainder(side).DetachFromDisposeScope();
+        foreach (var (x, y) in source.Batches(epoch, device))
+            yield return (Augment(x, generator, rowOf, columnOf), y);
+    }
+
+    public (Tensor Features, Tensor Targets) Subset(long rows, long subsetSeed, Device device) => source.Subset(rows, subsetSeed, device);
+
+    /// <summary>Output pixel (r, c) of an image takes input pixel (r − dy, c' − dx), c' = c or its mirror; outside the image, the background.</summary>
+    private Tensor Augment(Tensor x, Generator generator, Tensor rowOf, Tensor columnOf)
+    {
+        long n = x.shape[0];
+        var dx = torch.randint(-maxShift, maxShift + 1, new long[] { n, 1 }, generator: generator).to(x.device);
+        var dy = torch.randint(-maxShift, maxShift + 1, new long[] { n, 1 }, generator: generator).to(x.device);
+        var column = columnOf.unsqueeze(0).expand(n, -1);
+        if (mirror)
+        {
+            var flip = torch.rand(new long[] { n, 1 }, generator: generator).lt(0.5).to(x.device);
+            column = torch.where(flip, (side - 1) - column, column);
+        }
+        var sourceRow = rowOf.unsqueeze(0) - dy;
+        var sourceColumn = column - dx;
+        var inside = sourceRow.ge(0) & sourceRow.lt(side) & sourceColumn.ge(0) & sourceColumn.lt(side);
+        var index = (sourceRow.clamp(0, side - 1) * side + sourceColumn.clamp(0, side - 1)).to(ScalarType.Int64);
+        return torch.where(inside, x.gather(1, index), torch.tensor(background, x.dtype, x.device));
+    }
+}
