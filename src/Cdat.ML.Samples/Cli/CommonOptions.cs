@@ -9,8 +9,9 @@ internal sealed record Settings(
     string Dataset, string? Label, string Loss, int[] Hidden, Activation Activation, string Direction, long Steps, int? BatchSize,
     string Device, long Seed, string OutputDirectory, int? Limit)
 {
-    public string Describe() => FormattableString.Invariant(
-        $"{Dataset}, {Loss}, MLP {string.Join("-", Hidden)} {Activation.ToString().ToLowerInvariant()}, {Direction}, {Steps} steps, {(BatchSize is int b ? $"batch {b}" : "full batch")}, {Device}, seed {Seed}");
+    /// <summary>One line for the console; <paramref name="length"/> replaces "N steps" where a command counts otherwise.</summary>
+    public string Describe(string? length = null) => FormattableString.Invariant(
+        $"{Dataset}, {Loss}, MLP {string.Join("-", Hidden)} {Activation.ToString().ToLowerInvariant()}, {Direction}, {length ?? $"{Steps} steps"}, {(BatchSize is int b ? $"batch {b}" : "full batch")}, {Device}, seed {Seed}");
 }
 
 /// <summary>The options every command takes, with per-command defaults.</summary>

@@ -56,7 +56,7 @@ internal static class DefaultRun
                 foreach (var (name, options) in runs)
                 {
                     var task = ctx.AddTask(Markup.Escape(name), maxValue: steps);
-                    options.Progress = new Inline(r => task.Value = r.Step);
+                    options.Progress = new StepCallback(r => task.Value = r.Step);
                     var model = ml.MulticlassClassification.Trainers.Cdat(options).Fit(train);
                     fitted.Add((name, model, ml.MulticlassClassification.Evaluate(model.Transform(test))));
                 }
@@ -106,9 +106,4 @@ internal static class DefaultRun
     };
 
     public static string Slug(string name) => new string(name.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) || c == '.' ? c : '-').ToArray()).Trim('-');
-
-    internal sealed class Inline(Action<StepRecord> report) : IProgress<StepRecord>
-    {
-        public void Report(StepRecord value) => report(value);
-    }
 }

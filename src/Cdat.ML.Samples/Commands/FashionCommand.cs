@@ -22,15 +22,24 @@ internal static class FashionCommand
 {
     private const string Published = "Published (Fashion-MNIST README and benchmarks): scikit-learn MLPClassifier 0.87-0.88; small two-convolution networks 0.88-0.92; 2 conv layers under 100K parameters 0.925.";
 
+    /// <summary>Per-model defaults.</summary>
+    private sealed record Defaults(int BatchSize, double Sigma, int CurvatureEvery, double Seconds);
+
+    // Measured (docs/REPRODUCTION.md, Fashion-MNIST): in mini-batch the σ that works is small and sensitive, 0.35 in
+    // batches of 256 (0.25 holds the learning rate near 2e-4, 0.5 stalls the loss); batches of 256 also run more images
+    // per second on two cores than batches of 128. An exact uᵀHu doubles the CNN's step time on a CPU (50 ms against
+    // 24 ms), so it is measured every 4th step and extrapolated in between.
+    private static readonly Defaults Mlp = new(BatchSize: 256, Sigma: 0.35, CurvatureEvery: 1, Seconds: 130);
+    private static readonly Defaults Cnn = new(BatchSize: 128, Sigma: 0.35, CurvatureEvery: 4, Seconds: 300);
+
     public static Command Create()
     {
         var command = new Command("fashion", "Fashion-MNIST (Debian's dataset-fashion-mnist): an MLP or small CNN with mini-batch CDAT under a time budget, beside ML.NET's LightGbm and SDCA.");
         var common = new CommonOptions(loss: "ce", hidden: "256,128", steps: 0);
-        // This command's defaults: ReLU, Adam's direction, mini-batches of 128, and --epochs/--time-budget instead of --steps.
+        // This command's defaults: ReLU, Adam's direction, mini-batches, and --epochs/--time-budget instead of --steps.
         common.Activation.DefaultValueFactory = _ => "relu";
         common.Direction.DefaultValueFactory = _ => "adam";
-        common.BatchSize.DefaultValueFactory = _ => 128;
-        common.BatchSize.Description = "Rows per mini-batch";
+        common.BatchSize.Description = $"Rows per mini-batch (default {Mlp.BatchSize} for the MLP, {Cnn.BatchSize} for the CNN)";
         common.Steps.Description = "Optimisation steps (overrides --epochs when set)";
         common.AddTo(command);
         // The data set is always Fashion-MNIST.
@@ -38,13 +47,13 @@ internal static class FashionCommand
         command.Options.Remove(common.Label);
         var model = new Option<string>("--model") { Description = "mlp (uses --hidden and --activation) | cnn (two convolutions, ReLU)", DefaultValueFactory = _ => "mlp" };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training images (the time budget usually stops training first)", DefaultValueFactory = _ => 50 };
-        var budget = new Option<double>("--time-budget") { Description = "Seconds of training; it stops after the step running when they are spent", DefaultValueFactory = _ => 130 };
-        var sigma = new Option<double?>("--sigma") { Description = "CDAT scale σ, 1 being the quadratically greedy step (default 0.25 for the MLP, 0.35 for the CNN)" };
+        var budget = new Option<double?>("--time-budget") { Description = $"Seconds of training; it stops after the step running when they are spent (default {Mlp.Seconds} for the MLP, {Cnn.Seconds} for the CNN)" };
+        var sigma = new Option<double?>("--sigma") { Description = $"CDAT scale σ, 1 being the quadratically greedy step (default {Mlp.Sigma} for the MLP, {Cnn.Sigma} for the CNN)" };
         var ema = new Option<double>("--ema") { Description = "EMA factor β of CDAT's numerator and denominator", DefaultValueFactory = _ => 0.9 };
-        var curvatureEvery = new Option<int?>("--curvature-every") { Description = "Measure the curvature uᵀHu every this many steps, extrapolating in between (default 1 for the MLP, 4 for the CNN)" };
+        var curvatureEvery = new Option<int?>("--curvature-every") { Description = $"Measure the curvature uᵀHu every this many steps, extrapolating in between (default {Mlp.CurvatureEvery} for the MLP, {Cnn.CurvatureEvery} for the CNN)" };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 penalty λ: the loss gains ½λ‖w‖², which the curvature sees too", DefaultValueFactory = _ => 1e-4 };
         var average = new Option<double?>("--average") { Description = "Decay β of the running average of the weights that training ends with (0.999: about the last 1000 steps); 0 keeps the last weights", DefaultValueFactory = _ => 0.999 };
-        var shift = new Option<int>("--shift") { Description = "Augmentation: shift each training image by up to this many pixels in each direction (0: none)", DefaultValueFactory = _ => 2 };
+        var shift = new Option<int>("--shift") { Description = "Augmentation: shift each training image by up to this many pixels in each direction (0: none)", DefaultValueFactory = _ => 0 };
         var mirror = new Option<bool>("--mirror") { Description = "Augmentation: mirror half the training images left-right", DefaultValueFactory = _ => true };
         var threads = new Option<int?>("--threads") { Description = "Torch CPU threads (default: one per core; 1 is steadier when another job shares the cores)" };
         var skipBaselines = new Option<bool>("--skip-baselines") { Description = "Do not train ML.NET's LightGbm and SDCA (quick runs)" };
@@ -57,20 +66,19 @@ internal static class FashionCommand
             string network = result.GetValue(model)!.ToLowerInvariant();
             if (network is not ("mlp" or "cnn")) throw new ArgumentException($"--model must be mlp or cnn, not '{network}'.");
             if (result.GetValue(epochs) <= 0) throw new ArgumentException("--epochs must be greater than 0.");
-            if (!(result.GetValue(budget) > 0)) throw new ArgumentException("--time-budget must be greater than 0 seconds.");
+            if (result.GetValue(budget) is double b && !(b > 0)) throw new ArgumentException("--time-budget must be greater than 0 seconds.");
             if (result.GetValue(shift) is < 0 or > 27) throw new ArgumentException("--shift must lie between 0 and 27 pixels.");
+            bool cnn = network == "cnn";
+            var defaults = cnn ? Cnn : Mlp;
+            s = s with { BatchSize = s.BatchSize ?? defaults.BatchSize };
             if (s.BatchSize is not > 0) throw new ArgumentException("--batch-size must be greater than 0.");
             if (result.GetValue(threads) is int t)
             {
                 if (t <= 0) throw new ArgumentException("--threads must be greater than 0.");
                 torch.set_num_threads(t);
             }
-            // Measured defaults: with Adam's direction in batches of 128, σ = 1 drives the learning rate up until the loss
-            // stalls (0.01 to 0.03), and σ = 0.25 holds the CNN near 1e-4; an exact uᵀHu doubles the CNN's step time on a
-            // CPU (50 ms against 24 ms), so it is measured every 4th step and extrapolated in between.
-            bool cnn = network == "cnn";
-            var tuner = new CdatTuner(result.GetValue(sigma) ?? (cnn ? 0.35 : 0.25), result.GetValue(ema));
-            return Run(s, network, result.GetValue(epochs), result.GetValue(budget), tuner, result.GetValue(curvatureEvery) ?? (cnn ? 4 : 1),
+            var tuner = new CdatTuner(result.GetValue(sigma) ?? defaults.Sigma, result.GetValue(ema));
+            return Run(s, network, result.GetValue(epochs), result.GetValue(budget) ?? defaults.Seconds, tuner, result.GetValue(curvatureEvery) ?? defaults.CurvatureEvery,
                        result.GetValue(weightDecay), result.GetValue(average) is double a && a > 0 ? a : null,
                        result.GetValue(shift), result.GetValue(mirror), result.GetValue(skipBaselines));
         });
@@ -85,7 +93,7 @@ internal static class FashionCommand
         string name = model == "cnn" ? FashionCnn.Name : $"MLP {string.Join("-", s.Hidden)} {s.Activation.ToString().ToLowerInvariant()}";
         string method = FormattableString.Invariant($"{s.Direction} + CDAT σ={tuner.Sigma:G3} β={tuner.Beta:G3}{(curvatureEvery > 1 ? $" (uᵀHu every {curvatureEvery} steps)" : "")}");
         AnsiConsole.MarkupLine(Markup.Escape(FormattableString.Invariant(
-            $"fashion: {rows} training and {data.TestX.shape[0]} test images; {name}, {s.Loss}, {method}, batch {batch}, weight decay {weightDecay:G3}, up to {epochs} epochs or {budgetSeconds:G4} s, {s.Device}, seed {s.Seed}")));
+            $"fashion: {rows} training and {data.TestX.shape[0]} test images; {name}, {s.Loss}, {method}, batch {batch}, weight decay {weightDecay:G3}, augmentation {Augmentation(shift, mirror)}, {(averageDecay is double β ? $"weights averaged (β {β:G4})" : "last weights")}, up to {epochs} epochs or {budgetSeconds:G4} s, {s.Device}, seed {s.Seed}")));
 
         using var scope = NewDisposeScope();
         var network = model == "cnn" ? FashionCnn.Build(s.Seed) : new MultilayerPerceptron(data.Features, s.Hidden, data.Outputs, s.Activation).Build(s.Seed);
@@ -134,7 +142,8 @@ internal static class FashionCommand
         string csv = Path.Combine(s.OutputDirectory, $"fashion-{model}.csv");
         StepCsv.Write(csv, result.Steps);
         files.Add(csv);
-        files.AddRange(Plots(s.OutputDirectory, $"{name}, {method}", s.Loss == "ce" ? "cross-entropy" : "squared error", result, monitor.Accuracy.Append((result.Steps[^1].Step, accuracy)).Distinct().ToArray()));
+        files.AddRange(Plots(s.OutputDirectory, $"{name}, {method}", s.Loss == "ce" ? "cross-entropy" : "squared error", result, monitor.Accuracy.Append((result.Steps[^1].Step, accuracy)).Distinct().ToArray(),
+                               averageDecay is null ? "after each epoch and at the end" : "average of the weights, after each epoch and at the end"));
 
         var table = new Table().Title("Fashion-MNIST, 10,000 test images").AddColumns("model", "test accuracy", "training seconds");
         table.AddRow(Markup.Escape($"{name}, {method}"), $"{accuracy:F4}", $"{seconds:F1}");
@@ -169,7 +178,7 @@ internal static class FashionCommand
     }
 
     /// <summary>Loss (per step and per-epoch mean), learning rate, and test accuracy after each epoch, against the step.</summary>
-    private static IEnumerable<string> Plots(string folder, string title, string loss, TrainingResult result, (long Step, double Accuracy)[] accuracy)
+    private static IEnumerable<string> Plots(string folder, string title, string loss, TrainingResult result, (long Step, double Accuracy)[] accuracy, string accuracyLabel)
     {
         double[] steps = result.Steps.Select(r => (double)r.Step).ToArray();
         var epochs = result.Steps.GroupBy(r => r.Epoch).Select(g => (Step: (double)g.Last().Step, Loss: g.Average(r => r.Loss))).ToArray();
@@ -184,9 +193,18 @@ internal static class FashionCommand
         }, logY: true);
         yield return Charts.Lines(Path.Combine(folder, "test-accuracy.png"), $"{title}: test accuracy", "step", "accuracy", new[]
         {
-            new Charts.Series("after each epoch and at the end", accuracy.Select(a => (double)a.Step).ToArray(), accuracy.Select(a => a.Accuracy).ToArray()),
+            new Charts.Series(accuracyLabel, accuracy.Select(a => (double)a.Step).ToArray(), accuracy.Select(a => a.Accuracy).ToArray()),
         }, horizontal: new[] { ("0.90", 0.90) });
     }
+
+    private static string Augmentation(int shift, bool mirror) =>
+        (shift, mirror) switch
+        {
+            (0, false) => "none",
+            (0, true) => "mirror",
+            (_, false) => $"shift ±{shift} px",
+            _ => $"mirror, shift ±{shift} px",
+        };
 
     private static double Median(IEnumerable<double> values)
     {

@@ -35,7 +35,7 @@ internal static class MinibatchCommand
     {
         var data = SampleData.Load(s.Dataset, s.Label, s.Seed, limit: s.Limit);
         long rows = data.TrainX.shape[0];
-        AnsiConsole.MarkupLine($"[bold]minibatch[/]: {Markup.Escape(s.Describe())}, {epochs} epochs per run, EMA β = {ema} for the smoothed runs");
+        AnsiConsole.MarkupLine($"[bold]minibatch[/]: {Markup.Escape(s.Describe($"{epochs} epochs per run"))}, EMA β = {ema} for the smoothed runs");
         var files = new List<string>();
         foreach (double beta in new[] { 0.0, ema })
         {
