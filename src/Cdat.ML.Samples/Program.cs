@@ -2,6 +2,11 @@
 // Run without arguments for the default tour; `--help` lists the commands.
 using System.CommandLine;
 using Cdat.ML.Samples.Commands;
+using Cdat.ML.Training;
+
+// Before any tensor operation, so that libtorch's worker threads inherit it: denormal numbers, which training breeds,
+// otherwise double a CPU step's time (docs/REPRODUCTION.md, Fashion-MNIST).
+Denormals.FlushToZero();
 
 var root = new RootCommand("Curvature-aware learning-rate tuning (CDAT, Armijo, Polyak) on real data, with plots and per-step CSV files.");
 DefaultRun.Configure(root);

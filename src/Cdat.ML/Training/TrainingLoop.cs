@@ -67,13 +67,6 @@ public sealed class TrainingLoop
                               CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(training);
-        return Options.FlushDenormals
-            ? FlushedDenormals.Run(() => RunHere(training, validation, progress, cancellationToken))
-            : RunHere(training, validation, progress, cancellationToken);
-    }
-
-    private TrainingResult RunHere(IBatchSource training, IBatchSource? validation, IProgress<StepRecord>? progress, CancellationToken cancellationToken)
-    {
         var device = Devices.Resolve(Options.Device);
         Network = Network.to(device);
         var parameters = Network.parameters().Where(p => p.requires_grad).Select(p => (Tensor)p).ToArray();

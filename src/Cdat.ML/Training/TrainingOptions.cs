@@ -58,15 +58,6 @@ public sealed record TrainingOptions
     /// <summary>Device: <c>cpu</c> (default), <c>cuda</c>, <c>cuda:N</c> or <c>auto</c> (CUDA when available).</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>
-    /// Train on a dedicated thread that flushes denormal numbers to zero, as do the libtorch worker threads it starts
-    /// (x64 Linux; elsewhere training runs on the calling thread). Default true: denormals that training breeds can
-    /// double a CPU step's time. Progress callbacks then run on that thread; the calling thread's floating-point
-    /// state is left as it was (libtorch operations the process runs later may still flush denormals: libtorch shares
-    /// its workers).
-    /// </summary>
-    public bool FlushDenormals { get; init; } = true;
-
     /// <summary>Curvature and sharpness settings of the optimizer.</summary>
     public OptimizerOptions Optimizer { get; init; } = new();
 
