@@ -47,6 +47,10 @@ internal sealed class CommonOptions
             command.Options.Add(option);
     }
 
+    /// <summary>A comma-separated list of numbers such as "0.1,0.25,0.5", read with the invariant culture.</summary>
+    public static double[] Numbers(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+
     public Settings Read(ParseResult result, string command)
     {
         string loss = (result.GetValue(Loss) ?? _loss).ToLowerInvariant();

@@ -24,7 +24,7 @@ internal static class EosCommand
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "eos");
-            var rates = result.GetValue(lrs)!.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            var rates = CommonOptions.Numbers(result.GetValue(lrs)!);
             return Run(s, rates, result.GetValue(every));
         });
         return command;

@@ -25,7 +25,7 @@ internal static class MinibatchCommand
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "minibatch");
-            double[] Parse(Option<string> o) => result.GetValue(o)!.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            double[] Parse(Option<string> o) => CommonOptions.Numbers(result.GetValue(o)!);
             return Run(s, Parse(sigmas), Parse(batches).Select(b => (int)b).ToArray(), result.GetValue(epochs), result.GetValue(beta));
         });
         return command;

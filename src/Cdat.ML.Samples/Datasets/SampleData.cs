@@ -82,7 +82,7 @@ internal sealed record SampleData(string Name, CdatTask Task, int Classes, Tenso
     }
 
     /// <summary>Seeded split (seed −1 keeps the given order); features standardised with the training rows' mean and (population) deviation; regression labels standardised too.</summary>
-    public static SampleData Split(string name, CdatTask task, int classes, float[,] x, float[] y, string[] names, long seed, double testFraction)
+    private static SampleData Split(string name, CdatTask task, int classes, float[,] x, float[] y, string[] names, long seed, double testFraction)
     {
         using var scope = NewDisposeScope();
         int n = y.Length, test = (int)Math.Round(n * testFraction);
