@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Cdat.ML.Scoring;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 
@@ -22,6 +23,8 @@ internal static class PipelineNames
     public const string Scores = "__cdat_scores";
     public const string PredictedIndex = "__cdat_predidx";
     public const string Block = "__cdat_block";
+    public const string Classes = "__cdat_classes";
+    public const string ScoreVector = "__cdat_scorevector";
     public const string StashPrefix = "__cdat_stash_";
     public const string KeyValue = "cdat";
 
@@ -30,6 +33,8 @@ internal static class PipelineNames
     public const string ContractBinary = "Cdat.ML.BinaryScore.v1";
     public const string ContractMulticlass = "Cdat.ML.MulticlassScores.v1";
     public const string ContractScoreBlock = "Cdat.ML.MulticlassScoreBlock.v1";
+    /// <summary>v2: also checks the block and the model's class count against the pipeline's.</summary>
+    public const string ContractScoreBlockChecked = "Cdat.ML.MulticlassScoreBlock.v2";
 }
 
 /// <summary>Pipeline row (not for direct use).</summary>
@@ -98,6 +103,18 @@ public sealed class CdatScoreBlockInput
     [ColumnName(PipelineNames.Block)] public uint Block;
 }
 
+/// <summary>Pipeline row (not for direct use).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class CdatCheckedScoreBlockInput
+{
+    /// <summary>All class logits.</summary>
+    [ColumnName(PipelineNames.Scores)] public float[] Scores = Array.Empty<float>();
+    /// <summary>Which block of 64 classes to emit.</summary>
+    [ColumnName(PipelineNames.Block)] public uint Block;
+    /// <summary>The number of classes the pipeline was built for.</summary>
+    [ColumnName(PipelineNames.Classes)] public uint Classes;
+}
+
 /// <summary>Emits the model-blob lookup key (pipeline factory, not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(PipelineNames.ContractModelKey)]
@@ -118,7 +135,7 @@ public sealed class CdatRegressionFactory : CustomMappingFactory<CdatScoringRow,
     public static void Map(CdatScoringRow source, CdatRegressionRow destination)
     {
         Span<float> output = stackalloc float[1];
-        ModelBlob.Get(source.ModelBlob).Score(source.Features, output);
+        ModelBlob.Get(source.ModelBlob, CdatTask.Regression).Score(source.Features, output);
         destination.Score = output[0];
     }
     /// <inheritdoc/>
@@ -134,9 +151,10 @@ public sealed class CdatBinaryFactory : CustomMappingFactory<CdatScoringRow, Cda
     public static void Map(CdatScoringRow source, CdatBinaryRow destination)
     {
         Span<float> output = stackalloc float[1];
-        ModelBlob.Get(source.ModelBlob).Score(source.Features, output);
+        ModelBlob.Get(source.ModelBlob, CdatTask.BinaryClassification).Score(source.Features, output);
         destination.Score = output[0];
-        destination.Probability = 1f / (1f + MathF.Exp(-output[0]));
+        destination.Probability = OutputFunctions.Sigmoid(output[0]);
+        // As ML.NET's binary scorer: a NaN score (a NaN feature) predicts false.
         destination.PredictedLabel = output[0] > 0;
     }
     /// <inheritdoc/>
@@ -151,58 +169,112 @@ public sealed class CdatMulticlassFactory : CustomMappingFactory<CdatScoringRow,
     /// <summary>The mapping.</summary>
     public static void Map(CdatScoringRow source, CdatMulticlassRow destination)
     {
-        var model = ModelBlob.Get(source.ModelBlob);
+        var model = ModelBlob.Get(source.ModelBlob, CdatTask.MulticlassClassification);
         if (destination.Scores.Length != model.OutputCount) destination.Scores = new float[model.OutputCount];
         model.Score(source.Features, destination.Scores);
-        destination.PredictedIndex = (uint)System.Numerics.Tensors.TensorPrimitives.IndexOfMax(destination.Scores);
+        // No class (-1, a NaN row) becomes an index outside the class map, which maps to a missing key as in ML.NET.
+        destination.PredictedIndex = OutputFunctions.ArgMax(destination.Scores) is int best and >= 0 ? (uint)best : uint.MaxValue;
         // Like ML.NET's own multiclass trainers, Score holds class probabilities (the evaluator's log-loss needs them).
-        System.Numerics.Tensors.TensorPrimitives.SoftMax(destination.Scores, destination.Scores);
+        OutputFunctions.Softmax(destination.Scores, destination.Scores);
     }
     /// <inheritdoc/>
     public override Action<CdatScoringRow, CdatMulticlassRow> GetMapping() => Map;
 }
 
-/// <summary>Splits class logits into blocks of scalar columns (pipeline factory, not for direct use).</summary>
+/// <summary>Splits class logits into blocks of scalar columns (pipeline factory of models saved before v2, not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(PipelineNames.ContractScoreBlock)]
 public sealed class CdatScoreBlockFactory : CustomMappingFactory<CdatScoreBlockInput, CdatScoreBlockRow>
 {
     /// <summary>The mapping.</summary>
     public static void Map(CdatScoreBlockInput source, CdatScoreBlockRow destination) =>
-        destination.Fill(source.Scores, checked((int)source.Block * CdatScoreBlockRow.Size));
+        destination.Fill(source.Scores, BlockOffset(source.Block, source.Scores.Length));
     /// <inheritdoc/>
     public override Action<CdatScoreBlockInput, CdatScoreBlockRow> GetMapping() => Map;
+
+    internal static int BlockOffset(uint block, int scores)
+    {
+        long offset = (long)block * CdatScoreBlockRow.Size;
+        if (offset >= scores)
+            throw new InvalidDataException($"The Cdat pipeline in this ML.NET model asks for class block {block}, but the model has only {scores} classes: the model file is corrupt.");
+        return (int)offset;
+    }
 }
 
-/// <summary>Parses model blobs once per blob instance (the lookup's string lives as long as the loaded model).</summary>
+/// <summary>Splits class logits into blocks of scalar columns, checking the class count (pipeline factory, not for direct use).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[CustomMappingFactoryAttribute(PipelineNames.ContractScoreBlockChecked)]
+public sealed class CdatCheckedScoreBlockFactory : CustomMappingFactory<CdatCheckedScoreBlockInput, CdatScoreBlockRow>
+{
+    /// <summary>The mapping.</summary>
+    public static void Map(CdatCheckedScoreBlockInput source, CdatScoreBlockRow destination)
+    {
+        if (source.Scores.Length != source.Classes)
+            throw new InvalidDataException($"The Cdat model data in this ML.NET model has {source.Scores.Length} classes, but the pipeline around it was built for {source.Classes}: the model file was assembled from parts of different models or is corrupt.");
+        destination.Fill(source.Scores, CdatScoreBlockFactory.BlockOffset(source.Block, source.Scores.Length));
+    }
+    /// <inheritdoc/>
+    public override Action<CdatCheckedScoreBlockInput, CdatScoreBlockRow> GetMapping() => Map;
+}
+
+/// <summary>
+/// Parses model blobs once per blob instance (the lookup's string lives as long as the loaded model). A blob that fails
+/// to decode fails the same way on every later row, without decoding again.
+/// </summary>
 internal static class ModelBlob
 {
-    private static readonly ConditionalWeakTable<string, CdatModelParameters> ByString = new();
-    private static readonly ConditionalWeakTable<char[], Dictionary<(int, int), CdatModelParameters>> ByArray = new();
+    private sealed class Decoded(CdatModelParameters? model, string? error)
+    {
+        public CdatModelParameters Model => model ?? throw new InvalidDataException(error);
+    }
+
+    private static readonly ConditionalWeakTable<string, Decoded> ByString = new();
+    private static readonly ConditionalWeakTable<char[], Dictionary<(int, int), Decoded>> ByArray = new();
 
     public static string Encode(CdatModelParameters model) => Convert.ToBase64String(model.ToBytes());
 
-    public static CdatModelParameters Decode(ReadOnlySpan<char> blob)
+    public static CdatModelParameters Decode(ReadOnlySpan<char> blob) => TryDecode(blob).Model;
+
+    private static Decoded TryDecode(ReadOnlySpan<char> blob)
     {
+        const string where = "The Cdat model data in this ML.NET model (the text value of column '" + PipelineNames.ModelBlob +
+                             "', stored by the ValueMapping transformer of the model file) ";
         var bytes = new byte[blob.Length / 4 * 3 + 3];
         if (!Convert.TryFromBase64Chars(blob, bytes, out int written))
-            throw new InvalidDataException("The Cdat model data in this ML.NET model is corrupt (not base64).");
-        return CdatModelParameters.FromBytes(bytes.AsSpan(0, written));
+            return new Decoded(null, where + "is corrupt: it is not base64.");
+        try
+        {
+            return new Decoded(CdatModelParameters.FromBytes(bytes.AsSpan(0, written)), null);
+        }
+        catch (InvalidDataException e)
+        {
+            return new Decoded(null, where + "cannot be read: " + e.Message);
+        }
+    }
+
+    /// <summary>The model of <paramref name="blob"/>, checked to be a <paramref name="task"/> model.</summary>
+    public static CdatModelParameters Get(ReadOnlyMemory<char> blob, CdatTask task)
+    {
+        var model = Get(blob);
+        if (model.Task != task)
+            throw new InvalidDataException($"The Cdat model data in this ML.NET model is a {model.Task} model, but the pipeline around it scores {task}: the model file was assembled from parts of different models.");
+        return model;
     }
 
     public static CdatModelParameters Get(ReadOnlyMemory<char> blob)
     {
         if (MemoryMarshal.TryGetString(blob, out var text, out int start, out int length) && start == 0 && length == text.Length)
-            return ByString.GetValue(text, s => Decode(s));
+            return ByString.GetValue(text, s => TryDecode(s)).Model;
         if (MemoryMarshal.TryGetArray(blob, out ArraySegment<char> segment) && segment.Array is { } array)
         {
-            var perArray = ByArray.GetValue(array, _ => new Dictionary<(int, int), CdatModelParameters>());
+            var perArray = ByArray.GetValue(array, _ => new Dictionary<(int, int), Decoded>());
+            Decoded decoded;
             lock (perArray)
             {
-                if (!perArray.TryGetValue((segment.Offset, segment.Count), out var model))
-                    perArray[(segment.Offset, segment.Count)] = model = Decode(segment.AsSpan());
-                return model;
+                if (!perArray.TryGetValue((segment.Offset, segment.Count), out decoded!))
+                    perArray[(segment.Offset, segment.Count)] = decoded = TryDecode(segment.AsSpan());
             }
+            return decoded.Model;
         }
         return Decode(blob.Span);
     }

@@ -50,7 +50,8 @@ internal static class ScoringPipeline
     /// <summary>
     /// Score: a known-size vector whose slot names are the class names, made by concatenating one scalar column per
     /// class named after it (the only public way to name slots). PredictedLabel: a key with the label's key values.
-    /// Input columns that share a class's name are stashed and put back, so no user column is lost.
+    /// Input columns that share a class's name are stashed and put back before the outputs are written, so no user
+    /// column is lost and a class may be called "Score" or "PredictedLabel".
     /// </summary>
     private static EstimatorChain<ITransformer> AppendMulticlass(EstimatorChain<ITransformer> chain, CdatModelParameters model,
                                                                  IEnumerable<string> inputColumns, List<string> drop)
@@ -58,11 +59,15 @@ internal static class ScoringPipeline
         var t = Builder.Transforms;
         var names = model.ClassNames;
         int classes = names.Count, blocks = (classes + CdatScoreBlockRow.Size - 1) / CdatScoreBlockRow.Size;
-        chain = chain.Append<ITransformer>(t.CustomMapping<CdatScoringRow, CdatMulticlassRow>(CdatMulticlassFactory.Map, PipelineNames.ContractMulticlass));
-        drop.AddRange(new[] { PipelineNames.Scores, PipelineNames.PredictedIndex, PipelineNames.Block });
+        chain = chain
+            .Append<ITransformer>(t.CustomMapping<CdatScoringRow, CdatMulticlassRow>(CdatMulticlassFactory.Map, PipelineNames.ContractMulticlass))
+            // The class count travels beside the blocks, so a model blob of another class count fails instead of scoring.
+            .Append<ITransformer>(t.Conversion.MapValue(PipelineNames.Classes,
+                new[] { new KeyValuePair<string, uint>(PipelineNames.KeyValue, (uint)classes) }, PipelineNames.ModelKey));
+        drop.AddRange(new[] { PipelineNames.Scores, PipelineNames.PredictedIndex, PipelineNames.Block, PipelineNames.Classes, PipelineNames.ScoreVector });
 
-        var taken = new HashSet<string>(inputColumns, StringComparer.Ordinal) { "Score", "PredictedLabel" };
-        var stashed = names.Where(taken.Contains).Distinct().ToArray();
+        var inputs = new HashSet<string>(inputColumns, StringComparer.Ordinal);
+        var stashed = names.Where(inputs.Contains).Distinct().ToArray();
         for (int i = 0; i < stashed.Length; i++)
             chain = chain.Append<ITransformer>(t.CopyColumns(PipelineNames.StashPrefix + i, stashed[i]));
 
@@ -72,7 +77,7 @@ internal static class ScoringPipeline
             chain = chain
                 .Append<ITransformer>(t.Conversion.MapValue(PipelineNames.Block,
                     new[] { new KeyValuePair<string, uint>(PipelineNames.KeyValue, (uint)b) }, PipelineNames.ModelKey))
-                .Append<ITransformer>(t.CustomMapping<CdatScoreBlockInput, CdatScoreBlockRow>(CdatScoreBlockFactory.Map, PipelineNames.ContractScoreBlock))
+                .Append<ITransformer>(t.CustomMapping<CdatCheckedScoreBlockInput, CdatScoreBlockRow>(CdatCheckedScoreBlockFactory.Map, PipelineNames.ContractScoreBlockChecked))
                 // A Single→Single conversion is the one public transform that copies many columns under new names at once.
                 .Append<ITransformer>(t.Conversion.ConvertType(Enumerable.Range(0, count)
                     .Select(i => new InputOutputColumnPair(names[first + i], CdatScoreBlockRow.ColumnName(i))).ToArray(), DataKind.Single));
@@ -80,15 +85,16 @@ internal static class ScoringPipeline
         drop.AddRange(Enumerable.Range(0, CdatScoreBlockRow.Size).Select(CdatScoreBlockRow.ColumnName));
 
         chain = chain
-            .Append<ITransformer>(t.Concatenate("Score", names.ToArray()))
-            .Append<ITransformer>(t.Conversion.MapValue("PredictedLabel",
-                names.Select((n, i) => new KeyValuePair<uint, string>((uint)i, n)), PipelineNames.PredictedIndex, treatValuesAsKeyType: true))
+            .Append<ITransformer>(t.Concatenate(PipelineNames.ScoreVector, names.ToArray()))
             .Append<ITransformer>(t.DropColumns(names.ToArray()));
         for (int i = 0; i < stashed.Length; i++)
         {
             chain = chain.Append<ITransformer>(t.CopyColumns(stashed[i], PipelineNames.StashPrefix + i));
             drop.Add(PipelineNames.StashPrefix + i);
         }
-        return chain;
+        return chain
+            .Append<ITransformer>(t.CopyColumns("Score", PipelineNames.ScoreVector))
+            .Append<ITransformer>(t.Conversion.MapValue("PredictedLabel",
+                names.Select((n, i) => new KeyValuePair<uint, string>((uint)i, n)), PipelineNames.PredictedIndex, treatValuesAsKeyType: true));
     }
 }

@@ -90,11 +90,16 @@ internal static class ModelFormat
         var sizes = new int[layerCount + 1];
         sizes[0] = input;
         for (int i = 1; i <= layerCount; i++) sizes[i] = r.ReadInt32();
-        long weights = 0;
+        // Checked arithmetic against the bytes actually present, before any allocation: a crafted header cannot make the
+        // product wrap negative and slip past the check.
+        long weightBytes = 0;
         for (int i = 0; i < layerCount; i++)
         {
             if (sizes[i] <= 0 || sizes[i + 1] <= 0) throw new InvalidDataException($"The Cdat model has a layer of size {sizes[i]}→{sizes[i + 1]}.");
-            weights += ((long)sizes[i] + 1) * sizes[i + 1];
+            long layerBytes = checked(((long)sizes[i] + 1) * sizes[i + 1] * sizeof(float));
+            weightBytes = checked(weightBytes + layerBytes);
+            if (weightBytes > Remaining())
+                throw new InvalidDataException($"The Cdat model is truncated or corrupt: layer {i} ({sizes[i]}→{sizes[i + 1]}) needs {weightBytes} bytes of weights, {Remaining()} are left.");
         }
         int classCount = r.ReadInt32();
         if (classCount < 0 || classCount > Remaining()) throw new InvalidDataException($"The Cdat model claims {classCount} class names.");
@@ -104,7 +109,7 @@ internal static class ModelFormat
             names[i] = r.ReadString();
             if (names[i].Length > MaxNameBytes) throw new InvalidDataException("The Cdat model has an oversized class name.");
         }
-        if (weights * sizeof(float) > Remaining()) throw new InvalidDataException($"The Cdat model is truncated: {weights} weights announced, {Remaining()} bytes left.");
+        if (weightBytes > Remaining()) throw new InvalidDataException($"The Cdat model is truncated: {weightBytes / sizeof(float)} weights announced, {Remaining()} bytes left.");
 
         var layers = new DenseLayer[layerCount];
         for (int i = 0; i < layerCount; i++)
