@@ -62,7 +62,13 @@ public sealed class SharpnessEstimator : IDisposable
     }
 
     /// <summary>As <see cref="Estimate(IReadOnlyList{Tensor}, IObjective, IReadOnlyList{Tensor}?)"/>, reusing a prepared operator.</summary>
-    public EigenEstimate Estimate(HessianOperator hessian, IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor>? preconditioner = null)
+    /// <param name="hessian">The Hessian operator.</param>
+    /// <param name="parameters">The parameters it differentiates.</param>
+    /// <param name="preconditioner">Diagonal P shaped like the parameters, or null.</param>
+    /// <param name="cancellationToken">Checked before every Hessian-vector product.</param>
+    /// <exception cref="OperationCanceledException">The token fired.</exception>
+    public EigenEstimate Estimate(HessianOperator hessian, IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor>? preconditioner = null,
+                                  CancellationToken cancellationToken = default)
     {
         using var scope = torch.NewDisposeScope();
         Tensor[]? scale = null;
@@ -74,6 +80,7 @@ public sealed class SharpnessEstimator : IDisposable
 
         Tensor Apply(Tensor flat)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var v = ParameterVectors.Unflatten(flat, parameters);
             if (scale is not null) v = v.Zip(scale, (a, s) => a * s).ToArray();
             var hv = hessian.Apply(v);

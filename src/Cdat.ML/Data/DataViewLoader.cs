@@ -17,7 +17,8 @@ internal static class DataViewLoader
     /// returns standardised targets.
     /// </summary>
     public static IBatchSource Load(IDataView data, LabeledColumns columns, int? batchSize, long seed, long memoryBudgetBytes, bool dropLast,
-                                    ScalarType dtype, string role = "training", bool standardizeLabel = false)
+                                    ScalarType dtype, string role = "training", bool standardizeLabel = false,
+                                    CancellationToken cancellationToken = default)
     {
         int d = columns.FeatureCount;
         bool fullBatch = batchSize is null;
@@ -33,6 +34,7 @@ internal static class DataViewLoader
             var row = new float[d];
             while (reader.MoveNext())
             {
+                if ((reader.Row & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
                 reader.ReadFeatures(row);
                 float label = reader.ReadLabel();
                 rows++;

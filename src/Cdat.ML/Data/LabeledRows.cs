@@ -33,6 +33,9 @@ internal sealed class LabeledRows : IDisposable
         }
     }
 
+    /// <summary>Largest regression label magnitude: its square still fits float32 with room to spare.</summary>
+    public const float MaxRegressionLabel = 1e18f;
+
     /// <summary>Rows read so far.</summary>
     public long Row { get; private set; }
 
@@ -66,6 +69,8 @@ internal sealed class LabeledRows : IDisposable
                 _single!(ref value);
                 if (!float.IsFinite(value))
                     throw new InvalidDataException($"Row {Row} of the {_role} data: label column '{_columns.Label.Name}' holds {value.ToString(CultureInfo.InvariantCulture)}.");
+                if (Math.Abs(value) > MaxRegressionLabel)
+                    throw new InvalidDataException($"Row {Row} of the {_role} data: label column '{_columns.Label.Name}' holds {value.ToString(CultureInfo.InvariantCulture)}; labels beyond ±1e18 overflow float32 arithmetic (their squares, the scaled outputs). Rescale the label, e.g. divide it by a constant.");
                 return (float)((value - _columns.LabelOffset) / _columns.LabelScale);
             case CdatTask.BinaryClassification:
                 bool flag = false;

@@ -165,7 +165,10 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
 
         /// <summary>Receives every step's record.</summary>
         public IProgress<StepRecord>? Progress;
-        /// <summary>Stops training between steps; the model then holds the best (or last finite) weights.</summary>
+        /// <summary>
+        /// Stops training: between steps and inside sharpness measurements, the model then holds the best (or last good)
+        /// weights; before the first step (while the data is read), <c>Fit</c> throws <see cref="OperationCanceledException"/>.
+        /// </summary>
         public CancellationToken CancellationToken;
         /// <summary>Write a line to <c>MLContext.Log</c> every this many steps (and at the end); 0 only at the end. Default 100.</summary>
         public int LogEvery = 100;
@@ -184,9 +187,14 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
             Require(Sigma is null || (double.IsFinite(Sigma.Value) && Sigma > 0), nameof(Sigma), "must be greater than 0");
             Require(EmaBeta >= 0 && EmaBeta < 1, nameof(EmaBeta), "must lie in [0, 1)");
             Require(double.IsFinite(Epsilon) && Epsilon >= 0, nameof(Epsilon), "must be ≥ 0");
-            Require(MaxLearningRate is null || (double.IsFinite(MaxLearningRate.Value) && MaxLearningRate > 0), nameof(MaxLearningRate), "must be greater than 0");
-            Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), "must be greater than 0");
+            // A rate the weights' float type cannot hold would fail inside libtorch.
+            double largest = UseFloat64 ? double.MaxValue : float.MaxValue;
+            Require(MaxLearningRate is null || (double.IsFinite(MaxLearningRate.Value) && MaxLearningRate > 0 && MaxLearningRate <= largest), nameof(MaxLearningRate),
+                    $"must be greater than 0 and at most {largest:G3} (the largest {(UseFloat64 ? "float64" : "float32")})");
+            Require(double.IsFinite(LearningRate) && LearningRate > 0 && LearningRate <= largest, nameof(LearningRate),
+                    $"must be greater than 0 and at most {largest:G3} (the largest {(UseFloat64 ? "float64" : "float32")})");
             Require(WarmupSteps >= 0, nameof(WarmupSteps), "must be ≥ 0");
+            Require(Tuner != CdatTunerKind.Schedule || WarmupSteps < int.MaxValue, nameof(WarmupSteps), $"must be below {int.MaxValue} for the Schedule tuner");
             Require(Enum.IsDefined(ArmijoPreset), nameof(ArmijoPreset), "is not a known preset");
             Require(double.IsFinite(PolyakC) && PolyakC > 0, nameof(PolyakC), "must be greater than 0");
             Require(BatchSize is null || BatchSize > 0, nameof(BatchSize), "must be greater than 0 (or null for full batch)");
@@ -251,6 +259,8 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var o = TrainerOptions;
+        // As ML.NET's trainers do after MLContext.CancelExecution: a cancelled Fit throws rather than return an untrained model.
+        o.CancellationToken.ThrowIfCancellationRequested();
         using var channel = _environment?.Start("CdatTrainer");
         var columns = LabeledColumns.Resolve(input.Schema, o.FeatureColumnName, o.LabelColumnName, Task);
         var classNames = UsableClassNames(columns.ClassNames, channel);
@@ -268,16 +278,17 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
         string device = ResolveDevice(o.Device, channel);
 
         var training = DataViewLoader.Load(input, columns, o.BatchSize, seed, o.MemoryBudgetBytes, dropLast: false, dtype,
-                                           standardizeLabel: o.StandardizeLabel);
+                                           standardizeLabel: o.StandardizeLabel, cancellationToken: o.CancellationToken);
         IBatchSource? validation = null;
-        if (o.ValidationSet is not null)
-        {
-            var v = LabeledColumns.Resolve(o.ValidationSet.Schema, o.FeatureColumnName, o.LabelColumnName, Task, "validation");
-            (v.LabelOffset, v.LabelScale) = (columns.LabelOffset, columns.LabelScale);
-            validation = DataViewLoader.Load(o.ValidationSet, v, batchSize: null, seed, long.MaxValue, dropLast: false, dtype, "validation");
-        }
         try
         {
+            if (o.ValidationSet is not null)
+            {
+                var v = LabeledColumns.Resolve(o.ValidationSet.Schema, o.FeatureColumnName, o.LabelColumnName, Task, "validation");
+                (v.LabelOffset, v.LabelScale) = (columns.LabelOffset, columns.LabelScale);
+                validation = DataViewLoader.Load(o.ValidationSet, v, batchSize: null, seed, long.MaxValue, dropLast: false, dtype, "validation",
+                                                 cancellationToken: o.CancellationToken);
+            }
             channel?.Info(MessageSensitivity.None, FormattableString.Invariant(
                 $"Cdat: training {Task} on {training.Rows} rows × {columns.FeatureCount} features ({(training.IsFullBatch ? "full batch" : $"batches of {o.BatchSize}")}) on {device}."));
             int outputs = Task == CdatTask.MulticlassClassification ? columns.ClassCount : 1;
@@ -308,6 +319,7 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
             var clock = Stopwatch.StartNew();
             var result = loop.Run(training, validation, new Reporter(o.Progress, channel, o.LogEvery), o.CancellationToken);
             clock.Stop();
+            if (result.StopReason == StopReason.Cancelled && result.Steps.Count == 0) o.CancellationToken.ThrowIfCancellationRequested();
 
             var weights = ToWeights(loop.Network, o.Activation, columns.LabelOffset, columns.LabelScale);
             if (!weights.IsFinite())
@@ -315,7 +327,8 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
             var metrics = CdatTrainingMetrics.From(result, clock.Elapsed.TotalSeconds, tuner.Name, direction.Name, device);
             channel?.Info(MessageSensitivity.None, "Cdat: " + metrics);
             if (result.RolledBack)
-                channel?.Warning(MessageSensitivity.None, $"Cdat: training diverged; the weights were rolled back to step {result.RestoredStep}.");
+                channel?.Warning(MessageSensitivity.None, FormattableString.Invariant(
+                    $"Cdat: training diverged ({result.Divergence}); the weights were rolled back to those of step {result.RestoredStep} (step loss {result.RestoredLoss:G4}). Try a smaller Sigma, a MaxLearningRate or standardised features."));
 
             var model = new CdatModelParameters(Task, weights, classNames, metrics);
             var pipeline = ScoringPipeline.Build(model, o.FeatureColumnName, input.Schema.Select(c => c.Name)).Fit(input);
@@ -351,11 +364,21 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
         {
             CdatTunerKind.QuadraticallyGreedy => CdatTuner.QuadraticallyGreedy(o.Epsilon),
             CdatTunerKind.Constant => new ConstantTuner(o.LearningRate),
-            CdatTunerKind.Schedule => new ScheduleTuner(o.LearningRate, o.WarmupSteps, ScheduleShape.Cosine, (int)Math.Max(o.WarmupSteps + 1, totalSteps)),
+            CdatTunerKind.Schedule => new ScheduleTuner(o.LearningRate, o.WarmupSteps, ScheduleShape.Cosine, ScheduleLength(o, totalSteps)),
             CdatTunerKind.Armijo => ArmijoTuner.FromPreset(o.ArmijoPreset, o.MaxLearningRate ?? 10.0),
             CdatTunerKind.Polyak => new PolyakTuner(c: o.PolyakC, maxLearningRate: o.MaxLearningRate ?? 10.0),
             _ => new CdatTuner(o.Sigma ?? (fullBatch ? 1.9 : 1.0), o.EmaBeta, o.Epsilon, o.MaxLearningRate),
         };
+    }
+
+    /// <summary>The schedule's length in steps, which it counts in an int.</summary>
+    private static int ScheduleLength(Options o, long totalSteps)
+    {
+        long length = Math.Max(o.WarmupSteps + 1L, totalSteps);
+        if (length > int.MaxValue)
+            throw new ArgumentOutOfRangeException(o.MaxSteps is null ? nameof(Options.MaxEpochs) : nameof(Options.MaxSteps), length,
+                $"Cdat option {(o.MaxSteps is null ? nameof(Options.MaxEpochs) : nameof(Options.MaxSteps))} gives {length} steps; the Schedule tuner runs at most {int.MaxValue}.");
+        return (int)length;
     }
 
     private static string ResolveDevice(string device, IChannel? channel)

@@ -46,7 +46,10 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         _sharpness = new SharpnessEstimator(Options.SharpnessMethod, Options.SharpnessIterations, seed: Options.Seed);
         _preconditionedSharpness = new SharpnessEstimator(Options.SharpnessMethod, Options.SharpnessIterations, seed: Options.Seed + 1);
         _generator = new Generator((ulong)Options.Seed);
+        _largestRate = _parameters.All(p => p.dtype == ScalarType.Float64) ? double.MaxValue : float.MaxValue;
     }
+
+    private readonly double _largestRate;
 
     /// <summary>The trained parameters.</summary>
     public IReadOnlyList<Tensor> Parameters => _parameters;
@@ -56,6 +59,12 @@ public sealed class CurvatureAwareOptimizer : IDisposable
     public ILearningRateTuner Tuner { get; }
     /// <summary>Measurement settings.</summary>
     public OptimizerOptions Options { get; }
+    /// <summary>
+    /// Checked inside the sharpness measurement, the longest part of a step, which then throws
+    /// <see cref="OperationCanceledException"/> before the parameters are updated.
+    /// </summary>
+    public CancellationToken CancellationToken { get; set; }
+
     /// <summary>Steps taken (skipped steps included).</summary>
     public long StepCount { get; private set; }
 
@@ -104,7 +113,8 @@ public sealed class CurvatureAwareOptimizer : IDisposable
 
         var flags = decision.Flags | context.Flags;
         double lr = decision.LearningRate;
-        if (!double.IsFinite(lr) || lr < 0)
+        // A rate beyond the parameters' float range cannot be applied (libtorch refuses to convert it): skip the step.
+        if (!double.IsFinite(lr) || lr < 0 || lr > _largestRate)
         {
             lr = 0;
             flags |= StepFlags.NonFinite | StepFlags.Skipped;
@@ -142,10 +152,10 @@ public sealed class CurvatureAwareOptimizer : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         var hessian = shared ?? new HessianOperator(_parameters, objective);
-        double sharpness = _sharpness.Estimate(hessian, _parameters).Largest;
+        double sharpness = _sharpness.Estimate(hessian, _parameters, null, CancellationToken).Largest;
         double? preconditioned = null;
         if (Options.PreconditionedSharpness && Direction.Preconditioner() is { } p)
-            preconditioned = _preconditionedSharpness.Estimate(hessian, _parameters, p).Largest;
+            preconditioned = _preconditionedSharpness.Estimate(hessian, _parameters, p, CancellationToken).Largest;
         double? threshold = lr > 0 ? Direction.StabilityThreshold(lr) : null;
         return record with
         {

@@ -77,8 +77,8 @@ public sealed class TrainingLoop
         long totalSteps = Options.MaxSteps ?? (long)Options.Epochs * stepsPerEpoch;
         int validationEvery = Options.ValidationEvery ?? (training.IsFullBatch ? 10 : stepsPerEpoch);
 
-        using var optimizer = new CurvatureAwareOptimizer(parameters, Direction, Tuner, Options.Optimizer);
-        using var lastFinite = new LastFiniteWeights(parameters);
+        using var optimizer = new CurvatureAwareOptimizer(parameters, Direction, Tuner, Options.Optimizer) { CancellationToken = cancellationToken };
+        using var guard = new DivergenceGuard(parameters, Options);
         using var best = validation is null ? null : new WeightSnapshot(parameters);
         using var average = Options.WeightAverageDecay is double decay ? new WeightAverage(parameters, decay) : null;
 
@@ -93,10 +93,11 @@ public sealed class TrainingLoop
         var records = new List<StepRecord>((int)Math.Min(totalSteps, 1 << 20));
         var reason = StopReason.Completed;
         bool rolledBack = false;
-        int nonFinite = 0, sinceImprovement = 0;
+        int sinceImprovement = 0;
         double bestValidation = double.PositiveInfinity;
         long? bestStep = null, restoredStep = null;
         bool averaged = false;
+        string? divergence = null;
         long step = 0;
         try
         {
@@ -115,24 +116,29 @@ public sealed class TrainingLoop
                         if (!batches.MoveNext()) break;
                         var (x, y) = batches.Current;
                         step++;
-                        lastFinite.BeforeStep();
+                        guard.BeforeStep();
                         var objective = training.IsFullBatch ? fullObjective ??= Objective(x, y) : Objective(x, y);
-                        record = optimizer.Step(objective, sharpnessObjective ?? objective, epoch, stepsPerEpoch) with { Step = step };
+                        try
+                        {
+                            record = optimizer.Step(objective, sharpnessObjective ?? objective, epoch, stepsPerEpoch) with { Step = step };
+                        }
+                        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                        {
+                            // Cancelled inside the step, before its update: the weights are those the step started from.
+                            step--;
+                            reason = StopReason.Cancelled;
+                            break;
+                        }
                     }
 
-                    if (double.IsFinite(record.Loss))
+                    if (guard.AfterStep(record))
                     {
-                        nonFinite = 0;
-                        lastFinite.Finite(step);
-                        average?.Update();
-                    }
-                    else if (++nonFinite >= Options.DivergencePatience)
-                    {
-                        lastFinite.Restore();
-                        rolledBack = true;
-                        restoredStep = lastFinite.Step;
                         record = record with { Flags = record.Flags | StepFlags.Diverged };
                         reason = StopReason.Diverged;
+                    }
+                    else if (!guard.Unhealthy)
+                    {
+                        average?.Update();
                     }
 
                     if (validation is not null && reason == StopReason.Completed && (step % validationEvery == 0 || step == totalSteps))
@@ -159,15 +165,35 @@ public sealed class TrainingLoop
                 if (step == epochStart) break;  // the source ran dry
             }
 
-            // With validation data the network ends with the best weights it had (unless divergence already rolled back);
-            // otherwise with the average of the weights when one is kept.
-            if (best is not null && bestStep is long b && (b != step || average is not null) && reason != StopReason.Diverged)
+            // A run that diverged, or ends while diverging, goes back to the last good weights: the best validated ones
+            // when they predate the trouble, else the guard's checkpoint.
+            if (reason == StopReason.Diverged || (guard.Unhealthy && reason != StopReason.EarlyStopped))
+            {
+                if (best is not null && bestStep is long good && good < guard.UnhealthySince)
+                {
+                    best.Restore();
+                    restoredStep = good;
+                }
+                else
+                {
+                    guard.Restore();
+                    restoredStep = guard.CheckpointStep;
+                }
+                rolledBack = true;
+                divergence = guard.Reason;
+                if (reason != StopReason.Cancelled) reason = StopReason.Diverged;
+                if (records.Count > 0 && !records[^1].Flags.HasFlag(StepFlags.Diverged))
+                    records[^1] = records[^1] with { Flags = records[^1].Flags | StepFlags.Diverged };
+            }
+            // With validation data the network ends with the best weights it had; otherwise with the average of the
+            // weights when one is kept.
+            else if (best is not null && bestStep is long b && (b != step || average is not null) && reason != StopReason.Diverged)
             {
                 best.Restore();
                 restoredStep = b != step ? b : null;
                 averaged = average is not null;
             }
-            else if (average is not null && reason != StopReason.Diverged && step > 0)
+            else if (average is not null && step > 0)
             {
                 average.Restore();
                 averaged = true;
@@ -184,6 +210,8 @@ public sealed class TrainingLoop
             RolledBack = rolledBack,
             BestValidationLoss = validation is null || double.IsPositiveInfinity(bestValidation) ? null : bestValidation,
             RestoredStep = restoredStep,
+            RestoredLoss = rolledBack ? guard.CheckpointLoss : null,
+            Divergence = divergence,
             AveragedWeights = averaged,
         };
     }

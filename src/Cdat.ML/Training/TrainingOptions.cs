@@ -25,10 +25,18 @@ public sealed record TrainingOptions
     public long SharpnessRows { get; init; } = 5000;
 
     /// <summary>
-    /// Stop after this many consecutive steps with a non-finite loss. Default 3. The weights then go back to the last
-    /// ones whose loss was finite.
+    /// Stop as diverged after this many consecutive unhealthy steps: a non-finite loss, gradient or learning rate, a loss
+    /// above <see cref="DivergenceLossFactor"/> times the first step's, or weights beyond <see cref="MaxWeightGrowth"/>.
+    /// Default 3. The weights then go back to the last good ones: those of the last healthy step whose loss was within 2×
+    /// the best loss seen (or the best validated weights, when they come before the trouble).
     /// </summary>
     public int DivergencePatience { get; init; } = 3;
+
+    /// <summary>A step loss above this multiple of the first step's loss counts as diverging. Default 10.</summary>
+    public double DivergenceLossFactor { get; init; } = 10;
+
+    /// <summary>Weights whose norm exceeds this multiple of their initial norm (at least 1) count as diverging. Default 1e6.</summary>
+    public double MaxWeightGrowth { get; init; } = 1e6;
 
     /// <summary>L2 penalty λ ≥ 0 added to the objective as ½λ‖w‖² (the curvature sees it too). Default 0.</summary>
     public double WeightDecay { get; init; }
@@ -69,6 +77,8 @@ public sealed record TrainingOptions
         if (ChunkRows <= 0) throw new ArgumentOutOfRangeException(nameof(ChunkRows), ChunkRows, "ChunkRows must be greater than 0.");
         if (SharpnessRows <= 0) throw new ArgumentOutOfRangeException(nameof(SharpnessRows), SharpnessRows, "SharpnessRows must be greater than 0.");
         if (DivergencePatience <= 0) throw new ArgumentOutOfRangeException(nameof(DivergencePatience), DivergencePatience, "DivergencePatience must be greater than 0.");
+        if (!double.IsFinite(DivergenceLossFactor) || DivergenceLossFactor <= 1) throw new ArgumentOutOfRangeException(nameof(DivergenceLossFactor), DivergenceLossFactor, "DivergenceLossFactor must be a finite number greater than 1.");
+        if (!double.IsFinite(MaxWeightGrowth) || MaxWeightGrowth <= 1) throw new ArgumentOutOfRangeException(nameof(MaxWeightGrowth), MaxWeightGrowth, "MaxWeightGrowth must be a finite number greater than 1.");
         if (!double.IsFinite(WeightDecay) || WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be a finite number ≥ 0.");
         if (WeightAverageDecay is double a && !(a > 0 && a < 1)) throw new ArgumentOutOfRangeException(nameof(WeightAverageDecay), a, "WeightAverageDecay must lie strictly between 0 and 1 when set.");
         if (ValidationEvery is int v && v <= 0) throw new ArgumentOutOfRangeException(nameof(ValidationEvery), v, "ValidationEvery must be greater than 0 when set.");

@@ -9,7 +9,8 @@ public enum StopReason
     Completed,
     /// <summary>The cancellation token fired.</summary>
     Cancelled,
-    /// <summary>The loss stayed non-finite for the divergence patience; the weights were rolled back.</summary>
+    /// <summary>The loss or the weights blew up (non-finite, or finite but far beyond where they started) for the divergence
+    /// patience; the weights were rolled back to the last good ones.</summary>
     Diverged,
     /// <summary>The validation loss stopped improving.</summary>
     EarlyStopped,
@@ -20,8 +21,14 @@ public enum StopReason
 /// <param name="StopReason">Why training ended.</param>
 public sealed record TrainingResult(IReadOnlyList<StepRecord> Steps, StopReason StopReason)
 {
-    /// <summary>True when non-finite values made training roll the weights back to the last finite ones.</summary>
+    /// <summary>True when divergence made training roll the weights back to the last good ones.</summary>
     public bool RolledBack { get; init; }
+
+    /// <summary>What diverged, in words (null unless rolled back).</summary>
+    public string? Divergence { get; init; }
+
+    /// <summary>The step loss measured at the weights restored by a rollback (null unless rolled back; NaN for the initial weights).</summary>
+    public double? RestoredLoss { get; init; }
 
     /// <summary>The lowest validation loss seen (null without validation data).</summary>
     public double? BestValidationLoss { get; init; }

@@ -44,26 +44,26 @@ internal class WeightSnapshot : IDisposable
 }
 
 /// <summary>
-/// The last weights whose loss was finite, for rolling back after divergence: one copy per step into a spare buffer,
-/// promoted by swapping when the step's loss turns out finite.
+/// The last good weights, for rolling back after divergence: one copy per step into a spare buffer, promoted by
+/// swapping when the step turns out good (see <see cref="DivergenceGuard"/>).
 /// </summary>
-internal sealed class LastFiniteWeights : WeightSnapshot
+internal sealed class LastGoodWeights : WeightSnapshot
 {
     private Tensor[] _pending;
 
-    public LastFiniteWeights(IReadOnlyList<Tensor> parameters) : base(parameters) => _pending = Clone();
+    public LastGoodWeights(IReadOnlyList<Tensor> parameters) : base(parameters) => _pending = Clone();
 
-    /// <summary>The step whose update produced the kept weights (0: the initial weights).</summary>
+    /// <summary>The step whose starting weights are kept (0: the initial weights).</summary>
     public long Step { get; private set; }
 
     /// <summary>Call before step <c>t</c>: remembers the weights it starts from.</summary>
     public void BeforeStep() => CopyInto(_pending);
 
-    /// <summary>Call when step <paramref name="step"/>'s loss was finite: its starting weights become the fallback.</summary>
-    public void Finite(long step)
+    /// <summary>Step <paramref name="step"/> was good: the weights it started from become the fallback.</summary>
+    public void Promote(long step)
     {
         (Copy, _pending) = (_pending, Copy);
-        Step = step - 1;
+        Step = step;
     }
 
     public override void Dispose()
