@@ -6,24 +6,28 @@ using static TorchSharp.torch;
 namespace Cdat.ML.Training;
 
 /// <summary>
-/// Watches a run for divergence, finite or not, and keeps good weights to fall back on. A step is unhealthy when its
-/// loss is non-finite or above <see cref="TrainingOptions.DivergenceLossFactor"/> times the first step's loss, when it
-/// was skipped for a non-finite value, or when the weights it leaves are non-finite or grew beyond
-/// <see cref="TrainingOptions.MaxWeightGrowth"/> times their initial norm. <see cref="TrainingOptions.DivergencePatience"/>
-/// unhealthy steps in a row mean divergence. The fallback (checkpoint) is the weights of the last healthy step whose
-/// loss was within <see cref="CheckpointFactor"/> of the best loss seen, so a rollback never lands on weights that were
-/// already blowing up while their loss stayed finite.
+/// Watches a run for divergence, finite or not, and keeps good weights to fall back on. With F =
+/// <see cref="TrainingOptions.DivergenceLossFactor"/>, a step is unhealthy when its loss is non-finite or above F times
+/// the first step's (an explosion); when the smoothed loss (an EMA over about ten steps, which mini-batch noise and
+/// short full-batch spikes do not move much) rose above <see cref="RelapseFactor"/> times its best and above 1/F of the
+/// first loss (a relapse: the network forgot what it had learnt); when it was skipped for a non-finite value; or when the weights it leaves are
+/// non-finite or grew beyond <see cref="TrainingOptions.MaxWeightGrowth"/> times their initial norm.
+/// <see cref="TrainingOptions.DivergencePatience"/> unhealthy steps in a row mean divergence. The fallback (checkpoint)
+/// is the weights at which the smoothed loss was best, taken only from healthy steps at healthy weights, so a rollback
+/// never lands on weights that were already blowing up while their loss stayed finite.
 /// </summary>
 internal sealed class DivergenceGuard : IDisposable
 {
-    /// <summary>A step's starting weights become the checkpoint when its loss is at most this multiple of the best.</summary>
-    public const double CheckpointFactor = 2.0;
+    /// <summary>The smoothed loss relapsed when it rose above this multiple of its best (and above 1/F of the first loss).</summary>
+    public const double RelapseFactor = 4.0;
+
+    private const double Smoothing = 0.9;
 
     private readonly Tensor[] _parameters;
     private readonly LastGoodWeights _checkpoint;
     private readonly TrainingOptions _options;
     private readonly double _weightLimit;
-    private double _firstLoss = double.NaN, _bestLoss = double.PositiveInfinity;
+    private double _firstLoss = double.NaN, _smoothedLoss = double.NaN, _bestSmoothedLoss = double.PositiveInfinity;
     private bool _startWeightsHealthy = true;
     private int _unhealthyInARow;
 
@@ -44,6 +48,11 @@ internal sealed class DivergenceGuard : IDisposable
     public string? Reason { get; private set; }
     /// <summary>The first step of the current run of unhealthy steps.</summary>
     public long UnhealthySince { get; private set; }
+    /// <summary>Whether the smoothed loss ends above twice its best: the last weights are worse than the checkpoint.</summary>
+    public bool EndedWorse => _smoothedLoss > 2 * _bestSmoothedLoss;
+    /// <summary>Says how much worse the smoothed loss ends than its best.</summary>
+    public string EndedWorseReason => string.Create(CultureInfo.InvariantCulture,
+        $"the smoothed loss ended at {_smoothedLoss:G4}, over twice its best {_bestSmoothedLoss:G4}");
     /// <summary>Whether the last step was unhealthy.</summary>
     public bool Unhealthy => _unhealthyInARow > 0;
 
@@ -59,17 +68,22 @@ internal sealed class DivergenceGuard : IDisposable
         else if (record.Flags.HasFlag(StepFlags.NonFinite)) problem = $"step {record.Step} was skipped: its gradient, direction or curvature was not finite, or its learning rate was not finite or beyond the weights' float range";
         else
         {
-            if (double.IsNaN(_firstLoss)) _firstLoss = loss;
-            double limit = _options.DivergenceLossFactor * Math.Max(_firstLoss, 1e-12);
-            if (loss > limit)
-                problem = string.Create(CultureInfo.InvariantCulture, $"the loss {loss:G4} at step {record.Step} exceeded {_options.DivergenceLossFactor:G3}× the first step's {_firstLoss:G4}");
+            double factor = _options.DivergenceLossFactor;
+            if (double.IsNaN(_firstLoss)) _firstLoss = _smoothedLoss = loss;
+            if (loss > factor * Math.Max(_firstLoss, 1e-12))
+                problem = string.Create(CultureInfo.InvariantCulture, $"the loss {loss:G4} at step {record.Step} exceeded {factor:G3}× the first step's {_firstLoss:G4}");
+            else
+            {
+                _smoothedLoss = Smoothing * _smoothedLoss + (1 - Smoothing) * loss;
+                if (_smoothedLoss > RelapseFactor * _bestSmoothedLoss && _smoothedLoss > _firstLoss / factor)
+                    problem = string.Create(CultureInfo.InvariantCulture, $"the smoothed loss rose to {_smoothedLoss:G4} at step {record.Step}, over {RelapseFactor:G3}× its best {_bestSmoothedLoss:G4}");
+            }
         }
 
         // A healthy loss measured at healthy weights may become the fallback.
-        if (problem is null && _startWeightsHealthy)
+        if (problem is null && _startWeightsHealthy && _smoothedLoss <= _bestSmoothedLoss)
         {
-            _bestLoss = Math.Min(_bestLoss, loss);
-            if (loss <= CheckpointFactor * _bestLoss)
+            _bestSmoothedLoss = _smoothedLoss;
             {
                 _checkpoint.Promote(record.Step);
                 CheckpointLoss = loss;

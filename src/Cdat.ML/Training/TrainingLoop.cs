@@ -166,8 +166,11 @@ public sealed class TrainingLoop
             }
 
             // A run that diverged, or ends while diverging, goes back to the last good weights: the best validated ones
-            // when they predate the trouble, else the guard's checkpoint.
-            if (reason == StopReason.Diverged || (guard.Unhealthy && reason != StopReason.EarlyStopped))
+            // when they predate the trouble, else the guard's checkpoint. Without validation data or averaging, so does a
+            // run whose smoothed loss ends far above its best (it completed, but its last weights are not its best).
+            bool diverging = reason == StopReason.Diverged || (guard.Unhealthy && reason != StopReason.EarlyStopped);
+            bool endedWorse = !diverging && best is null && average is null && reason == StopReason.Completed && guard.EndedWorse;
+            if (diverging || endedWorse)
             {
                 if (best is not null && bestStep is long good && good < guard.UnhealthySince)
                 {
@@ -180,14 +183,16 @@ public sealed class TrainingLoop
                     restoredStep = guard.CheckpointStep;
                 }
                 rolledBack = true;
-                divergence = guard.Reason;
-                if (reason != StopReason.Cancelled) reason = StopReason.Diverged;
-                if (records.Count > 0 && !records[^1].Flags.HasFlag(StepFlags.Diverged))
-                    records[^1] = records[^1] with { Flags = records[^1].Flags | StepFlags.Diverged };
+                divergence = diverging ? guard.Reason : guard.EndedWorseReason;
+                if (diverging && reason != StopReason.Cancelled)
+                {
+                    reason = StopReason.Diverged;
+                    if (records.Count > 0) records[^1] = records[^1] with { Flags = records[^1].Flags | StepFlags.Diverged };
+                }
             }
             // With validation data the network ends with the best weights it had; otherwise with the average of the
             // weights when one is kept.
-            else if (best is not null && bestStep is long b && (b != step || average is not null) && reason != StopReason.Diverged)
+            else if (best is not null && bestStep is long b && (b != step || average is not null))
             {
                 best.Restore();
                 restoredStep = b != step ? b : null;
