@@ -5,21 +5,31 @@ using static TorchSharp.torch;
 namespace Cdat.ML.Data;
 
 /// <summary>
-/// Mini-batches streamed from an IDataView: each epoch reads the data through ML.NET's seeded shuffling cursor
-/// (<see cref="DataOperationsCatalog.ShuffleRows"/>), so only a shuffle pool and one batch are in memory at a time.
+/// Mini-batches streamed from an IDataView: each epoch reads the data in order through one cursor and shuffles it through
+/// a seeded pool (<see cref="ShufflePool"/>), so only the pool and one batch are in memory at a time. The shuffle runs on
+/// the reading thread with its own seeded generator, so a seed gives the same batches, bit for bit, in every process
+/// (ML.NET's ShuffleRows fills its pool on a separate thread).
 /// </summary>
 internal sealed class DataViewBatches : IBatchSource
 {
-    private const int ShufflePool = 10_000;
+    private const int MaxPoolRows = 10_000;
     private readonly IDataView _data;
     private readonly LabeledColumns _columns;
-    private readonly int _batch;
+    private readonly int _batch, _poolRows;
     private readonly long _seed;
     private readonly bool _dropLast;
     private readonly ScalarType _dtype;
-    private readonly MLContext _ml;
 
-    public DataViewBatches(IDataView data, LabeledColumns columns, long rows, int batchSize, long seed, bool dropLast, ScalarType dtype)
+    /// <param name="data">The rows.</param>
+    /// <param name="columns">Feature and label columns.</param>
+    /// <param name="rows">Number of rows (counted when the data was checked).</param>
+    /// <param name="batchSize">Rows per batch.</param>
+    /// <param name="seed">Seed of the shuffles.</param>
+    /// <param name="dropLast">Drop each epoch's last, partial batch.</param>
+    /// <param name="dtype">Tensor type of the features.</param>
+    /// <param name="memoryBudgetBytes">The shuffle pool takes at most half of it (and at most 10,000 rows, at least one batch).</param>
+    public DataViewBatches(IDataView data, LabeledColumns columns, long rows, int batchSize, long seed, bool dropLast, ScalarType dtype,
+                           long memoryBudgetBytes)
     {
         _data = data;
         _columns = columns;
@@ -28,27 +38,27 @@ internal sealed class DataViewBatches : IBatchSource
         _seed = seed;
         _dropLast = dropLast;
         _dtype = dtype;
-        _ml = new MLContext((int)(seed & int.MaxValue));
+        long bytesPerRow = 4L * (columns.FeatureCount + 1);
+        long most = Math.Max(_batch, Math.Min(MaxPoolRows, rows));
+        _poolRows = (int)Math.Clamp(memoryBudgetBytes / 2 / bytesPerRow, _batch, most);
     }
 
     public long Rows { get; }
     public bool IsFullBatch => false;
     public int BatchesPerEpoch => (int)(_dropLast ? Rows / _batch : (Rows + _batch - 1) / _batch);
+    /// <summary>Rows in the shuffle pool.</summary>
+    public int ShufflePool => _poolRows;
 
     public IEnumerable<(Tensor Features, Tensor Targets)> Batches(int epoch, Device device)
     {
-        var shuffled = _ml.Data.ShuffleRows(_data, seed: (int)((_seed * 1_000_003 + epoch) & int.MaxValue), shufflePoolSize: ShufflePool);
-        int d = _columns.FeatureCount, emitted = 0;
+        int d = _columns.FeatureCount, emitted = 0, filled = 0;
         var x = new float[_batch, d];
         var y = new float[_batch];
-        var row = new float[d];
-        int filled = 0;
-        using var reader = new LabeledRows(shuffled, _columns);
-        while (reader.MoveNext() && emitted < BatchesPerEpoch)
+        foreach (var (row, label) in Shuffled(_seed * 1_000_003 + epoch))
         {
-            reader.ReadFeatures(row);
+            if (emitted == BatchesPerEpoch) yield break;
             for (int j = 0; j < d; j++) x[filled, j] = row[j];
-            y[filled++] = reader.ReadLabel();
+            y[filled++] = label;
             if (filled == _batch)
             {
                 emitted++;
@@ -61,31 +71,71 @@ internal sealed class DataViewBatches : IBatchSource
 
     public (Tensor Features, Tensor Targets) Subset(long rows, long seed, Device device)
     {
-        int n = (int)Math.Min(rows, Rows), d = _columns.FeatureCount;
-        var shuffled = _ml.Data.ShuffleRows(_data, seed: (int)(seed & int.MaxValue), shufflePoolSize: ShufflePool);
+        int n = (int)Math.Min(rows, Rows), d = _columns.FeatureCount, filled = 0;
         var x = new float[n, d];
         var y = new float[n];
-        var row = new float[d];
-        int filled = 0;
-        using (var reader = new LabeledRows(shuffled, _columns))
+        foreach (var (row, label) in Shuffled(seed))
         {
-            while (filled < n && reader.MoveNext())
-            {
-                reader.ReadFeatures(row);
-                for (int j = 0; j < d; j++) x[filled, j] = row[j];
-                y[filled++] = reader.ReadLabel();
-            }
+            if (filled == n) break;
+            for (int j = 0; j < d; j++) x[filled, j] = row[j];
+            y[filled++] = label;
         }
         using var scope = torch.NewDisposeScope();
         var (xt, yt) = DataViewLoader.ToTensors(x, y, _columns.Task, _dtype);
         return (xt.to(device).DetachFromDisposeScope(), yt.to(device).DetachFromDisposeScope());
     }
 
-    /// <summary>The first <paramref name="count"/> buffered rows as tensors in the caller's dispose scope.</summary>
+    /// <summary>
+    /// Every row once, in a seeded pool-shuffled order: the pool fills with the first rows, then each new row takes the
+    /// place of a random pool row, which is emitted; at the end the pool is emitted in a random order. The yielded row
+    /// buffer is reused: copy it before the next row.
+    /// </summary>
+    private IEnumerable<(float[] Row, float Label)> Shuffled(long seed)
+    {
+        int d = _columns.FeatureCount, count = 0;
+        var random = new Random((int)(seed & int.MaxValue) ^ (int)(seed >> 31));
+        var pool = new float[_poolRows][];
+        var labels = new float[_poolRows];
+        var output = new float[d];
+        using (var reader = new LabeledRows(_data, _columns))
+        {
+            var row = new float[d];
+            while (reader.MoveNext())
+            {
+                reader.ReadFeatures(row);
+                float label = reader.ReadLabel();
+                if (count < _poolRows)
+                {
+                    pool[count] = (float[])row.Clone();
+                    labels[count++] = label;
+                    continue;
+                }
+                int k = random.Next(_poolRows);
+                (pool[k], row) = (row, pool[k]);
+                (labels[k], label) = (label, labels[k]);
+                yield return (row, label);
+            }
+        }
+        for (int i = count - 1; i >= 0; i--)
+        {
+            int k = random.Next(i + 1);
+            (pool[k], pool[i]) = (pool[i], pool[k]);
+            (labels[k], labels[i]) = (labels[i], labels[k]);
+            Array.Copy(pool[i], output, d);
+            yield return (output, labels[i]);
+        }
+    }
+
+    /// <summary>The first <paramref name="count"/> buffered rows as tensors of exactly that many rows, in the caller's dispose scope.</summary>
     private (Tensor, Tensor) Emit(float[,] x, float[] y, int count, Device device)
     {
+        if (count < _batch)
+        {
+            var xs = new float[count, x.GetLength(1)];
+            Array.Copy(x, xs, xs.Length);
+            (x, y) = (xs, y[..count]);
+        }
         var (xt, yt) = DataViewLoader.ToTensors(x, y, _columns.Task, _dtype);
-        if (count < _batch) (xt, yt) = (xt.narrow(0, 0, count), yt.narrow(0, 0, count));
         return (xt.to(device), yt.to(device));
     }
 }

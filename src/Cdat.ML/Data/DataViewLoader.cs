@@ -67,7 +67,7 @@ internal static class DataViewLoader
             for (int i = 0; i < labels.Count; i++) labels[i] = (float)((labels[i] - columns.LabelOffset) / columns.LabelScale);
         }
 
-        if (!keep) return new DataViewBatches(data, columns, rows, batchSize!.Value, seed, dropLast, dtype);
+        if (!keep) return new DataViewBatches(data, columns, rows, batchSize!.Value, seed, dropLast, dtype, memoryBudgetBytes);
 
         var x = new float[rows, d];
         for (int i = 0; i < rows; i++)

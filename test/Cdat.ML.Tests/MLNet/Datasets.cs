@@ -8,14 +8,17 @@ internal static class Datasets
 {
     public static string PathOf(string file) => Path.Combine(AppContext.BaseDirectory, "data", file);
 
+    /// <summary>All 1797 digits rows: Pixels (64) and Digit.</summary>
+    public static IDataView All(MLContext ml) => ml.Data.LoadFromTextFile(PathOf("digits.csv"), new[]
+    {
+        new TextLoader.Column("Pixels", DataKind.Single, 0, 63),
+        new TextLoader.Column("Digit", DataKind.Single, 64),
+    }, separatorChar: ',', hasHeader: true);
+
     /// <summary>Digits: Features (64 pixels), Label as a key with values 0..9.</summary>
     public static (IDataView Train, IDataView Test) Digits(MLContext ml, int seed = 1)
     {
-        var data = ml.Data.LoadFromTextFile(PathOf("digits.csv"), new[]
-        {
-            new TextLoader.Column("Pixels", DataKind.Single, 0, 63),
-            new TextLoader.Column("Digit", DataKind.Single, 64),
-        }, separatorChar: ',', hasHeader: true);
+        var data = All(ml);
         var split = ml.Data.TrainTestSplit(data, testFraction: 0.25, seed: seed);
         return (split.TrainSet, split.TestSet);
     }

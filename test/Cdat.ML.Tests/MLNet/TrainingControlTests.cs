@@ -105,7 +105,12 @@ public sealed class TrainingControlTests
     }
 
     [TestMethod]
-    public void MiniBatchesAreStreamedWhenTheDataExceedsTheMemoryBudget()
+    [DataRow(0)]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
+    [DataRow(4)]
+    public void MiniBatchesAreStreamedWhenTheDataExceedsTheMemoryBudget(int seed)
     {
         var ml = new MLContext(seed: 1);
         var (train, test) = Datasets.Digits(ml);
@@ -113,7 +118,7 @@ public sealed class TrainingControlTests
         var data = prep.Transform(train);
         var streamed = ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options
         {
-            BatchSize = 128, MaxEpochs = 15, MemoryBudgetBytes = 64 * 1024, SharpnessEvery = 20,
+            BatchSize = 128, MaxEpochs = 15, MemoryBudgetBytes = 64 * 1024, SharpnessEvery = 20, Seed = seed,
         }).Fit(data);
         var m = streamed.TrainingMetrics;
         TestContext.WriteLine(m.ToString());
@@ -121,7 +126,49 @@ public sealed class TrainingControlTests
         Assert.IsTrue(streamed.TrainingTrace.Take(10).All(r => r.BatchRows == 128));
         Assert.IsTrue(m.MaxSharpness > 0);
         double accuracy = ml.MulticlassClassification.Evaluate(streamed.Transform(prep.Transform(test))).MicroAccuracy;
-        Assert.IsTrue(accuracy > 0.93, $"accuracy {accuracy}");
+        TestContext.WriteLine($"seed {seed}: accuracy {accuracy:F4}");
+        // Seeds 0-4 measured 0.939-0.964: the threshold sits below the worst.
+        Assert.IsTrue(accuracy > 0.92, $"accuracy {accuracy}");
+    }
+
+    [TestMethod]
+    public void StreamedMiniBatchesGiveBitwiseIdenticalWeightsForASeedAcrossProcesses()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label", "Digit").Append(ml.Transforms.NormalizeMeanVariance("Features", "Pixels"))
+            .Fit(Datasets.All(ml)).Transform(Datasets.All(ml));
+        // 1797 rows in batches of 100: each epoch ends with a partial batch of 97; the pool holds a fraction of the rows.
+        ulong Train() => Hash(ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options
+        {
+            BatchSize = 100, MaxEpochs = 3, MemoryBudgetBytes = 64 * 1024, Seed = 5,
+        }).Fit(data).Model);
+        ulong here = Train();
+        Assert.AreEqual(here, Train(), "twice in this process");
+
+        string dir = Path.GetDirectoryName(typeof(TrainingControlTests).Assembly.Location)!;
+        string config = new DirectoryInfo(dir).Parent!.Name;
+        string check = Path.GetFullPath(Path.Combine(dir, "..", "..", "..", "..", "Cdat.ML.TrainCheck", "bin", config, "net10.0", "Cdat.ML.TrainCheck.dll"));
+        Assert.IsTrue(File.Exists(check), check);
+        for (int run = 0; run < 2; run++)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet", new[] { check, Datasets.PathOf("digits.csv"), TorchSharp.torch.get_num_threads().ToString() })
+                { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var process = System.Diagnostics.Process.Start(start)!;
+            string stdout = process.StandardOutput.ReadToEnd(), stderr = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            Assert.AreEqual(0, process.ExitCode, stderr);
+            StringAssert.Contains(stdout, $"weights hash {here:X16}", $"process {run + 1}");
+        }
+    }
+
+    /// <summary>FNV-1a over the bits of every weight and bias (as Cdat.ML.TrainCheck computes it).</summary>
+    private static ulong Hash(CdatModelParameters model)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (var layer in model.Network.Layers)
+            foreach (float v in layer.Weight.Concat(layer.Bias))
+                hash = (hash ^ (uint)BitConverter.SingleToInt32Bits(v)) * 1099511628211UL;
+        return hash;
     }
 
     [TestMethod]
