@@ -14,14 +14,18 @@ internal static class ScoringPipeline
     // Only used to construct built-in estimators; it plays no part after Save/Load.
     private static readonly MLContext Builder = new(seed: 0);
 
-    public static IEstimator<ITransformer> Build(CdatModelParameters model, string featureColumnName, IEnumerable<string> inputColumns)
+    /// <param name="model">The trained model.</param>
+    /// <param name="featureColumnName">Its feature column.</param>
+    /// <param name="inputColumns">The input's column names (class names that collide with them are stashed).</param>
+    /// <param name="blob">The stored model text; null (always, outside tests) encodes <paramref name="model"/>.</param>
+    public static IEstimator<ITransformer> Build(CdatModelParameters model, string featureColumnName, IEnumerable<string> inputColumns, string? blob = null)
     {
         var t = Builder.Transforms;
         var chain = new EstimatorChain<ITransformer>()
             .Append<ITransformer>(t.CopyColumns(PipelineNames.Features, featureColumnName))
             .Append<ITransformer>(t.CustomMapping<CdatFeaturesRow, CdatModelKeyRow>(CdatModelKeyFactory.Map, PipelineNames.ContractModelKey))
             .Append<ITransformer>(t.Conversion.MapValue(PipelineNames.ModelBlob,
-                new[] { new KeyValuePair<string, string>(PipelineNames.KeyValue, ModelBlob.Encode(model)) }, PipelineNames.ModelKey));
+                new[] { new KeyValuePair<string, string>(PipelineNames.KeyValue, blob ?? ModelBlob.Encode(model)) }, PipelineNames.ModelKey));
         var drop = new List<string> { PipelineNames.Features, PipelineNames.ModelKey, PipelineNames.ModelBlob };
 
         switch (model.Task)

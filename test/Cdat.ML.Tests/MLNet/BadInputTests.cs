@@ -85,6 +85,29 @@ public sealed class BadInputTests
     }
 
     [TestMethod]
+    public void AHugeRegressionLabelNamesTheRowInsteadOfTrainingToInfinity()
+    {
+        var rows = Rows().ToArray();
+        rows[4].Label = 3e38f;
+        Fails<InvalidDataException>(() => Ml.Regression.Trainers.Cdat().Fit(Data(rows)), "Row 5", "'Label'", "1e18", "Rescale");
+    }
+
+    [TestMethod]
+    public void AScheduleLongerThanItCanCountNamesTheOption()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(new CdatTrainer.Options
+        {
+            Tuner = CdatTunerKind.Schedule, MaxSteps = 1L << 40,
+        }).Fit(Data(Rows())));
+        Assert.AreEqual("MaxSteps", e.ParamName);
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(new CdatTrainer.Options
+        {
+            Tuner = CdatTunerKind.Schedule, WarmupSteps = int.MaxValue,
+        }));
+        Assert.AreEqual("WarmupSteps", e.ParamName);
+    }
+
+    [TestMethod]
     public void ASingleClassForBinaryClassification() =>
         Fails<InvalidDataException>(() => Ml.BinaryClassification.Trainers.Cdat(labelColumnName: "Flag").Fit(Data(Rows().Select(r => { r.Flag = true; return r; }))),
             "'Flag'", "single class");

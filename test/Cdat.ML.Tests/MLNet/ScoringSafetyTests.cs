@@ -107,4 +107,26 @@ public sealed class ScoringSafetyTests
         StringAssert.Contains(first.Message, PipelineNames.ModelBlob);
         StringAssert.Contains(first.Message, "checksum");
     }
+
+    [TestMethod]
+    public void AModelFileWithACorruptBlobIsCaughtByFromLoadedRightAfterLoad()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Rows("a", "b"));
+        var model = OutputFunctionsTests.Model(CdatTask.Regression, new[] { 1f }, features: 2);
+        var bytes = model.ToBytes();
+        bytes[^12] ^= 0x04;
+        var pipeline = ScoringPipeline.Build(model, "Features", data.Schema.Select(c => c.Name), Convert.ToBase64String(bytes)).Fit(data);
+        string path = Path.Combine(Path.GetTempPath(), $"cdat-{Guid.NewGuid():N}.zip");
+        ml.Model.Save(pipeline, data.Schema, path);
+        var loaded = new MLContext().Model.Load(path, out _);  // ML.NET offers no hook to check here
+        File.Delete(path);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => CdatModel.FromLoaded(loaded));
+        StringAssert.Contains(e.Message, PipelineNames.ModelBlob);
+        StringAssert.Contains(e.Message, "checksum");
+        // Scoring fails with the same message, inside ML.NET's parallel-cursor wrapping.
+        var scoring = Assert.ThrowsExactly<InvalidOperationException>(() => loaded.Transform(data).GetColumn<float>("Score").ToArray());
+        Assert.IsInstanceOfType<InvalidDataException>(scoring.InnerException);
+        Assert.AreEqual(e.Message, scoring.InnerException!.Message);
+    }
 }

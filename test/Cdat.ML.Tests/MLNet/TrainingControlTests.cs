@@ -30,6 +30,71 @@ public sealed class TrainingControlTests
     }
 
     [TestMethod]
+    public void ATokenCancelledBeforeFitThrows()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.BreastCancer(ml);
+        var data = Datasets.BreastCancerPrep(ml).Fit(train).Transform(train);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.ThrowsExactly<OperationCanceledException>(() =>
+            ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { CancellationToken = cts.Token }).Fit(data));
+    }
+
+    private sealed class Row { [Microsoft.ML.Data.VectorType(2)] public float[] Features { get; set; } = []; public float Label { get; set; } }
+
+    [TestMethod]
+    public void CancellationWhileTheDataIsReadThrows()
+    {
+        var ml = new MLContext(seed: 1);
+        using var cts = new CancellationTokenSource();
+        long read = 0;
+        IEnumerable<Row> Rows()
+        {
+            for (int i = 0; i < 100_000; i++)
+            {
+                if (i == 3000) cts.Cancel();
+                read = i + 1;
+                yield return new Row { Features = new[] { (float)Math.Sin(i), (float)Math.Cos(i) }, Label = i % 7 };
+            }
+        }
+        Assert.ThrowsExactly<OperationCanceledException>(() =>
+            ml.Regression.Trainers.Cdat(new CdatTrainer.Options { CancellationToken = cts.Token }).Fit(ml.Data.LoadFromEnumerable(Rows())));
+        Assert.IsTrue(read < 10_000, $"{read} rows read after the cancellation at row 3000");
+    }
+
+    [TestMethod]
+    public void CancellationInsideASharpnessMeasurementStopsThatStep()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = Datasets.BreastCancer(ml);
+        using var cts = new CancellationTokenSource();
+        // The tuner runs before the step's sharpness measurement: cancelling from it lands inside the measurement.
+        var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options
+        {
+            MaxSteps = 1000, SharpnessEvery = 1, CancellationToken = cts.Token,
+            CustomTuner = () => new CancellingTuner(cts, at: 12, rate: 0.05),
+        })).Fit(train);
+        var metrics = model.LastTransformer.TrainingMetrics;
+        Assert.AreEqual("Cancelled", metrics.StopReason);
+        Assert.AreEqual(11, metrics.Steps, "step 12 was cancelled before its update");
+        Assert.IsTrue(ml.BinaryClassification.Evaluate(model.Transform(test)).AreaUnderRocCurve > 0.9);
+    }
+
+    private sealed class CancellingTuner(CancellationTokenSource cts, int at, double rate) : Cdat.ML.Tuners.ILearningRateTuner
+    {
+        public string Name => "cancelling";
+        public bool UsesCurvature => false;
+        public long StepCount { get; private set; }
+        public Cdat.ML.Tuners.TunerStep Propose(Cdat.ML.Tuners.IStepContext context)
+        {
+            if (++StepCount == at) cts.Cancel();
+            return new(rate);
+        }
+        public void Reset() => StepCount = 0;
+    }
+
+    [TestMethod]
     public void DivergenceRollsBackToFiniteWeightsAndSaysSo()
     {
         var ml = new MLContext(seed: 1);
