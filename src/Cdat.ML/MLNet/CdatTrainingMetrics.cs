@@ -58,9 +58,9 @@ public sealed class CdatTrainingMetrics
     public long NonDescentSteps { get; }
     /// <summary>Loss evaluations spent by a line search (Armijo), over all steps.</summary>
     public long LineSearchTrials { get; }
-    /// <summary>Whether training met non-finite values it could not step past.</summary>
+    /// <summary>Whether training diverged: its loss or weights blew up (non-finite, or finite but far beyond where they started).</summary>
     public bool Diverged { get; }
-    /// <summary>Whether the weights were rolled back to the last finite ones.</summary>
+    /// <summary>Whether the weights were rolled back to the last good ones (after divergence, or a run that ended far above its best loss).</summary>
     public bool RolledBack { get; }
     /// <summary>Why training ended: Completed, Cancelled, Diverged or EarlyStopped.</summary>
     public string StopReason { get; }

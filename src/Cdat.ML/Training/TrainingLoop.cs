@@ -12,7 +12,8 @@ namespace Cdat.ML.Training;
 /// <summary>
 /// Trains a network with a direction and a tuner, in full batch or seeded mini-batches, from tensors or any
 /// <see cref="IBatchSource"/>. Every step runs in its own dispose scope; between steps it honours cancellation, reports
-/// progress, evaluates validation data, stops early, and on divergence rolls the weights back to the last finite ones.
+/// progress, evaluates validation data, stops early, and on divergence (see <see cref="TrainingOptions.DivergencePatience"/>) rolls the
+/// weights back to the last good ones.
 /// </summary>
 public sealed class TrainingLoop
 {
