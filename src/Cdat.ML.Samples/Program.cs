@@ -16,4 +16,5 @@ root.Subcommands.Add(MinibatchCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(FashionCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(SuiteCommand.Create());
 return root.Parse(args).Invoke();

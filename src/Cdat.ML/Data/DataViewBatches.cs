@@ -6,9 +6,10 @@ namespace Cdat.ML.Data;
 
 /// <summary>
 /// Mini-batches streamed from an IDataView: each epoch reads the data in order through one cursor and shuffles it through
-/// a seeded pool (<see cref="ShufflePool"/>), so only the pool and one batch are in memory at a time. The shuffle runs on
-/// the reading thread with its own seeded generator, so a seed gives the same batches, bit for bit, in every process
-/// (ML.NET's ShuffleRows fills its pool on a separate thread).
+/// a seeded pool (<see cref="ShufflePool"/>), so only the pool and one batch are in memory at a time; data views that can
+/// shuffle (<see cref="IDataView.CanShuffle"/>) are also read in a seeded order. The shuffle runs on the reading thread
+/// with its own seeded generator, so a seed gives the same batches, bit for bit, in every process on the same .NET
+/// version (ML.NET's ShuffleRows fills its pool on a separate thread).
 /// </summary>
 internal sealed class DataViewBatches : IBatchSource
 {
@@ -97,7 +98,8 @@ internal sealed class DataViewBatches : IBatchSource
         var pool = new float[_poolRows][];
         var labels = new float[_poolRows];
         var output = new float[d];
-        using (var reader = new LabeledRows(_data, _columns))
+        // A data view that can shuffle (in memory, cached) is read in a seeded random order too.
+        using (var reader = new LabeledRows(_data, _columns, random: new Random(random.Next())))
         {
             var row = new float[d];
             while (reader.MoveNext())

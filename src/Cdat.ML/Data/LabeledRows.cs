@@ -19,11 +19,15 @@ internal sealed class LabeledRows : IDisposable
     private VBuffer<float> _buffer;
     private readonly string _role;
 
-    public LabeledRows(IDataView data, LabeledColumns columns, string role = "training")
+    /// <param name="data">The rows.</param>
+    /// <param name="columns">Which columns to read.</param>
+    /// <param name="role">"training" or "validation", for messages.</param>
+    /// <param name="random">Where the data view can shuffle (<see cref="IDataView.CanShuffle"/>), a seeded order.</param>
+    public LabeledRows(IDataView data, LabeledColumns columns, string role = "training", Random? random = null)
     {
         _columns = columns;
         _role = role;
-        _cursor = data.GetRowCursor(new[] { columns.Features, columns.Label });
+        _cursor = data.GetRowCursor(new[] { columns.Features, columns.Label }, data.CanShuffle ? random : null);
         _features = _cursor.GetGetter<VBuffer<float>>(columns.Features);
         switch (columns.Task)
         {

@@ -326,9 +326,12 @@ public sealed class CdatTrainer : IEstimator<CdatTransformer>
                 throw new InvalidOperationException("Training produced non-finite weights that could not be rolled back; try a smaller Sigma, a learning-rate cap or standardised features.");
             var metrics = CdatTrainingMetrics.From(result, clock.Elapsed.TotalSeconds, tuner.Name, direction.Name, device);
             channel?.Info(MessageSensitivity.None, "Cdat: " + metrics);
-            if (result.RolledBack)
+            if (result.RolledBack && result.StopReason == StopReason.Diverged)
                 channel?.Warning(MessageSensitivity.None, FormattableString.Invariant(
-                    $"Cdat: training diverged ({result.Divergence}); the weights were rolled back to those of step {result.RestoredStep} (step loss {result.RestoredLoss:G4}). Try a smaller Sigma, a MaxLearningRate or standardised features."));
+                    $"Cdat: training diverged ({result.Divergence}); the weights were rolled back to those after step {result.RestoredStep} (loss {result.RestoredLoss:G4}). Try a smaller Sigma, a MaxLearningRate or standardised features."));
+            else if (result.RolledBack)
+                channel?.Warning(MessageSensitivity.None, FormattableString.Invariant(
+                    $"Cdat: {result.Divergence}; the model holds the weights after step {result.RestoredStep} (loss {result.RestoredLoss:G4}) instead of the last ones."));
 
             var model = new CdatModelParameters(Task, weights, classNames, metrics);
             var pipeline = ScoringPipeline.Build(model, o.FeatureColumnName, input.Schema.Select(c => c.Name)).Fit(input);

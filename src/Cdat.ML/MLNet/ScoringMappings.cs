@@ -77,7 +77,7 @@ public sealed class CdatBinaryRow
 {
     /// <summary>Logit.</summary>
     [ColumnName(PipelineNames.Score)] public float Score;
-    /// <summary>Sigmoid of the logit.</summary>
+    /// <summary>Sigmoid of the logit, kept within [2⁻²⁴, 1 − 2⁻²⁴].</summary>
     [ColumnName(PipelineNames.Probability)] public float Probability;
     /// <summary>Logit &gt; 0.</summary>
     [ColumnName(PipelineNames.Predicted)] public bool PredictedLabel;
@@ -135,7 +135,7 @@ public sealed class CdatRegressionFactory : CustomMappingFactory<CdatScoringRow,
     public static void Map(CdatScoringRow source, CdatRegressionRow destination)
     {
         Span<float> output = stackalloc float[1];
-        ModelBlob.Get(source.ModelBlob, CdatTask.Regression).Score(source.Features, output);
+        ModelBlob.Get(source.ModelBlob, CdatTask.Regression, source.Features.Length).Score(source.Features, output);
         destination.Score = output[0];
     }
     /// <inheritdoc/>
@@ -151,9 +151,9 @@ public sealed class CdatBinaryFactory : CustomMappingFactory<CdatScoringRow, Cda
     public static void Map(CdatScoringRow source, CdatBinaryRow destination)
     {
         Span<float> output = stackalloc float[1];
-        ModelBlob.Get(source.ModelBlob, CdatTask.BinaryClassification).Score(source.Features, output);
+        ModelBlob.Get(source.ModelBlob, CdatTask.BinaryClassification, source.Features.Length).Score(source.Features, output);
         destination.Score = output[0];
-        destination.Probability = OutputFunctions.Sigmoid(output[0]);
+        destination.Probability = OutputFunctions.Probability(output[0]);
         // As ML.NET's binary scorer: a NaN score (a NaN feature) predicts false.
         destination.PredictedLabel = output[0] > 0;
     }
@@ -169,7 +169,7 @@ public sealed class CdatMulticlassFactory : CustomMappingFactory<CdatScoringRow,
     /// <summary>The mapping.</summary>
     public static void Map(CdatScoringRow source, CdatMulticlassRow destination)
     {
-        var model = ModelBlob.Get(source.ModelBlob, CdatTask.MulticlassClassification);
+        var model = ModelBlob.Get(source.ModelBlob, CdatTask.MulticlassClassification, source.Features.Length);
         if (destination.Scores.Length != model.OutputCount) destination.Scores = new float[model.OutputCount];
         model.Score(source.Features, destination.Scores);
         // No class (-1, a NaN row) becomes an index outside the class map, which maps to a missing key as in ML.NET.
@@ -252,12 +252,14 @@ internal static class ModelBlob
         }
     }
 
-    /// <summary>The model of <paramref name="blob"/>, checked to be a <paramref name="task"/> model.</summary>
-    public static CdatModelParameters Get(ReadOnlyMemory<char> blob, CdatTask task)
+    /// <summary>The model of <paramref name="blob"/>, checked to be a <paramref name="task"/> model taking <paramref name="features"/> features.</summary>
+    public static CdatModelParameters Get(ReadOnlyMemory<char> blob, CdatTask task, int features)
     {
         var model = Get(blob);
         if (model.Task != task)
             throw new InvalidDataException($"The Cdat model data in this ML.NET model is a {model.Task} model, but the pipeline around it scores {task}: the model file was assembled from parts of different models.");
+        if (model.FeatureCount != features)
+            throw new InvalidDataException($"The Cdat model takes {model.FeatureCount} features, but the pipeline's feature column gives {features}: the model file was assembled from parts of different models, or the data has another feature size.");
         return model;
     }
 

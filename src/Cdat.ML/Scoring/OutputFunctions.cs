@@ -62,4 +62,18 @@ internal static class OutputFunctions
         double e = Math.Exp(logit);
         return (float)(e / (1.0 + e));
     }
+
+    /// <summary>Smallest binary probability reported, and 1 minus the largest: 2⁻²⁴, the float32 spacing just below 1.</summary>
+    public const float ProbabilityFloor = 1f / (1 << 24);
+
+    /// <summary>
+    /// The binary Probability column: <see cref="Sigmoid"/> kept within [2⁻²⁴, 1 − 2⁻²⁴]. A float32 sigmoid rounds to
+    /// exactly 0 or 1 beyond |logit| ≈ 17, which makes ML.NET's log-loss infinite for one confident mistake; the clamp
+    /// costs at most 24 bits on such a row instead.
+    /// </summary>
+    public static float Probability(float logit)
+    {
+        float p = Sigmoid(logit);
+        return float.IsNaN(p) ? p : Math.Clamp(p, ProbabilityFloor, 1f - ProbabilityFloor);
+    }
 }

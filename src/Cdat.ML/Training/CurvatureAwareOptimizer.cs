@@ -46,7 +46,12 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         _sharpness = new SharpnessEstimator(Options.SharpnessMethod, Options.SharpnessIterations, seed: Options.Seed);
         _preconditionedSharpness = new SharpnessEstimator(Options.SharpnessMethod, Options.SharpnessIterations, seed: Options.Seed + 1);
         _generator = new Generator((ulong)Options.Seed);
-        _largestRate = _parameters.All(p => p.dtype == ScalarType.Float64) ? double.MaxValue : float.MaxValue;
+        _largestRate = _parameters.Min(p => p.dtype switch
+        {
+            ScalarType.Float64 => double.MaxValue,
+            ScalarType.Float16 => 65504.0,
+            _ => float.MaxValue,
+        });
     }
 
     private readonly double _largestRate;

@@ -48,13 +48,18 @@ internal sealed class DivergenceGuard : IDisposable
     public string? Reason { get; private set; }
     /// <summary>The first step of the current run of unhealthy steps.</summary>
     public long UnhealthySince { get; private set; }
-    /// <summary>Whether the smoothed loss ends above twice its best: the last weights are worse than the checkpoint.</summary>
-    public bool EndedWorse => _smoothedLoss > 2 * _bestSmoothedLoss;
+    /// <summary>
+    /// Whether the smoothed loss ends above twice its best (and above 1/F of the first loss, so that noise around a
+    /// loss near zero does not count): the last weights are worse than the checkpoint.
+    /// </summary>
+    public bool EndedWorse => _smoothedLoss > 2 * _bestSmoothedLoss && _smoothedLoss > _firstLoss / _options.DivergenceLossFactor;
     /// <summary>Says how much worse the smoothed loss ends than its best.</summary>
     public string EndedWorseReason => string.Create(CultureInfo.InvariantCulture,
         $"the smoothed loss ended at {_smoothedLoss:G4}, over twice its best {_bestSmoothedLoss:G4}");
     /// <summary>Whether the last step was unhealthy.</summary>
     public bool Unhealthy => _unhealthyInARow > 0;
+    /// <summary>Whether the current weights are non-finite or grown beyond the limit.</summary>
+    public bool WeightsUnhealthy => !_startWeightsHealthy;
 
     /// <summary>Call before each step: remembers the weights it starts from.</summary>
     public void BeforeStep() => _checkpoint.BeforeStep();
@@ -107,6 +112,9 @@ internal sealed class DivergenceGuard : IDisposable
 
     /// <summary>Writes the checkpoint back into the parameters.</summary>
     public void Restore() => _checkpoint.Restore();
+
+    /// <summary>Writes the weights the current step started from back into the parameters (a step abandoned midway).</summary>
+    public void RestoreStepStart() => _checkpoint.RestorePending();
 
     public void Dispose() => _checkpoint.Dispose();
 }

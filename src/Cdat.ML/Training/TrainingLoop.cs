@@ -52,7 +52,7 @@ public sealed class TrainingLoop
     /// <param name="features">Inputs.</param>
     /// <param name="targets">Targets in the loss's encoding.</param>
     /// <param name="progress">Receives every step's record.</param>
-    /// <param name="cancellationToken">Stops training between steps; the result then says <see cref="StopReason.Cancelled"/>.</param>
+    /// <param name="cancellationToken">Stops training between steps or inside a sharpness measurement (that step is then not taken); the result then says <see cref="StopReason.Cancelled"/>.</param>
     public TrainingResult Run(Tensor features, Tensor targets, IProgress<StepRecord>? progress = null, CancellationToken cancellationToken = default)
     {
         using var source = new TensorBatches(features, targets, Options.BatchSize, Options.Seed, Options.DropLastPartialBatch);
@@ -63,7 +63,7 @@ public sealed class TrainingLoop
     /// <param name="training">Training batches (its batch size wins over <see cref="TrainingOptions.BatchSize"/>).</param>
     /// <param name="validation">Validation batches, or null.</param>
     /// <param name="progress">Receives every step's record.</param>
-    /// <param name="cancellationToken">Stops training between steps; the result then says <see cref="StopReason.Cancelled"/>.</param>
+    /// <param name="cancellationToken">Stops training between steps or inside a sharpness measurement (that step is then not taken); the result then says <see cref="StopReason.Cancelled"/>.</param>
     public TrainingResult Run(IBatchSource training, IBatchSource? validation, IProgress<StepRecord>? progress = null,
                               CancellationToken cancellationToken = default)
     {
@@ -99,6 +99,7 @@ public sealed class TrainingLoop
         long? bestStep = null, restoredStep = null;
         bool averaged = false;
         string? divergence = null;
+        double? restoredLoss = null;
         long step = 0;
         try
         {
@@ -125,7 +126,8 @@ public sealed class TrainingLoop
                         }
                         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                         {
-                            // Cancelled inside the step, before its update: the weights are those the step started from.
+                            // Cancelled inside the step: back to the weights it started from (a tuner may have moved them).
+                            guard.RestoreStepStart();
                             step--;
                             reason = StopReason.Cancelled;
                             break;
@@ -142,7 +144,8 @@ public sealed class TrainingLoop
                         average?.Update();
                     }
 
-                    if (validation is not null && reason == StopReason.Completed && (step % validationEvery == 0 || step == totalSteps))
+                    // Unhealthy weights are not judged: they must not become the best, nor stop training early.
+                    if (validation is not null && reason == StopReason.Completed && !guard.Unhealthy && (step % validationEvery == 0 || step == totalSteps))
                     {
                         // With averaging, the average is what training would end with, so it is what is judged.
                         using var judged = average?.SwapIn();
@@ -166,22 +169,26 @@ public sealed class TrainingLoop
                 if (step == epochStart) break;  // the source ran dry
             }
 
-            // A run that diverged, or ends while diverging, goes back to the last good weights: the best validated ones
-            // when they predate the trouble, else the guard's checkpoint. Without validation data or averaging, so does a
-            // run whose smoothed loss ends far above its best (it completed, but its last weights are not its best).
-            bool diverging = reason == StopReason.Diverged || (guard.Unhealthy && reason != StopReason.EarlyStopped);
+            // A run that diverged, or ends with blown-up weights, goes back to the last good weights: the best validated
+            // ones when they predate the trouble, else the guard's checkpoint. Without validation data or averaging, so
+            // does a run whose smoothed loss ends far above its best (it completed, but its last weights are not its best).
+            bool diverging = reason == StopReason.Diverged || (guard.WeightsUnhealthy && reason != StopReason.EarlyStopped);
             bool endedWorse = !diverging && best is null && average is null && reason == StopReason.Completed && guard.EndedWorse;
             if (diverging || endedWorse)
             {
-                if (best is not null && bestStep is long good && good < guard.UnhealthySince)
+                // Step UnhealthySince measured its loss at step UnhealthySince − 1's weights: keep clear of both.
+                if (best is not null && bestStep is long good && good < guard.UnhealthySince - 1)
                 {
                     best.Restore();
                     restoredStep = good;
+                    restoredLoss = bestValidation;
+                    averaged = average is not null;
                 }
                 else
                 {
                     guard.Restore();
                     restoredStep = guard.CheckpointStep;
+                    restoredLoss = guard.CheckpointLoss;
                 }
                 rolledBack = true;
                 divergence = diverging ? guard.Reason : guard.EndedWorseReason;
@@ -216,7 +223,7 @@ public sealed class TrainingLoop
             RolledBack = rolledBack,
             BestValidationLoss = validation is null || double.IsPositiveInfinity(bestValidation) ? null : bestValidation,
             RestoredStep = restoredStep,
-            RestoredLoss = rolledBack ? guard.CheckpointLoss : null,
+            RestoredLoss = restoredLoss,
             Divergence = divergence,
             AveragedWeights = averaged,
         };

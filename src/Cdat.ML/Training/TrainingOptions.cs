@@ -27,8 +27,8 @@ public sealed record TrainingOptions
     /// <summary>
     /// Stop as diverged after this many consecutive unhealthy steps: a non-finite loss, gradient or learning rate, a loss
     /// above <see cref="DivergenceLossFactor"/> times the first step's, or weights beyond <see cref="MaxWeightGrowth"/>.
-    /// Default 3. The weights then go back to the last good ones: those of the last healthy step whose loss was within 2×
-    /// the best loss seen (or the best validated weights, when they come before the trouble).
+    /// Default 3. The weights then go back to the last good ones: those at which the smoothed training loss was best, among
+    /// healthy steps (or the best validated weights, when they come before the trouble).
     /// </summary>
     public int DivergencePatience { get; init; } = 3;
 

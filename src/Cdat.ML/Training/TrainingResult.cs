@@ -21,13 +21,19 @@ public enum StopReason
 /// <param name="StopReason">Why training ended.</param>
 public sealed record TrainingResult(IReadOnlyList<StepRecord> Steps, StopReason StopReason)
 {
-    /// <summary>True when divergence made training roll the weights back to the last good ones.</summary>
+    /// <summary>
+    /// True when training went back to earlier, better weights: after divergence, or (without validation data or weight
+    /// averaging) when the smoothed training loss ended above twice its best.
+    /// </summary>
     public bool RolledBack { get; init; }
 
     /// <summary>What diverged, in words (null unless rolled back).</summary>
     public string? Divergence { get; init; }
 
-    /// <summary>The step loss measured at the weights restored by a rollback (null unless rolled back; NaN for the initial weights).</summary>
+    /// <summary>
+    /// The loss of the weights a rollback restored: the training step loss measured at them, or the validation loss when
+    /// the best validated weights were restored (null unless rolled back; NaN for the initial weights).
+    /// </summary>
     public double? RestoredLoss { get; init; }
 
     /// <summary>The lowest validation loss seen (null without validation data).</summary>

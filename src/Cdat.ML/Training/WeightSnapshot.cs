@@ -53,17 +53,24 @@ internal sealed class LastGoodWeights : WeightSnapshot
 
     public LastGoodWeights(IReadOnlyList<Tensor> parameters) : base(parameters) => _pending = Clone();
 
-    /// <summary>The step whose starting weights are kept (0: the initial weights).</summary>
+    /// <summary>The step whose resulting weights are kept (0: the initial weights).</summary>
     public long Step { get; private set; }
 
     /// <summary>Call before step <c>t</c>: remembers the weights it starts from.</summary>
     public void BeforeStep() => CopyInto(_pending);
 
-    /// <summary>Step <paramref name="step"/> was good: the weights it started from become the fallback.</summary>
+    /// <summary>Step <paramref name="step"/> was good: the weights it started from (step − 1's) become the fallback.</summary>
     public void Promote(long step)
     {
         (Copy, _pending) = (_pending, Copy);
-        Step = step;
+        Step = step - 1;
+    }
+
+    /// <summary>Writes the weights remembered by the last <see cref="BeforeStep"/> back into the parameters.</summary>
+    public void RestorePending()
+    {
+        using var _ = torch.no_grad();
+        for (int i = 0; i < _pending.Length; i++) Parameters[i].copy_(_pending[i]);
     }
 
     public override void Dispose()

@@ -49,7 +49,7 @@ public sealed class DivergenceTests
         var cdat = blown.LastTransformer;
         TestContext.WriteLine(cdat.TrainingMetrics.ToString());
         Assert.IsTrue(cdat.TrainingMetrics.Diverged && cdat.TrainingMetrics.RolledBack);
-        // Restored: weights of a step within 2× of the best loss, i.e. near the healthy run's, not the exploded ones.
+        // Restored: the weights at the best smoothed loss, near the healthy run's, not the exploded ones.
         double norm = WeightNorm(cdat.Model), healthyNorm = WeightNorm(healthy.LastTransformer.Model);
         Assert.IsTrue(norm < 2 * healthyNorm, $"|w| = {norm:G3}, healthy run {healthyNorm:G3}");
         double r2 = ml.Regression.Evaluate(blown.Transform(test)).RSquared, healthyR2 = ml.Regression.Evaluate(healthy.Transform(test)).RSquared;

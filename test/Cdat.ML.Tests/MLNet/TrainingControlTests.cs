@@ -219,9 +219,10 @@ public sealed class TrainingControlTests
             var start = new System.Diagnostics.ProcessStartInfo("dotnet", new[] { check, Datasets.PathOf("digits.csv"), TorchSharp.torch.get_num_threads().ToString() })
                 { RedirectStandardOutput = true, RedirectStandardError = true };
             using var process = System.Diagnostics.Process.Start(start)!;
-            string stdout = process.StandardOutput.ReadToEnd(), stderr = process.StandardError.ReadToEnd();
+            var stderr = process.StandardError.ReadToEndAsync();  // both pipes drained at once: no deadlock on a full buffer
+            string stdout = process.StandardOutput.ReadToEnd();
             process.WaitForExit();
-            Assert.AreEqual(0, process.ExitCode, stderr);
+            Assert.AreEqual(0, process.ExitCode, stderr.Result);
             StringAssert.Contains(stdout, $"weights hash {here:X16}", $"process {run + 1}");
         }
     }

@@ -72,6 +72,20 @@ public sealed class OutputFunctionsTests
     }
 
     [TestMethod]
+    public void BinaryProbabilitiesStayOffZeroAndOneSoLogLossIsFinite()
+    {
+        Assert.AreEqual(1f - OutputFunctions.ProbabilityFloor, OutputFunctions.Probability(40f));
+        Assert.AreEqual(OutputFunctions.ProbabilityFloor, OutputFunctions.Probability(-1e30f));
+        Assert.AreEqual(OutputFunctions.Sigmoid(1.5f), OutputFunctions.Probability(1.5f));
+        Assert.IsTrue(1f - OutputFunctions.ProbabilityFloor < 1f);
+        Assert.IsTrue(double.IsFinite(-Math.Log(OutputFunctions.Probability(-100f))));
+        var row = new CdatBinaryRow();
+        CdatBinaryFactory.Map(new CdatScoringRow { Features = new float[3], ModelBlob = ModelBlob.Encode(Model(CdatTask.BinaryClassification, new[] { -60f })).AsMemory() }, row);
+        Assert.IsFalse(row.PredictedLabel);
+        Assert.AreEqual(OutputFunctions.ProbabilityFloor, row.Probability);
+    }
+
+    [TestMethod]
     public void MulticlassScoresStayFiniteAtLargeLogits()
     {
         var model = Model(CdatTask.MulticlassClassification, new[] { 96.9f, 0f, -5f });
@@ -88,6 +102,8 @@ public sealed class OutputFunctionsTests
     [DataRow(Activation.Gelu)]
     public void TheManagedForwardPassIsTheSameWithFlushToZero(Activation activation)
     {
+        // No denormal arises from these values: any difference would come from a vectorised routine (dot product, tanh,
+        // max) that, like IndexOfMax, reads integer bit patterns as floats.
         var random = new Random(3);
         float[] Values(int n) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         var network = new MlpWeights(new[] { new DenseLayer(8, 16, Values(128), Values(16)), new DenseLayer(16, 5, Values(80), Values(5)) }, activation);

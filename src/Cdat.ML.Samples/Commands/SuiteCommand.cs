@@ -1,0 +1,164 @@
+using System.CommandLine;
+using System.Globalization;
+using Cdat.ML.Samples.Cli;
+using Cdat.ML.Samples.Datasets;
+using Cdat.ML.Samples.Suite;
+using Microsoft.ML;
+using Spectre.Console;
+
+namespace Cdat.ML.Samples.Commands;
+
+/// <summary>
+/// The benchmark suite: on each data set, in one process and on the same seeded split, the Cdat trainer at its defaults
+/// (several seeds), ML.NET's own trainers at theirs, and an "oracle" network trained by Adam at the best constant rate of a
+/// grid chosen on a validation split. Writes a markdown table, a CSV file and a chart of metric against fit time.
+/// </summary>
+internal static class SuiteCommand
+{
+    /// <summary>The oracle's grid of Adam learning rates.</summary>
+    public static readonly double[] OracleRates = { 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2 };
+
+    private const int SplitSeed = 1, QuickRows = 600;
+
+    /// <summary>One row of the report.</summary>
+    internal sealed record Row(string Set, CdatTask Task, string Trainer, double Metric, double MetricLow, double MetricHigh,
+                               double Second, double Seconds, double Ratio, string Note);
+
+    public static Command Create()
+    {
+        var command = new Command("suite", "Benchmark: Cdat at its defaults beside ML.NET's SDCA, L-BFGS, FastTree and LightGbm, and an Adam oracle tuned on a validation split, on real tabular, text and image data.");
+        var quick = new Option<bool>("--quick") { Description = $"Subsets of at most {QuickRows} training rows, one seed: a few minutes on two cores" };
+        var sets = new Option<string?>("--sets") { Description = $"Comma-separated data sets (default all): {string.Join(", ", SuiteSet.All.Select(s => s.Name))}" };
+        var seeds = new Option<int?>("--seeds") { Description = "Seeds of the Cdat default row (median and range; default 3, 1 with --quick)" };
+        var rows = new Option<int?>("--rows") { Description = "At most this many training rows per set (test: half as many)" };
+        var output = new Option<string?>("--out") { Description = "Output folder (default out/suite-<time>)" };
+        foreach (var o in new Option[] { quick, sets, seeds, rows, output }) command.Options.Add(o);
+        CommandRunner.SetAction(command, result =>
+        {
+            bool isQuick = result.GetValue(quick);
+            int seedCount = result.GetValue(seeds) ?? (isQuick ? 1 : 3);
+            if (seedCount <= 0) throw new ArgumentException("--seeds must be greater than 0.");
+            int? limit = result.GetValue(rows) ?? (isQuick ? QuickRows : null);
+            if (limit is <= 10) throw new ArgumentException("--rows must be greater than 10.");
+            var chosen = SuiteSet.All.ToList();
+            if (result.GetValue(sets) is { } names)
+            {
+                var wanted = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var unknown = wanted.Where(n => SuiteSet.All.All(s => s.Name != n)).ToArray();
+                if (unknown.Length > 0) throw new ArgumentException($"Unknown data set(s) {string.Join(", ", unknown)}; known: {string.Join(", ", SuiteSet.All.Select(s => s.Name))}.");
+                chosen = SuiteSet.All.Where(s => wanted.Contains(s.Name)).ToList();
+            }
+            string dir = result.GetValue(output) ?? Path.Combine("out", "suite-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(dir);
+
+            var report = new List<Row>();
+            var skipped = new List<string>();
+            foreach (var set in chosen)
+            {
+                if (set.Name == "fashion-mnist" && !FashionMnist.Available)
+                {
+                    skipped.Add($"fashion-mnist skipped: {FashionMnist.InstallHint}");
+                    AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(skipped[^1])}[/]");
+                    continue;
+                }
+                report.AddRange(RunSet(set, limit, seedCount));
+                Show(set, report.Where(r => r.Set == set.Name).ToList());
+            }
+            var files = SuiteReport.Write(dir, report, chosen.Where(s => report.Any(r => r.Set == s.Name)).ToList(), skipped,
+                                          isQuick ? "--quick" : limit is int l ? $"--rows {l}" : "full", seedCount);
+            CommandRunner.Wrote(dir, files);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Every trainer on one data set, in this process, on the same split.</summary>
+    private static List<Row> RunSet(SuiteSet set, int? limit, int seedCount)
+    {
+        var ml = new MLContext(seed: 0);
+        var (rawTrain, rawTest) = set.Split(ml, SplitSeed, limit);
+        var prep = set.Prep(ml).Fit(rawTrain);
+        // Prepared once and cached, so that every trainer's fit time is its own.
+        var train = ml.Data.Cache(prep.Transform(rawTrain));
+        var test = ml.Data.Cache(prep.Transform(rawTest));
+        long trainRows = Count(train), testRows = Count(test);
+        int features = (train.Schema["Features"].Type as Microsoft.ML.Data.VectorDataViewType)?.Size ?? 1;
+        AnsiConsole.MarkupLine($"[bold]{set.Name}[/]: {trainRows} training rows, {testRows} test rows, {features} features ({Markup.Escape(set.Description)})");
+
+        var scores = new List<(string Trainer, List<SuiteScore> Runs, string Note)>();
+        void Add(string name, Func<SuiteScore> run, string note = "")
+        {
+            AnsiConsole.Markup($"  {Markup.Escape(name)}... ");
+            var score = run();
+            AnsiConsole.MarkupLine(Invariant($"{score.Metric:F4} in {score.Seconds:F1} s"));
+            var entry = scores.FirstOrDefault(s => s.Trainer == name);
+            if (entry.Runs is null) scores.Add((name, new List<SuiteScore> { score }, note));
+            else entry.Runs.Add(score);
+        }
+
+        foreach (var trainer in SuiteTrainer.MLNet(set.Task))
+            Add(trainer.Name, () => trainer.Run(ml, set.Task, train, test, 0));
+        for (int seed = 0; seed < seedCount; seed++)
+        {
+            int s = seed;
+            Add("Cdat (defaults)", () => new SuiteTrainer("Cdat", (c, _) => SuiteTrainer.Cdat(c, set.Task, new CdatTrainer.Options { Seed = s }))
+                .Run(ml, set.Task, train, test, s));
+        }
+        var (oracle, rate, gridSeconds) = Oracle(ml, set.Task, train, test);
+        Add("Adam oracle", () => oracle, Invariant($"lr {rate:G2} chosen on validation; grid {gridSeconds:F0} s"));
+
+        double reference = scores.First(s => s.Trainer == "LightGbm").Runs[0].Seconds;
+        return scores.Select(s =>
+        {
+            var metric = s.Runs.Select(r => r.Metric).Order().ToArray();
+            double seconds = Median(s.Runs.Select(r => r.Seconds));
+            return new Row(set.Name, set.Task, s.Trainer, Median(metric), metric[0], metric[^1], Median(s.Runs.Select(r => r.Second)), seconds,
+                           seconds / reference, s.Runs.Count > 1 ? $"{s.Runs.Count} seeds" + (s.Note.Length > 0 ? "; " + s.Note : "") : s.Note);
+        }).ToList();
+    }
+
+    /// <summary>
+    /// The same network as Cdat's default, trained by Adam at each constant rate of the grid on 80% of the training
+    /// rows, the rate chosen by the validation 20%'s metric, then refitted on all training rows at that rate.
+    /// </summary>
+    private static (SuiteScore Score, double Rate, double GridSeconds) Oracle(MLContext ml, CdatTask task, IDataView train, IDataView test)
+    {
+        var split = ml.Data.TrainTestSplit(train, testFraction: 0.2, seed: SplitSeed + 1);
+        double best = double.NegativeInfinity, bestRate = OracleRates[0], grid = 0;
+        CdatTrainer.Options Adam(double rate) => new() { Tuner = CdatTunerKind.Constant, Direction = CdatDirection.Adam, LearningRate = rate, Seed = 0 };
+        foreach (double rate in OracleRates)
+        {
+            var score = new SuiteTrainer("oracle", (c, _) => SuiteTrainer.Cdat(c, task, Adam(rate))).Run(ml, task, split.TrainSet, split.TestSet, 0);
+            grid += score.Seconds;
+            if (score.Metric > best) (best, bestRate) = (score.Metric, rate);
+        }
+        var final = new SuiteTrainer("oracle", (c, _) => SuiteTrainer.Cdat(c, task, Adam(bestRate))).Run(ml, task, train, test, 0);
+        return (final, bestRate, grid);
+    }
+
+    private static void Show(SuiteSet set, List<Row> rows)
+    {
+        var (first, second) = SuiteScore.Names(set.Task);
+        var table = new Table().Title(set.Name).AddColumns("trainer", first, "range", second, "fit s", "× LightGbm", "note");
+        foreach (var r in rows)
+            table.AddRow(Markup.Escape(r.Trainer), Invariant($"{r.Metric:F4}"), r.MetricLow == r.MetricHigh ? "" : Invariant($"{r.MetricLow:F4}-{r.MetricHigh:F4}"),
+                Invariant($"{r.Second:F4}"), Invariant($"{r.Seconds:F1}"), Invariant($"{r.Ratio:F2}"), Markup.Escape(r.Note));
+        AnsiConsole.Write(table);
+    }
+
+    private static long Count(IDataView data)
+    {
+        using var cursor = data.GetRowCursor(data.Schema);
+        long n = 0;
+        while (cursor.MoveNext()) n++;
+        return n;
+    }
+
+    internal static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
