@@ -18,7 +18,7 @@ internal static class SuiteCommand
     /// <summary>The oracle's grid of Adam learning rates.</summary>
     public static readonly double[] OracleRates = { 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2 };
 
-    private const int SplitSeed = 1, QuickRows = 600;
+    private const int SplitSeed = 1, QuickRows = 400;
 
     /// <summary>One row of the report.</summary>
     internal sealed record Row(string Set, CdatTask Task, string Trainer, double Metric, double MetricLow, double MetricHigh,

@@ -28,7 +28,7 @@ public static class Lanczos
         var q = start.reshape(-1).to(ScalarType.Float64);
         double startNorm = q.norm().item<double>();
         if (!(startNorm > 0) || !double.IsFinite(startNorm)) throw new ArgumentException("The start vector must be finite and non-zero.", nameof(start));
-        basis[0].copy_(q / startNorm);
+        using (var scale = Scalars.Of(startNorm)) basis[0].copy_(q / scale);
 
         var alphas = new List<double>();
         var betas = new List<double>();
@@ -49,7 +49,8 @@ public static class Lanczos
             lastBeta = w.norm().item<double>();
             if (j == m - 1 || lastBeta <= 1e-10 * Math.Max(1.0, Math.Abs(alpha))) break;
             betas.Add(lastBeta);
-            basis[j + 1].copy_(w / lastBeta);
+            using var beta = Scalars.Of(lastBeta);
+            basis[j + 1].copy_(w / beta);
         }
 
         int k = alphas.Count;

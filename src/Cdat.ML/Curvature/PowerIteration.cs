@@ -25,7 +25,7 @@ public static class PowerIteration
         var v = start.reshape(-1).to(ScalarType.Float64);
         double norm = v.norm().item<double>();
         if (!(norm > 0) || !double.IsFinite(norm)) throw new ArgumentException("The start vector must be finite and non-zero.", nameof(start));
-        v = v / norm;
+        using (var scale = Scalars.Of(norm)) v = v / scale;
         double lambda = double.NaN, change = double.PositiveInfinity;
         int products = 0;
         bool converged = false;
@@ -39,7 +39,7 @@ public static class PowerIteration
             change = double.IsNaN(lambda) ? double.PositiveInfinity : Math.Abs(next - lambda) / Math.Max(Math.Abs(lambda), 1e-30);
             lambda = next;
             if (hvNorm == 0) { converged = true; break; }
-            v = hv / hvNorm;
+            using (var scale = Scalars.Of(hvNorm)) v = hv / scale;
             if (change < tolerance) { converged = true; break; }
         }
         topVector = v.DetachFromDisposeScope();

@@ -1,3 +1,4 @@
+using Cdat.ML.Curvature;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -49,19 +50,24 @@ public sealed class AdamDirection : IDirection
         var m = _m.For(gradient);
         var v = _v.For(gradient);
         double c1 = 1 - Math.Pow(Beta1, StepCount), c2 = 1 - Math.Pow(Beta2, StepCount);
+        using Scalar beta1 = Scalars.Of(Beta1), rest1 = Scalars.Of(1 - Beta1), beta2 = Scalars.Of(Beta2), rest2 = Scalars.Of(1 - Beta2),
+                     negC1 = Scalars.Of(-c1);
         var u = new Tensor[gradient.Count];
         for (int i = 0; i < u.Length; i++)
         {
-            m[i].mul_(Beta1).add_(gradient[i], alpha: 1 - Beta1);
-            v[i].mul_(Beta2).addcmul_(gradient[i], gradient[i], value: 1 - Beta2);
+            m[i].mul_(beta1).add_(gradient[i], alpha: rest1);
+            v[i].mul_(beta2).addcmul_(gradient[i], gradient[i], value: rest2);
             using var p = Precondition(v[i], c2);
-            u[i] = m[i].div(p).div_(-c1);
+            u[i] = m[i].div(p).div_(negC1);
         }
         return u;
     }
 
-    private Tensor Precondition(Tensor v, double biasCorrection2) =>
-        v.div(biasCorrection2).add_(EpsilonRoot).sqrt_().add_(Epsilon);
+    private Tensor Precondition(Tensor v, double biasCorrection2)
+    {
+        using Scalar correction = Scalars.Of(biasCorrection2), root = Scalars.Of(EpsilonRoot), epsilon = Scalars.Of(Epsilon);
+        return v.div(correction).add_(root).sqrt_().add_(epsilon);
+    }
 
     /// <inheritdoc/>
     public IReadOnlyList<Tensor>? Preconditioner()

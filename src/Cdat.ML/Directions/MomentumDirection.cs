@@ -1,3 +1,4 @@
+using Cdat.ML.Curvature;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,10 +38,11 @@ public sealed class MomentumDirection : IDirection
         using var _ = torch.no_grad();
         var m = _momentum.For(gradient);
         var u = new Tensor[gradient.Count];
+        using var momentum = Scalars.Of(Momentum);
         for (int i = 0; i < u.Length; i++)
         {
-            m[i].mul_(Momentum).add_(gradient[i]);
-            u[i] = Nesterov ? gradient[i].add(m[i], alpha: Momentum).neg_() : m[i].neg();
+            m[i].mul_(momentum).add_(gradient[i]);
+            u[i] = Nesterov ? gradient[i].add(m[i], alpha: momentum).neg_() : m[i].neg();
         }
         return u;
     }

@@ -1,3 +1,4 @@
+using Cdat.ML.Curvature;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,10 +39,11 @@ public sealed class RmsPropDirection : IDirection
         using var _ = torch.no_grad();
         var nu = _nu.For(gradient);
         var u = new Tensor[gradient.Count];
+        using Scalar decay = Scalars.Of(Decay), rest = Scalars.Of(1 - Decay), epsilon = Scalars.Of(Epsilon);
         for (int i = 0; i < u.Length; i++)
         {
-            nu[i].mul_(Decay).addcmul_(gradient[i], gradient[i], value: 1 - Decay);
-            u[i] = gradient[i].div(nu[i].add(Epsilon).sqrt_()).neg_();
+            nu[i].mul_(decay).addcmul_(gradient[i], gradient[i], value: rest);
+            u[i] = gradient[i].div(nu[i].add(epsilon).sqrt_()).neg_();
         }
         return u;
     }
@@ -51,7 +53,8 @@ public sealed class RmsPropDirection : IDirection
     {
         if (_nu.Existing is not { } nu) return null;
         using var _ = torch.no_grad();
-        return nu.Select(v => v.add(Epsilon).sqrt_()).ToArray();
+        using var epsilon = Scalars.Of(Epsilon);
+        return nu.Select(v => v.add(epsilon).sqrt_()).ToArray();
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using Cdat.ML.Curvature;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,7 +18,8 @@ public sealed class SquaredErrorLoss : ILoss
     public Tensor Compute(Tensor output, Tensor target)
     {
         var diff = output.reshape(output.shape[0], -1) - target.reshape(target.shape[0], -1);
-        return diff.square().sum(1).mean().mul(0.5);
+        using var half = Scalars.Of(0.5);
+        return (diff * diff).sum(1).mean().mul(half);
     }
 }
 

@@ -1,3 +1,4 @@
+using Cdat.ML.Curvature;
 using Cdat.ML.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -66,12 +67,14 @@ public sealed class SupervisedObjective : IObjective
             long start = chunk * ChunkRows, length = Math.Min(ChunkRows, Rows - start);
             var x = Features.narrow(0, start, length);
             var y = Targets.narrow(0, start, length);
-            loss = Loss.Compute(Network.call(x), y).mul((double)length / Rows);
+            using var share = Scalars.Of((double)length / Rows);
+            loss = Loss.Compute(Network.call(x), y).mul(share);
         }
         // The penalty belongs to the objective once, not once per chunk.
         if (WeightDecay > 0 && chunk == 0)
         {
-            foreach (var p in Network.parameters()) loss = loss + p.square().sum().mul(0.5 * WeightDecay);
+            using var half = Scalars.Of(0.5 * WeightDecay);
+            foreach (var p in Network.parameters()) loss = loss + (p * p).sum().mul(half);
         }
         return loss;
     }

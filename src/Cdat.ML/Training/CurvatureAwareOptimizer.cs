@@ -141,7 +141,8 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         if (lr > 0)
         {
             using var _ = torch.no_grad();
-            for (int i = 0; i < _parameters.Length; i++) _parameters[i].add_(direction[i], alpha: lr);
+            using var rate = Scalars.Of(lr);
+            for (int i = 0; i < _parameters.Length; i++) _parameters[i].add_(direction[i], alpha: rate);
         }
         return Finish(record with { Flags = flags }, clock);
     }
@@ -303,8 +304,9 @@ public sealed class CurvatureAwareOptimizer : IDisposable
             var parameters = _owner._parameters;
             _snapshot ??= parameters.Select(p => p.detach().clone().MoveToOuterDisposeScope()).ToArray();
             _graphStale = true;
+            using var rate = Scalars.Of(learningRate);
             for (int i = 0; i < parameters.Length; i++)
-                parameters[i].copy_(_snapshot[i].add(_direction[i], alpha: learningRate));
+                parameters[i].copy_(_snapshot[i].add(_direction[i], alpha: rate));
             double sum = 0;
             for (int c = 0; c < _objective.ChunkCount; c++)
             {

@@ -1,3 +1,4 @@
+using Cdat.ML.Curvature;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -103,7 +104,8 @@ internal sealed class WeightAverage : WeightSnapshot
         _updates++;
         double decay = Math.Min(_decay, (_updates - 1.0) / (_updates + 8.0));
         using var _ = torch.no_grad();
-        for (int i = 0; i < Copy.Length; i++) Copy[i].mul_(decay).add_(Parameters[i], alpha: 1 - decay);
+        using Scalar kept = Scalars.Of(decay), added = Scalars.Of(1 - decay);
+        for (int i = 0; i < Copy.Length; i++) Copy[i].mul_(kept).add_(Parameters[i], alpha: added);
     }
 
     /// <summary>Puts the average into the parameters until the returned handle is disposed, which puts the weights back.</summary>
