@@ -10,32 +10,50 @@ public sealed class QualityTests
     public TestContext TestContext { get; set; } = null!;
 
     [TestMethod]
-    public void DigitsMulticlassAccuracyIsAtLeast95Percent()
+    [DataRow(0)]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
+    [DataRow(4)]
+    public void DigitsMulticlassAccuracyIsAtLeast94Percent(int seed)
     {
         var ml = new MLContext(seed: 1);
         var (train, test) = Datasets.Digits(ml);
-        var model = Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat()).Fit(train);
+        var model = Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = seed })).Fit(train);
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
-        TestContext.WriteLine($"digits: micro accuracy {metrics.MicroAccuracy:F4}, macro {metrics.MacroAccuracy:F4}, log-loss {metrics.LogLoss:F4}; {model.LastTransformer.TrainingMetrics}");
-        Assert.IsTrue(metrics.MicroAccuracy >= 0.95, $"accuracy {metrics.MicroAccuracy:F4}");
+        TestContext.WriteLine($"digits seed {seed}: micro accuracy {metrics.MicroAccuracy:F4}, macro {metrics.MacroAccuracy:F4}, log-loss {metrics.LogLoss:F4}; {model.LastTransformer.TrainingMetrics}");
+        // Seeds 0-4 measured 0.9528-0.9685 (two cores): the threshold sits below the worst.
+        Assert.IsTrue(metrics.MicroAccuracy >= 0.94, $"accuracy {metrics.MicroAccuracy:F4}");
     }
 
     [TestMethod]
-    public void BreastCancerBinaryAucIsAtLeast98Percent()
+    [DataRow(0)]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
+    [DataRow(4)]
+    public void BreastCancerBinaryAucIsAtLeast97AndAHalfPercent(int seed)
     {
         var ml = new MLContext(seed: 1);
         var (train, test) = Datasets.BreastCancer(ml);
-        var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat()).Fit(train);
+        var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = seed })).Fit(train);
         var metrics = ml.BinaryClassification.Evaluate(model.Transform(test));
-        TestContext.WriteLine($"breast cancer: AUC {metrics.AreaUnderRocCurve:F4}, accuracy {metrics.Accuracy:F4}; {model.LastTransformer.TrainingMetrics}");
-        Assert.IsTrue(metrics.AreaUnderRocCurve >= 0.98, $"AUC {metrics.AreaUnderRocCurve:F4}");
+        TestContext.WriteLine($"breast cancer seed {seed}: AUC {metrics.AreaUnderRocCurve:F4}, accuracy {metrics.Accuracy:F4}; {model.LastTransformer.TrainingMetrics}");
+        // Seeds 0-4 measured 0.9851-0.9881.
+        Assert.IsTrue(metrics.AreaUnderRocCurve >= 0.975, $"AUC {metrics.AreaUnderRocCurve:F4}");
     }
 
     [TestMethod]
-    public void DiabetesRegressionRSquaredIsAtLeast40PercentAcrossFiveHeldOutFolds()
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
+    [DataRow(4)]
+    [DataRow(5)]
+    public void DiabetesRegressionRSquaredIsAtLeast40PercentAcrossFiveHeldOutFolds(int seed)
     {
-        // 442 rows: one 25% split swings R² by ±0.1, so the claim is made on 5-fold cross-validation.
-        var ml = new MLContext(seed: 1);
+        // 442 rows: one 25% split swings R² by ±0.1, so the claim is made on 5-fold cross-validation (folds and
+        // initial weights drawn from the MLContext's seed).
+        var ml = new MLContext(seed: seed);
         var data = ml.Data.LoadFromTextFile(Datasets.PathOf("diabetes.csv"), new[]
         {
             new TextLoader.Column("Raw", DataKind.Single, 0, 9),
@@ -43,7 +61,8 @@ public sealed class QualityTests
         }, separatorChar: ',', hasHeader: true);
         var folds = ml.Regression.CrossValidate(data, Datasets.DiabetesPrep(ml).Append(ml.Regression.Trainers.Cdat()), numberOfFolds: 5);
         double mean = folds.Average(f => f.Metrics.RSquared);
-        TestContext.WriteLine($"diabetes: mean R² {mean:F4} over folds [{string.Join(", ", folds.Select(f => f.Metrics.RSquared.ToString("F3")))}]");
+        TestContext.WriteLine($"diabetes seed {seed}: mean R² {mean:F4} over folds [{string.Join(", ", folds.Select(f => f.Metrics.RSquared.ToString("F3")))}]");
+        // Seeds 1-5 measured 0.4542-0.4879.
         Assert.IsTrue(mean >= 0.40, $"mean R² {mean:F4}");
     }
 }
