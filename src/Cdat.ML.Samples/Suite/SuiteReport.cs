@@ -9,6 +9,7 @@ namespace Cdat.ML.Samples.Suite;
 internal static class SuiteReport
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+    private const double GapFloor = -0.3;
 
     public static string[] Write(string dir, IReadOnlyList<SuiteCommand.Row> rows, IReadOnlyList<SuiteSet> sets, IReadOnlyList<string> skipped,
                                  string mode, int seeds)
@@ -63,13 +64,14 @@ internal static class SuiteReport
         foreach (var trainer in rows.Select(r => Family(r.Trainer)).Distinct())
         {
             var points = rows.Where(r => Family(r.Trainer) == trainer && r.Ratio > 0).ToArray();
-            var scatter = plot.Add.ScatterPoints(points.Select(r => Math.Log10(r.Ratio)).ToArray(), points.Select(r => r.Metric - best[r.Set]).ToArray());
+            // Gaps beyond the floor (e.g. a negative R²) are drawn at it, so that the near-best points stay readable.
+            var scatter = plot.Add.ScatterPoints(points.Select(r => Math.Log10(r.Ratio)).ToArray(), points.Select(r => Math.Max(r.Metric - best[r.Set], GapFloor)).ToArray());
             scatter.LegendText = trainer;
             scatter.MarkerSize = 9;
             scatter.Color = palette.GetColor(i++);
         }
         plot.Add.VerticalLine(0).LinePattern = LinePattern.Dashed;
-        plot.Title("Each data set: test metric minus the best trainer's, against fit time");
+        plot.Title($"Each data set: test metric minus the best trainer's (floored at {GapFloor}), against fit time");
         plot.XLabel("fit time / LightGbm's (log10)");
         plot.YLabel("metric − best on the set (accuracy, AUC or R²)");
         plot.ShowLegend();
