@@ -16,6 +16,7 @@ public sealed class PipelineTests
         var (train, _) = Datasets.Digits(ml);
         var folds = ml.MulticlassClassification.CrossValidate(train, Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat(maxEpochs: 60)), numberOfFolds: 3);
         Assert.AreEqual(3, folds.Count);
+        // Worst fold over trainer seeds 0-4: 0.939-0.956.
         Assert.IsTrue(folds.All(f => f.Metrics.MicroAccuracy > 0.9), string.Join(", ", folds.Select(f => f.Metrics.MicroAccuracy)));
     }
 
