@@ -205,7 +205,7 @@ public sealed class TrainingControlTests
         var data = ml.Transforms.Conversion.MapValueToKey("Label", "Digit").Append(ml.Transforms.NormalizeMeanVariance("Features", "Pixels"))
             .Fit(Datasets.All(ml)).Transform(Datasets.All(ml));
         // 1797 rows in batches of 100: each epoch ends with a partial batch of 97; the pool holds a fraction of the rows.
-        ulong Train() => Hash(ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options
+        ulong Train() => WeightsHash.Of(ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options
         {
             BatchSize = 100, MaxEpochs = 3, MemoryBudgetBytes = 64 * 1024, Seed = 5,
         }).Fit(data).Model);
@@ -227,16 +227,6 @@ public sealed class TrainingControlTests
             Assert.AreEqual(0, process.ExitCode, stderr.Result);
             StringAssert.Contains(stdout, $"weights hash {here:X16}", $"process {run + 1}");
         }
-    }
-
-    /// <summary>FNV-1a over the bits of every weight and bias (as Cdat.ML.TrainCheck computes it).</summary>
-    private static ulong Hash(CdatModelParameters model)
-    {
-        ulong hash = 14695981039346656037UL;
-        foreach (var layer in model.Network.Layers)
-            foreach (float v in layer.Weight.Concat(layer.Bias))
-                hash = (hash ^ (uint)BitConverter.SingleToInt32Bits(v)) * 1099511628211UL;
-        return hash;
     }
 
     [TestMethod]
