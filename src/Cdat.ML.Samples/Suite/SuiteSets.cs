@@ -18,7 +18,22 @@ internal sealed record SuiteSet(string Name, CdatTask Task, string Description,
                                 Func<MLContext, int, int?, (IDataView Train, IDataView Test)> Split,
                                 Func<MLContext, IEstimator<ITransformer>> Prep)
 {
-    private static string PathOf(string file) => Path.Combine(AppContext.BaseDirectory, "data", file);
+    /// <summary>A shipped file; a gzipped one (kept small in the repository) is unpacked once to the temporary folder.</summary>
+    private static string PathOf(string file)
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, "data", file);
+        if (!file.EndsWith(".gz", StringComparison.Ordinal)) return path;
+        string unpacked = Path.Combine(Path.GetTempPath(), $"cdat-{new FileInfo(path).Length}-{file[..^3]}");
+        if (!File.Exists(unpacked))
+        {
+            string partial = unpacked + "." + Environment.ProcessId;
+            using (var source = new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress))
+            using (var target = File.Create(partial))
+                source.CopyTo(target);
+            File.Move(partial, unpacked, overwrite: true);
+        }
+        return unpacked;
+    }
 
     /// <summary>Every set, in report order; Fashion-MNIST only when its Debian package is installed.</summary>
     public static IReadOnlyList<SuiteSet> All { get; } = new[]
@@ -36,7 +51,7 @@ internal sealed record SuiteSet(string Name, CdatTask Task, string Description,
         Csv("bike-sharing", CdatTask.Regression, "bike_sharing_hourly.csv", "17379 hours × 12 calendar and weather columns, rentals per hour",
             new[] { new TextLoader.Column("Numbers", DataKind.Single, 1, 12), new TextLoader.Column("Label", DataKind.Single, 13) },
             ml => ml.Transforms.NormalizeMeanVariance("Features", "Numbers")),
-        Csv("covertype", CdatTask.MulticlassClassification, "covertype_93k.csv", "92962 × 54 (10 measurements, 44 indicators), 7 classes, imbalanced",
+        Csv("covertype", CdatTask.MulticlassClassification, "covertype_93k.csv.gz", "92962 × 54 (10 measurements, 44 indicators), 7 classes, imbalanced",
             new[] { new TextLoader.Column("Numbers", DataKind.Single, 0, 53), new TextLoader.Column("CoverType", DataKind.Single, 54) },
             ml => ml.Transforms.Conversion.MapValueToKey("Label", "CoverType").Append(ml.Transforms.NormalizeMeanVariance("Features", "Numbers"))),
         Text("sms-spam", CdatTask.BinaryClassification, "sms_spam.csv", "5574 text messages through FeaturizeText, spam or not",

@@ -7,7 +7,7 @@ namespace Cdat.ML.Samples.Suite;
 /// <summary>Test metrics of one fitted model: the task's two headline numbers and the fit time.</summary>
 internal sealed record SuiteScore(double Metric, double Second, double Seconds)
 {
-    /// <summary>The metric names of a task, the first being the one ranked (higher is better except RMSE and log-loss).</summary>
+    /// <summary>The metric names of a task; the first (higher is better) ranks the trainers.</summary>
     public static (string First, string Second) Names(CdatTask task) => task switch
     {
         CdatTask.Regression => ("R²", "RMSE"),
@@ -33,13 +33,10 @@ internal sealed record SuiteScore(double Metric, double Second, double Seconds)
                 return new(m.MicroAccuracy, m.MacroAccuracy, seconds);
         }
     }
-
-    /// <summary>Whether <paramref name="a"/> beats <paramref name="b"/> on the task's first metric.</summary>
-    public static bool Better(double a, double b) => a > b;
 }
 
 /// <summary>One trainer of the suite: a name and a factory of its estimator for a seed.</summary>
-internal sealed record SuiteTrainer(string Name, Func<MLContext, int, IEstimator<ITransformer>> Create, bool Seeded = false)
+internal sealed record SuiteTrainer(string Name, Func<MLContext, int, IEstimator<ITransformer>> Create)
 {
     /// <summary>ML.NET's own trainers for <paramref name="task"/>, at their defaults, LightGbm first (the time reference).</summary>
     public static IReadOnlyList<SuiteTrainer> MLNet(CdatTask task) => task switch

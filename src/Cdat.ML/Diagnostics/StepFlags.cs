@@ -24,6 +24,6 @@ public enum StepFlags
     CurvatureEstimated = 1 << 7,
     /// <summary>The curvature uᵀHu was measured on a subsample of the batch.</summary>
     CurvatureSubsampled = 1 << 8,
-    /// <summary>Training diverged at this step (non-finite loss or weights).</summary>
+    /// <summary>Training diverged at this step: its loss or weights blew up, finite or not (see <c>TrainingOptions.DivergencePatience</c>).</summary>
     Diverged = 1 << 9,
 }

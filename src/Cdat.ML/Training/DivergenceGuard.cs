@@ -89,10 +89,8 @@ internal sealed class DivergenceGuard : IDisposable
         if (problem is null && _startWeightsHealthy && _smoothedLoss <= _bestSmoothedLoss)
         {
             _bestSmoothedLoss = _smoothedLoss;
-            {
-                _checkpoint.Promote(record.Step);
-                CheckpointLoss = loss;
-            }
+            _checkpoint.Promote(record.Step);
+            CheckpointLoss = loss;
         }
 
         double norm = Math.Sqrt(ParameterVectors.Dot(_parameters, _parameters));

@@ -169,7 +169,6 @@ public sealed class BadInputTests
     {
         var model = Ml.Regression.Trainers.Cdat(maxEpochs: 2).Fit(Data(Rows()));
         var other = Ml.Data.LoadFromEnumerable(new[] { new Variable { Features = new[] { 1f, 2f, 3f } } });
-        var e = Assert.Throws<Exception>(() => PersistenceTests.Scores(model.Transform(other)));
-        StringAssert.Contains((e.InnerException ?? e).Message, "features");
+        StringAssert.Contains(PersistenceTests.ScoringError(() => PersistenceTests.Scores(model.Transform(other))).Message, "features");
     }
 }
