@@ -46,10 +46,10 @@ internal static class BenchCommand
         var cases = new (string Name, Func<ILearningRateTuner> Tuner, OptimizerOptions Options)[]
         {
             ("constant", () => new ConstantTuner(1e-3), new()),
-            ("CDAT exact", () => new CdatTuner(), new()),
-            ("CDAT every 8", () => new CdatTuner(), new() { CurvatureEvery = 8 }),
-            ("CDAT every 16", () => new CdatTuner(), new() { CurvatureEvery = 16 }),
-            ("CDAT subsample 1/8", () => new CdatTuner(), new() { CurvatureSubsampleRows = Math.Max(1, batch / 8) }),
+            ("CDAT exact", () => new CdatTuner(sigma: 2, beta: 0), new()),
+            ("CDAT every 8", () => new CdatTuner(sigma: 2, beta: 0), new() { CurvatureEvery = 8 }),
+            ("CDAT every 16", () => new CdatTuner(sigma: 2, beta: 0), new() { CurvatureEvery = 16 }),
+            ("CDAT subsample 1/8", () => new CdatTuner(sigma: 2, beta: 0), new() { CurvatureSubsampleRows = Math.Max(1, batch / 8) }),
             ("greedy", () => CdatTuner.QuadraticallyGreedy(), new()),
             ("Armijo (optax)", () => ArmijoTuner.FromPreset(ArmijoPreset.Optax), new()),
             ("Polyak SPS_max", () => new PolyakTuner(), new()),

@@ -45,8 +45,8 @@ internal static class DefaultRun
 
         var runs = new (string Name, CdatTrainer.Options Options)[]
         {
-            ("CDAT sigma=2", Options(steps, CdatTunerKind.Cdat, constantLr)),
-            ($"constant lr={constantLr}", Options(steps, CdatTunerKind.Constant, constantLr)),
+            ("CDAT sigma=2", Options(steps, new CdatRule { Sigma = 2.0, EmaBeta = 0.0 })),
+            ($"constant lr={constantLr}", Options(steps, new ConstantRule(constantLr))),
         };
         var fitted = new List<(string Name, CdatTransformer Model, MulticlassClassificationMetrics Metrics)>();
         AnsiConsole.Progress().AutoClear(false)
@@ -91,14 +91,14 @@ internal static class DefaultRun
         return 0;
     }
 
-    private static CdatTrainer.Options Options(int steps, CdatTunerKind tuner, double lr) => new()
+    // Full batch on every row, for every step: the setting of the edge-of-stability picture.
+    private static CdatTrainer.Options Options(int steps, LearningRateRule tuner) => new()
     {
         HiddenLayers = new[] { 32, 32 },
-        Direction = CdatDirection.GradientDescent,
+        Direction = new GradientDescentRule(),
         Tuner = tuner,
-        Sigma = 2.0,
-        EmaBeta = 0.0,
-        LearningRate = lr,
+        BatchSize = CdatTrainer.Options.FullBatch,
+        ValidationFraction = 0,
         MaxEpochs = steps,
         SharpnessEvery = 10,
         Seed = 0,

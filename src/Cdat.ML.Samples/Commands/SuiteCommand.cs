@@ -125,7 +125,7 @@ internal static class SuiteCommand
     {
         var split = ml.Data.TrainTestSplit(train, testFraction: 0.2, seed: SplitSeed + 1);
         double best = double.NegativeInfinity, bestRate = OracleRates[0], grid = 0;
-        CdatTrainer.Options Adam(double rate) => new() { Tuner = CdatTunerKind.Constant, Direction = CdatDirection.Adam, LearningRate = rate, Seed = 0 };
+        CdatTrainer.Options Adam(double rate) => new() { Tuner = new ConstantRule(rate), Direction = new AdamRule(), Seed = 0 };
         foreach (double rate in OracleRates)
         {
             var score = new SuiteTrainer("oracle", (c, _) => SuiteTrainer.Cdat(c, task, Adam(rate))).Run(ml, task, split.TrainSet, split.TestSet, 0);

@@ -43,7 +43,7 @@ internal static class TunersCommand
                 .Concat(new (string, Func<ILearningRateTuner>)[]
                 {
                     ("CDAT sigma=1 (greedy)", () => CdatTuner.QuadraticallyGreedy()),
-                    ("CDAT sigma=2", () => new CdatTuner(sigma: 2)),
+                    ("CDAT sigma=2", () => new CdatTuner(sigma: 2, beta: 0)),
                     ("Armijo (optax, cap 10)", () => ArmijoTuner.FromPreset(ArmijoPreset.Optax, maxLearningRate: 10)),
                     ("Polyak SPS_max (cap 10)", () => new PolyakTuner(maxLearningRate: 10)),
                 }).ToArray();

@@ -14,14 +14,16 @@ internal static class DataViewLoader
     /// <summary>
     /// Reads and checks every row once. With <paramref name="standardizeLabel"/> (regression) the label's mean and
     /// standard deviation are measured in the same pass and set on <paramref name="columns"/>, so every later read
-    /// returns standardised targets.
+    /// returns standardised targets. The batch size is chosen once the rows are counted (<paramref name="batchSizeFor"/>:
+    /// training rows → rows per batch, null for full batch); <paramref name="mayStream"/> lets rows beyond the memory
+    /// budget be streamed. When the rows stay in memory, a seeded <paramref name="holdout"/> of them (the fraction and its
+    /// cap) is set aside as validation data.
     /// </summary>
-    public static IBatchSource Load(IDataView data, LabeledColumns columns, int? batchSize, long seed, long memoryBudgetBytes, bool dropLast,
-                                    ScalarType dtype, string role = "training", bool standardizeLabel = false,
-                                    CancellationToken cancellationToken = default)
+    public static LoadedData Load(IDataView data, LabeledColumns columns, Func<long, int?> batchSizeFor, bool mayStream, long seed,
+                                  long memoryBudgetBytes, bool dropLast, ScalarType dtype, string role = "training", bool standardizeLabel = false,
+                                  Holdout? holdout = null, CancellationToken cancellationToken = default)
     {
         int d = columns.FeatureCount;
-        bool fullBatch = batchSize is null;
         long bytesPerRow = 4L * (d + 1);
         var features = new List<float[]>();
         var labels = new List<float>();
@@ -42,7 +44,7 @@ internal static class DataViewLoader
                 mean += delta / rows;
                 m2 += delta * (label - mean);
                 if (columns.Task != CdatTask.Regression && seen.Count < 2) seen.Add(label);
-                if (keep && !fullBatch && rows * bytesPerRow > memoryBudgetBytes)
+                if (keep && mayStream && rows * bytesPerRow > memoryBudgetBytes)
                 {
                     keep = false;
                     features.Clear();
@@ -67,14 +69,34 @@ internal static class DataViewLoader
             for (int i = 0; i < labels.Count; i++) labels[i] = (float)((labels[i] - columns.LabelOffset) / columns.LabelScale);
         }
 
-        if (!keep) return new DataViewBatches(data, columns, rows, batchSize!.Value, seed, dropLast, dtype, memoryBudgetBytes);
+        if (!keep)
+        {
+            // Streamed rows have no stable identity across epochs, so nothing is held out of them.
+            int batch = batchSizeFor(rows) ?? throw new InvalidOperationException("Streamed data needs mini-batches.");
+            return new LoadedData(new DataViewBatches(data, columns, rows, batch, seed, dropLast, dtype, memoryBudgetBytes), null, rows, Streamed: true);
+        }
 
-        var x = new float[rows, d];
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < d; j++) x[i, j] = features[i][j];
-        using var scope = torch.NewDisposeScope();
-        var (xt, yt) = ToTensors(x, labels.ToArray(), columns.Task, dtype);
-        return new OwningTensorBatches(xt.DetachFromDisposeScope(), yt.DetachFromDisposeScope(), batchSize, seed, dropLast);
+        long heldOut = holdout?.RowsOf(rows) ?? 0;
+        var order = Enumerable.Range(0, (int)rows).ToArray();
+        if (heldOut > 0) new Random((int)(seed & int.MaxValue) ^ 0x5eed).Shuffle(order);
+        var validation = heldOut > 0 ? Batches(order[..(int)heldOut], null) : null;
+        var training = Batches(heldOut > 0 ? order[(int)heldOut..].Order().ToArray() : order, batchSizeFor(rows - heldOut));
+        return new LoadedData(training, validation, rows, Streamed: false);
+
+        OwningTensorBatches Batches(int[] take, int? batchSize)
+        {
+            var x = new float[take.Length, d];
+            var y = new float[take.Length];
+            for (int i = 0; i < take.Length; i++)
+            {
+                var source = features[take[i]];
+                for (int j = 0; j < d; j++) x[i, j] = source[j];
+                y[i] = labels[take[i]];
+            }
+            using var scope = torch.NewDisposeScope();
+            var (xt, yt) = ToTensors(x, y, columns.Task, dtype);
+            return new OwningTensorBatches(xt.DetachFromDisposeScope(), yt.DetachFromDisposeScope(), batchSize, seed, dropLast);
+        }
     }
 
     /// <summary>
@@ -91,6 +113,22 @@ internal static class DataViewLoader
             _ => torch.tensor(labels).to(ScalarType.Int64),
         };
         return (x, y);
+    }
+
+    /// <summary>The training batches, the held-out validation batches (null when none) and the rows read.</summary>
+    internal sealed record LoadedData(IBatchSource Training, IBatchSource? HeldOut, long Rows, bool Streamed) : IDisposable
+    {
+        public void Dispose()
+        {
+            (Training as IDisposable)?.Dispose();
+            (HeldOut as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>A fraction of the rows set aside for validation, at most <paramref name="MaxRows"/>, none below <paramref name="MinRows"/> rows in all.</summary>
+    internal sealed record Holdout(double Fraction, long MaxRows, long MinRows)
+    {
+        public long RowsOf(long rows) => rows < MinRows || Fraction <= 0 ? 0 : Math.Clamp((long)Math.Round(Fraction * rows), 1, Math.Min(MaxRows, rows - 1));
     }
 
     /// <summary>In-memory batches that own (and dispose) their tensors.</summary>

@@ -12,12 +12,17 @@ public sealed class AdamDirection : IDirection
 {
     private readonly ParameterState _m = new(), _v = new();
 
+    /// <summary>Default β1.</summary>
+    public const double DefaultBeta1 = 0.9;
+    /// <summary>Default β2.</summary>
+    public const double DefaultBeta2 = 0.999;
+
     /// <summary>Creates the direction.</summary>
     /// <param name="beta1">β1 in [0, 1). Default 0.9.</param>
     /// <param name="beta2">β2 in [0, 1). Default 0.999.</param>
     /// <param name="epsilon">ε &gt; 0 outside the square root. Default 1e-8.</param>
     /// <param name="epsilonRoot">ε_root ≥ 0 inside the square root. Default 0.</param>
-    public AdamDirection(double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double epsilonRoot = 0.0)
+    public AdamDirection(double beta1 = DefaultBeta1, double beta2 = DefaultBeta2, double epsilon = 1e-8, double epsilonRoot = 0.0)
     {
         Check.InRange(beta1, 0, 1, nameof(beta1));
         Check.InRange(beta2, 0, 1, nameof(beta2));

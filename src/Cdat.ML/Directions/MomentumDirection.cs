@@ -12,10 +12,13 @@ public sealed class MomentumDirection : IDirection
 {
     private readonly ParameterState _momentum = new();
 
+    /// <summary>Default μ.</summary>
+    public const double DefaultMomentum = 0.9;
+
     /// <summary>Creates the direction.</summary>
     /// <param name="momentum">μ in [0, 1). Default 0.9.</param>
     /// <param name="nesterov">Use Nesterov's look-ahead form. Default false.</param>
-    public MomentumDirection(double momentum = 0.9, bool nesterov = false)
+    public MomentumDirection(double momentum = DefaultMomentum, bool nesterov = false)
     {
         Check.InRange(momentum, 0, 1, nameof(momentum));
         Momentum = momentum;

@@ -12,10 +12,13 @@ public sealed class RmsPropDirection : IDirection
 {
     private readonly ParameterState _nu = new();
 
+    /// <summary>Default decay.</summary>
+    public const double DefaultDecay = 0.9;
+
     /// <summary>Creates the direction.</summary>
     /// <param name="decay">ρ in [0, 1). Default 0.9.</param>
     /// <param name="epsilon">ε &gt; 0 inside the square root. Default 1e-8.</param>
-    public RmsPropDirection(double decay = 0.9, double epsilon = 1e-8)
+    public RmsPropDirection(double decay = DefaultDecay, double epsilon = 1e-8)
     {
         Check.InRange(decay, 0, 1, nameof(decay));
         Check.Positive(epsilon, nameof(epsilon));

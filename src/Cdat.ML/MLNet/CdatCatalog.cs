@@ -12,10 +12,10 @@ public static class CdatCatalog
     /// <param name="labelColumnName">Label column: Single.</param>
     /// <param name="featureColumnName">Feature column: known-size vector of Single (standardise it first).</param>
     /// <param name="hiddenLayers">Hidden-layer widths (default { 64 }; empty for a linear model).</param>
-    /// <param name="batchSize">Rows per mini-batch (default: full batch).</param>
-    /// <param name="maxEpochs">Passes over the data (full batch: steps). Default 300.</param>
+    /// <param name="batchSize">Rows per mini-batch (default: chosen by data size, see <see cref="CdatTrainer.Options.BatchSize"/>).</param>
+    /// <param name="maxEpochs">Passes over the data (full batch: steps; default: chosen by data size, see <see cref="CdatTrainer.Options.MaxEpochs"/>).</param>
     public static CdatTrainer Cdat(this RegressionCatalog.RegressionTrainers catalog, string labelColumnName = "Label",
-        string featureColumnName = "Features", int[]? hiddenLayers = null, int? batchSize = null, int maxEpochs = 300)
+        string featureColumnName = "Features", int[]? hiddenLayers = null, int? batchSize = null, int? maxEpochs = null)
         => new(Environment(catalog), CdatTask.Regression, Simple(labelColumnName, featureColumnName, hiddenLayers, batchSize, maxEpochs));
 
     /// <summary>Curvature-aware training of a neural network for regression, with all options.</summary>
@@ -27,10 +27,10 @@ public static class CdatCatalog
     /// <param name="labelColumnName">Label column: Boolean.</param>
     /// <param name="featureColumnName">Feature column: known-size vector of Single (standardise it first).</param>
     /// <param name="hiddenLayers">Hidden-layer widths (default { 64 }; empty for logistic regression).</param>
-    /// <param name="batchSize">Rows per mini-batch (default: full batch).</param>
-    /// <param name="maxEpochs">Passes over the data (full batch: steps). Default 300.</param>
+    /// <param name="batchSize">Rows per mini-batch (default: chosen by data size, see <see cref="CdatTrainer.Options.BatchSize"/>).</param>
+    /// <param name="maxEpochs">Passes over the data (full batch: steps; default: chosen by data size, see <see cref="CdatTrainer.Options.MaxEpochs"/>).</param>
     public static CdatTrainer Cdat(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, string labelColumnName = "Label",
-        string featureColumnName = "Features", int[]? hiddenLayers = null, int? batchSize = null, int maxEpochs = 300)
+        string featureColumnName = "Features", int[]? hiddenLayers = null, int? batchSize = null, int? maxEpochs = null)
         => new(Environment(catalog), CdatTask.BinaryClassification, Simple(labelColumnName, featureColumnName, hiddenLayers, batchSize, maxEpochs));
 
     /// <summary>Curvature-aware training of a neural network for binary classification, with all options.</summary>
@@ -42,17 +42,17 @@ public static class CdatCatalog
     /// <param name="labelColumnName">Label column: a key (use MapValueToKey).</param>
     /// <param name="featureColumnName">Feature column: known-size vector of Single (standardise it first).</param>
     /// <param name="hiddenLayers">Hidden-layer widths (default { 64 }; empty for multinomial logistic regression).</param>
-    /// <param name="batchSize">Rows per mini-batch (default: full batch).</param>
-    /// <param name="maxEpochs">Passes over the data (full batch: steps). Default 300.</param>
+    /// <param name="batchSize">Rows per mini-batch (default: chosen by data size, see <see cref="CdatTrainer.Options.BatchSize"/>).</param>
+    /// <param name="maxEpochs">Passes over the data (full batch: steps; default: chosen by data size, see <see cref="CdatTrainer.Options.MaxEpochs"/>).</param>
     public static CdatTrainer Cdat(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, string labelColumnName = "Label",
-        string featureColumnName = "Features", int[]? hiddenLayers = null, int? batchSize = null, int maxEpochs = 300)
+        string featureColumnName = "Features", int[]? hiddenLayers = null, int? batchSize = null, int? maxEpochs = null)
         => new(Environment(catalog), CdatTask.MulticlassClassification, Simple(labelColumnName, featureColumnName, hiddenLayers, batchSize, maxEpochs));
 
     /// <summary>Curvature-aware training of a neural network for multiclass classification, with all options.</summary>
     public static CdatTrainer Cdat(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, CdatTrainer.Options options)
         => new(Environment(catalog), CdatTask.MulticlassClassification, options ?? throw new ArgumentNullException(nameof(options)));
 
-    private static CdatTrainer.Options Simple(string label, string features, int[]? hidden, int? batchSize, int maxEpochs) => new()
+    private static CdatTrainer.Options Simple(string label, string features, int[]? hidden, int? batchSize, int? maxEpochs) => new()
     {
         LabelColumnName = label,
         FeatureColumnName = features,

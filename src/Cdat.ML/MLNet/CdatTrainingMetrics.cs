@@ -14,8 +14,10 @@ public sealed class CdatTrainingMetrics
 
     internal CdatTrainingMetrics(double finalTrainingLoss, double bestTrainingLoss, double? validationLoss, long steps, int epochs,
         double meanLearningRate, double finalLearningRate, double? maxSharpness, double? edgeFraction, long nonDescentSteps,
-        long lineSearchTrials, bool diverged, bool rolledBack, string stopReason, double trainingSeconds, string tuner, string direction, string device)
+        long lineSearchTrials, bool diverged, bool rolledBack, string stopReason, double trainingSeconds, string tuner, string direction, string device,
+        CdatRegime? regime = null)
     {
+        Regime = regime ?? CdatRegime.Unknown;
         FinalTrainingLoss = finalTrainingLoss;
         BestTrainingLoss = bestTrainingLoss;
         ValidationLoss = validationLoss;
@@ -73,7 +75,10 @@ public sealed class CdatTrainingMetrics
     /// <summary>The device trained on.</summary>
     public string Device { get; }
 
-    internal static CdatTrainingMetrics From(TrainingResult result, double seconds, string tuner, string direction, string device)
+    /// <summary>How the data was used: batch size, training and validation rows, as chosen from the options and the data.</summary>
+    public CdatRegime Regime { get; }
+
+    internal static CdatTrainingMetrics From(TrainingResult result, double seconds, string tuner, string direction, string device, CdatRegime? regime = null)
     {
         var steps = result.Steps;
         var finite = steps.Where(s => double.IsFinite(s.Loss)).ToArray();
@@ -96,7 +101,8 @@ public sealed class CdatTrainingMetrics
             trainingSeconds: seconds,
             tuner: tuner,
             direction: direction,
-            device: device);
+            device: device,
+            regime: regime);
     }
 
     internal void Write(BinaryWriter w)
@@ -106,12 +112,15 @@ public sealed class CdatTrainingMetrics
         WriteNullable(w, MaxSharpness); WriteNullable(w, EdgeFraction);
         w.Write(NonDescentSteps); w.Write(LineSearchTrials); w.Write(Diverged); w.Write(RolledBack);
         w.Write(StopReason); w.Write(TrainingSeconds); w.Write(Tuner); w.Write(Direction); w.Write(Device);
+        // Format version 2.
+        w.Write(Regime.BatchSize); w.Write(Regime.TrainingRows); w.Write(Regime.ValidationRows); w.Write(Regime.HeldOut); w.Write(Regime.Description);
     }
 
-    internal static CdatTrainingMetrics Read(BinaryReader r) => new(
+    internal static CdatTrainingMetrics Read(BinaryReader r, ushort version) => new(
         r.ReadDouble(), r.ReadDouble(), ReadNullable(r), r.ReadInt64(), r.ReadInt32(), r.ReadDouble(), r.ReadDouble(),
         ReadNullable(r), ReadNullable(r), r.ReadInt64(), r.ReadInt64(), r.ReadBoolean(), r.ReadBoolean(),
-        r.ReadString(), r.ReadDouble(), r.ReadString(), r.ReadString(), r.ReadString());
+        r.ReadString(), r.ReadDouble(), r.ReadString(), r.ReadString(), r.ReadString(),
+        version >= 2 ? new CdatRegime(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadBoolean(), r.ReadString()) : CdatRegime.Unknown);
 
     private static void WriteNullable(BinaryWriter w, double? value)
     {
@@ -134,6 +143,21 @@ public sealed class CdatTrainingMetrics
         string sharpness = MaxSharpness is double s ? string.Create(c, $", max sharpness {s:G4}, at edge {EdgeFraction:P0}") : "";
         return string.Create(c, $"loss {FinalTrainingLoss:G4} (best {BestTrainingLoss:G4}{validation}), {Steps} steps, {Epochs} epochs, " +
             $"lr mean {MeanLearningRate:G3} final {FinalLearningRate:G3}{sharpness}, {StopReason}{(RolledBack ? " (rolled back)" : "")}, " +
-            $"{TrainingSeconds:F1} s on {Device}");
+            $"{TrainingSeconds:F1} s on {Device}; {Regime.Description}");
     }
+}
+
+/// <summary>How a training run used its data, chosen from the options and the data (see <see cref="CdatTrainer.Options.BatchSize"/>).</summary>
+/// <param name="BatchSize">Rows per mini-batch; 0 for full batch.</param>
+/// <param name="TrainingRows">Rows trained on.</param>
+/// <param name="ValidationRows">Rows of validation data; 0 without.</param>
+/// <param name="HeldOut">Whether the validation rows were held out of the training data (<see cref="CdatTrainer.Options.ValidationFraction"/>).</param>
+/// <param name="Description">The same in words, as logged, e.g. "23443 training rows, mini-batches of 128, 17 epochs, ...".</param>
+public sealed record CdatRegime(int BatchSize, long TrainingRows, long ValidationRows, bool HeldOut, string Description)
+{
+    /// <summary>A model saved before the regime was recorded.</summary>
+    public static CdatRegime Unknown { get; } = new(0, 0, 0, false, "regime not recorded");
+
+    /// <summary>Whether every step used all training rows.</summary>
+    public bool IsFullBatch => BatchSize == 0;
 }

@@ -13,8 +13,8 @@ internal static class ModelFormat
 {
     private static readonly byte[] Magic = "CDATML"u8.ToArray();
 
-    /// <summary>Current version. 1: MLP weights, task, class names, training metrics.</summary>
-    public const ushort Version = 1;
+    /// <summary>Current version. 1: MLP weights, task, class names, training metrics. 2: and the training regime.</summary>
+    public const ushort Version = 2;
 
     private const int MaxLayers = 1024, MaxNameBytes = 1 << 16;
 
@@ -67,7 +67,7 @@ internal static class ModelFormat
 
         try
         {
-            return ReadPayload(body.ToArray());
+            return ReadPayload(body.ToArray(), version);
         }
         catch (Exception e) when (e is EndOfStreamException or ArgumentException or DecoderFallbackException or OverflowException)
         {
@@ -75,7 +75,7 @@ internal static class ModelFormat
         }
     }
 
-    private static CdatModelParameters ReadPayload(byte[] body)
+    private static CdatModelParameters ReadPayload(byte[] body, ushort version)
     {
         using var r = new BinaryReader(new MemoryStream(body, writable: false), new UTF8Encoding(false, throwOnInvalidBytes: true));
         long Remaining() => r.BaseStream.Length - r.BaseStream.Position;
@@ -118,7 +118,7 @@ internal static class ModelFormat
             var b = ReadFloats(r, sizes[i + 1]);
             layers[i] = new DenseLayer(sizes[i], sizes[i + 1], w, b);
         }
-        var metrics = CdatTrainingMetrics.Read(r);
+        var metrics = CdatTrainingMetrics.Read(r, version);
         if (Remaining() != 0) throw new InvalidDataException("The Cdat model has trailing data.");
         var network = new MlpWeights(layers, activation);
         if (!network.IsFinite()) throw new InvalidDataException("The Cdat model holds non-finite weights.");

@@ -15,7 +15,7 @@ namespace Cdat.ML.Training;
 /// what the tuner asks for (a Hessian-vector product for CDAT, trial losses for Armijo) and returns a
 /// <see cref="StepRecord"/> per step. Usable on any TorchSharp parameters:
 /// <code>
-/// using var opt = new CurvatureAwareOptimizer(model.parameters(), new AdamDirection(), new CdatTuner(sigma: 2));
+/// using var opt = new CurvatureAwareOptimizer(model.parameters(), new AdamDirection(), new CdatTuner(sigma: 2, beta: 0));
 /// StepRecord r = opt.Step(() => loss(model.call(x), y));
 /// </code>
 /// </summary>

@@ -30,4 +30,23 @@ public static class Devices
     /// <summary>Whether two devices are the same (type and index).</summary>
     public static bool Same(Device a, Device b) =>
         a.type == b.type && (a.index == b.index || (a.type == DeviceType.CPU));
+
+    /// <summary>
+    /// <c>GpuDeviceId</c> and <c>FallbackToCpu</c> of the MLContext behind <paramref name="environment"/> (ML.NET keeps them on
+    /// an internal interface, so they are read by reflection); (null, false) when it has none.
+    /// </summary>
+    internal static (int? GpuDeviceId, bool FallbackToCpu) FromEnvironment(object? environment)
+    {
+        if (environment is null) return (null, false);
+        object? Read(string name)
+        {
+            const System.Reflection.BindingFlags flags = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+            var type = environment.GetType();
+            var property = type.GetProperty(name, flags)
+                ?? type.GetInterfaces().Select(i => i.GetProperty(name, flags)).FirstOrDefault(p => p is not null);
+            try { return property?.GetValue(environment); }
+            catch (System.Reflection.TargetInvocationException) { return null; }
+        }
+        return (Read("GpuDeviceId") as int?, Read("FallbackToCpu") as bool? ?? false);
+    }
 }

@@ -31,6 +31,9 @@ public enum ArmijoPreset
 /// </summary>
 public sealed class ArmijoTuner : ILearningRateTuner
 {
+    /// <summary>Default largest learning rate tried.</summary>
+    public const double DefaultMaxLearningRate = 10.0;
+
     /// <summary>Fixed step taken by <see cref="ArmijoFailurePolicy.TinyStep"/>.</summary>
     public const double TinyLearningRate = 1e-6;
 
@@ -40,14 +43,14 @@ public sealed class ArmijoTuner : ILearningRateTuner
     /// <param name="c">Sufficient-decrease slope c in (0, 1). Default 1e-4 (optax).</param>
     /// <param name="decreaseFactor">Backtracking factor in (0, 1). Default 0.8.</param>
     /// <param name="increaseFactor">Warm-start growth ≥ 1 per step. Default 1.5. Ignored when <paramref name="growthPerEpoch"/> is set.</param>
-    /// <param name="maxLearningRate">Largest learning rate tried. Default 1.</param>
+    /// <param name="maxLearningRate">Largest learning rate tried. Default <see cref="DefaultMaxLearningRate"/> (10).</param>
     /// <param name="maxBacktrackingSteps">Backtracks after the first trial (at most this + 1 evaluations). Default 15.</param>
     /// <param name="initialLearningRate">Learning rate before the first step. Default 1.</param>
     /// <param name="failurePolicy">What to do when no trial is accepted.</param>
     /// <param name="growthPerEpoch">sls-style warm start: multiply by growth^(1/steps per epoch) each step.</param>
     /// <param name="relativeTolerance">rtol slack on f(w). Default 0.</param>
     /// <param name="absoluteTolerance">atol slack. Default 0.</param>
-    public ArmijoTuner(double c = 1e-4, double decreaseFactor = 0.8, double increaseFactor = 1.5, double maxLearningRate = 1.0,
+    public ArmijoTuner(double c = 1e-4, double decreaseFactor = 0.8, double increaseFactor = 1.5, double maxLearningRate = DefaultMaxLearningRate,
                        int maxBacktrackingSteps = 15, double initialLearningRate = 1.0,
                        ArmijoFailurePolicy failurePolicy = ArmijoFailurePolicy.UseLast, double? growthPerEpoch = null,
                        double relativeTolerance = 0.0, double absoluteTolerance = 0.0)
@@ -83,8 +86,8 @@ public sealed class ArmijoTuner : ILearningRateTuner
     /// <param name="maxLearningRate">Overrides the preset's largest learning rate (e.g. 10 for small networks).</param>
     public static ArmijoTuner FromPreset(ArmijoPreset preset, double? maxLearningRate = null) => preset switch
     {
-        ArmijoPreset.Optax => new ArmijoTuner(1e-4, 0.8, 1.5, maxLearningRate ?? 1.0, 15, 1.0, ArmijoFailurePolicy.UseLast),
-        ArmijoPreset.Jaxopt => new ArmijoTuner(0.1, 0.8, 1.5, maxLearningRate ?? 1.0, 15, 1.0, ArmijoFailurePolicy.UseLast),
+        ArmijoPreset.Optax => new ArmijoTuner(1e-4, 0.8, 1.5, maxLearningRate ?? DefaultMaxLearningRate, 15, 1.0, ArmijoFailurePolicy.UseLast),
+        ArmijoPreset.Jaxopt => new ArmijoTuner(0.1, 0.8, 1.5, maxLearningRate ?? DefaultMaxLearningRate, 15, 1.0, ArmijoFailurePolicy.UseLast),
         ArmijoPreset.Sls => new ArmijoTuner(0.1, 0.9, 1.0, maxLearningRate ?? double.MaxValue, 99, 1.0,
                                             ArmijoFailurePolicy.TinyStep, growthPerEpoch: 2.0),
         _ => throw new ArgumentOutOfRangeException(nameof(preset), preset, "Unknown Armijo preset."),

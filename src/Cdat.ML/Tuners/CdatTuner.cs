@@ -17,12 +17,17 @@ public sealed class CdatTuner : ILearningRateTuner
 {
     private double _numerator, _denominator;
 
+    /// <summary>Default EMA factor β: one odd batch or a collapsing curvature does not produce a huge step.</summary>
+    public const double DefaultBeta = 0.9;
+    /// <summary>Default ε of the denominator.</summary>
+    public const double DefaultEpsilon = 1e-12;
+
     /// <summary>Creates the rule.</summary>
-    /// <param name="sigma">Scaling factor σ &gt; 0. Default 2 (on edge).</param>
-    /// <param name="beta">EMA factor β in [0, 1). Default 0 (instantaneous); 0.9 helps in mini-batch.</param>
-    /// <param name="epsilon">ε ≥ 0 added to the smoothed denominator. Default 1e-12.</param>
+    /// <param name="sigma">Scaling factor σ &gt; 0: 1 is the quadratically greedy step, 2 the edge of stability.</param>
+    /// <param name="beta">EMA factor β in [0, 1); 0 is the instantaneous rule. Default <see cref="DefaultBeta"/> (0.9).</param>
+    /// <param name="epsilon">ε ≥ 0 added to the smoothed denominator. Default <see cref="DefaultEpsilon"/> (1e-12).</param>
     /// <param name="maxLearningRate">Optional cap on the learning rate; off (null) by default.</param>
-    public CdatTuner(double sigma = 2.0, double beta = 0.0, double epsilon = 1e-12, double? maxLearningRate = null)
+    public CdatTuner(double sigma, double beta = DefaultBeta, double epsilon = DefaultEpsilon, double? maxLearningRate = null)
     {
         Check.Positive(sigma, nameof(sigma));
         Check.InRange(beta, 0, 1, nameof(beta));
@@ -35,7 +40,7 @@ public sealed class CdatTuner : ILearningRateTuner
     }
 
     /// <summary>The quadratically greedy rule: the minimiser of the local quadratic model (CDAT with σ = 1, β = 0).</summary>
-    public static CdatTuner QuadraticallyGreedy(double epsilon = 1e-12) => new(sigma: 1.0, beta: 0.0, epsilon: epsilon);
+    public static CdatTuner QuadraticallyGreedy(double epsilon = DefaultEpsilon) => new(sigma: 1.0, beta: 0.0, epsilon: epsilon);
 
     /// <summary>Scaling factor σ.</summary>
     public double Sigma { get; }

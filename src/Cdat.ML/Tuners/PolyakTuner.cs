@@ -22,15 +22,18 @@ public sealed class PolyakTuner : ILearningRateTuner
 {
     private double _previous;
 
+    /// <summary>Default cap of the rate.</summary>
+    public const double DefaultMaxLearningRate = 10.0;
+
     /// <summary>Creates the rule.</summary>
     /// <param name="c">Scaling c &gt; 0 of ‖u‖². Default 1 (jaxopt/optax); Loizou et al. use 0.5 (theory) or 0.2.</param>
     /// <param name="optimalLoss">Lower bound f* of the loss. Default 0 (interpolating models).</param>
-    /// <param name="maxLearningRate">Cap γ_b of <see cref="PolyakVariant.Max"/>. Default 1.</param>
+    /// <param name="maxLearningRate">Cap γ_b of <see cref="PolyakVariant.Max"/>. Default <see cref="DefaultMaxLearningRate"/> (10).</param>
     /// <param name="epsilon">ε ≥ 0 added to the denominator. Default 0.</param>
     /// <param name="variant">Which variant.</param>
     /// <param name="smoothingGrowth">γ of the smooth variant: the cap may grow by this factor per epoch. Default 2.</param>
     /// <param name="initialLearningRate">The smooth variant's cap before the first step. Default 1.</param>
-    public PolyakTuner(double c = 1.0, double optimalLoss = 0.0, double maxLearningRate = 1.0, double epsilon = 0.0,
+    public PolyakTuner(double c = 1.0, double optimalLoss = 0.0, double maxLearningRate = DefaultMaxLearningRate, double epsilon = 0.0,
                        PolyakVariant variant = PolyakVariant.Max, double smoothingGrowth = 2.0, double initialLearningRate = 1.0)
     {
         Check.Positive(c, nameof(c));

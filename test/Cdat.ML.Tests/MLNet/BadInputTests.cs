@@ -97,12 +97,12 @@ public sealed class BadInputTests
     {
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(new CdatTrainer.Options
         {
-            Tuner = CdatTunerKind.Schedule, MaxSteps = 1L << 40,
+            Tuner = new ScheduleRule(), MaxSteps = 1L << 40,
         }).Fit(Data(Rows())));
         Assert.AreEqual("MaxSteps", e.ParamName);
         e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(new CdatTrainer.Options
         {
-            Tuner = CdatTunerKind.Schedule, WarmupSteps = int.MaxValue,
+            Tuner = new ScheduleRule { WarmupSteps = int.MaxValue },
         }));
         Assert.AreEqual("WarmupSteps", e.ParamName);
     }
@@ -153,11 +153,11 @@ public sealed class BadInputTests
         {
             case "BatchSize": o.BatchSize = 0; break;
             case "HiddenLayers": o.HiddenLayers = new[] { 8, -1 }; break;
-            case "Sigma": o.Sigma = double.NaN; break;
-            case "EmaBeta": o.EmaBeta = 1.0; break;
+            case "Sigma": o.Tuner = new CdatRule { Sigma = double.NaN }; break;
+            case "EmaBeta": o.Tuner = new CdatRule { EmaBeta = 1.0 }; break;
             case "MaxEpochs": o.MaxEpochs = 0; break;
             case "Device": o.Device = "tpu"; break;
-            case "EarlyStoppingPatience": o.EarlyStoppingPatience = 3; break;  // without a validation set
+            case "EarlyStoppingPatience": o.EarlyStoppingPatience = 3; o.ValidationFraction = 0; break;  // without validation data
             case "WeightAverageDecay": o.WeightAverageDecay = 0; break;
         }
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(o));

@@ -24,7 +24,7 @@ public sealed class DivergenceTests
         var (train, test) = Datasets.Digits(ml);
         var model = Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options
         {
-            Tuner = CdatTunerKind.Constant, LearningRate = rate, Direction = CdatDirection.GradientDescent, MaxSteps = 50,
+            Tuner = new ConstantRule(rate), Direction = new GradientDescentRule(), MaxSteps = 50,
         })).Fit(train);
         var metrics = model.LastTransformer.TrainingMetrics;
         TestContext.WriteLine(metrics.ToString());
@@ -42,7 +42,7 @@ public sealed class DivergenceTests
         // 30 steps at a good rate, then the rate jumps to 1e3: the loss and the weights explode while staying finite.
         ITransformer Fit(int steps, double later) => Datasets.DiabetesPrep(ml).Append(ml.Regression.Trainers.Cdat(new CdatTrainer.Options
         {
-            Direction = CdatDirection.GradientDescent, MaxSteps = steps, Seed = 3, CustomTuner = () => new SwitchingTuner(30, 0.1, later),
+            Direction = new GradientDescentRule(), MaxSteps = steps, Seed = 3, Tuner = new CustomRule(() => new SwitchingTuner(30, 0.1, later)),
         })).Fit(train);
         var blown = (TransformerChain<CdatTransformer>)Fit(60, 1e3);
         var healthy = (TransformerChain<CdatTransformer>)Fit(30, 0.1);
@@ -64,8 +64,8 @@ public sealed class DivergenceTests
         // Separable data: once every example is right, a growing rate drives the weights (not the loss) to infinity.
         var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options
         {
-            Direction = CdatDirection.GradientDescent, MaxSteps = 200, Activation = Activation.Gelu,
-            CustomTuner = () => new SwitchingTuner(40, 0.5, 1e12),
+            Direction = new GradientDescentRule(), MaxSteps = 200, Activation = Activation.Gelu,
+            Tuner = new CustomRule(() => new SwitchingTuner(40, 0.5, 1e12)),
         })).Fit(train);
         var cdat = model.LastTransformer;
         TestContext.WriteLine(cdat.TrainingMetrics.ToString());
@@ -107,7 +107,7 @@ public sealed class DivergenceTests
         var (train, _) = Datasets.BreastCancer(ml);
         var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options
         {
-            MaxSteps = 30, CustomTuner = () => new SwitchingTuner(0, rate, rate),
+            MaxSteps = 30, Tuner = new CustomRule(() => new SwitchingTuner(0, rate, rate)),
         })).Fit(train);
         var metrics = model.LastTransformer.TrainingMetrics;
         Assert.AreEqual("Diverged", metrics.StopReason);
@@ -118,12 +118,12 @@ public sealed class DivergenceTests
     public void RatesBeyondFloat32AreRejectedByName()
     {
         var ml = new MLContext(seed: 1);
-        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = CdatTunerKind.Constant, LearningRate = 1e39 }));
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new ConstantRule(1e39) }));
         StringAssert.Contains(e.Message, "LearningRate");
         StringAssert.Contains(e.Message, "float32");
-        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { MaxLearningRate = 1e300 }));
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new CdatRule { MaxLearningRate = 1e300 } }));
         StringAssert.Contains(e.Message, "MaxLearningRate");
-        ml.Regression.Trainers.Cdat(new CdatTrainer.Options { MaxLearningRate = 1e300, UseFloat64 = true });  // fine in float64
+        ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new CdatRule { MaxLearningRate = 1e300 }, UseFloat64 = true });  // fine in float64
     }
 
     /// <summary>A constant rate that switches to another after a number of steps.</summary>

@@ -15,15 +15,16 @@ public sealed class QualityTests
     [DataRow(2)]
     [DataRow(3)]
     [DataRow(4)]
-    public void DigitsMulticlassAccuracyIsAtLeast94Percent(int seed)
+    public void DigitsMulticlassAccuracyIsAtLeast92AndAHalfPercent(int seed)
     {
         var ml = new MLContext(seed: 1);
         var (train, test) = Datasets.Digits(ml);
         var model = Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = seed })).Fit(train);
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
         TestContext.WriteLine($"digits seed {seed}: micro accuracy {metrics.MicroAccuracy:F4}, macro {metrics.MacroAccuracy:F4}, log-loss {metrics.LogLoss:F4}; {model.LastTransformer.TrainingMetrics}");
-        // Seeds 0-4 measured 0.9528-0.9685 (two cores): the threshold sits below the worst.
-        Assert.IsTrue(metrics.MicroAccuracy >= 0.94, $"accuracy {metrics.MicroAccuracy:F4}");
+        // Seeds 0-4 measured 0.9326-0.9551 (two cores) with the defaults' held-out tenth and early stopping: the threshold
+        // sits below the worst. (Trained on every row for 300 steps, as before 0.2.0: 0.9528-0.9685.)
+        Assert.IsTrue(metrics.MicroAccuracy >= 0.925, $"accuracy {metrics.MicroAccuracy:F4}");
     }
 
     [TestMethod]
@@ -32,15 +33,15 @@ public sealed class QualityTests
     [DataRow(2)]
     [DataRow(3)]
     [DataRow(4)]
-    public void BreastCancerBinaryAucIsAtLeast97AndAHalfPercent(int seed)
+    public void BreastCancerBinaryAucIsAtLeast97Percent(int seed)
     {
         var ml = new MLContext(seed: 1);
         var (train, test) = Datasets.BreastCancer(ml);
         var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = seed })).Fit(train);
         var metrics = ml.BinaryClassification.Evaluate(model.Transform(test));
         TestContext.WriteLine($"breast cancer seed {seed}: AUC {metrics.AreaUnderRocCurve:F4}, accuracy {metrics.Accuracy:F4}; {model.LastTransformer.TrainingMetrics}");
-        // Seeds 0-4 measured 0.9851-0.9881.
-        Assert.IsTrue(metrics.AreaUnderRocCurve >= 0.975, $"AUC {metrics.AreaUnderRocCurve:F4}");
+        // Seeds 0-4 measured 0.9760-0.9894 with the defaults' held-out tenth and early stopping.
+        Assert.IsTrue(metrics.AreaUnderRocCurve >= 0.97, $"AUC {metrics.AreaUnderRocCurve:F4}");
     }
 
     [TestMethod]

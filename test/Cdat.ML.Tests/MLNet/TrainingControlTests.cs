@@ -74,7 +74,7 @@ public sealed class TrainingControlTests
         var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options
         {
             MaxSteps = 1000, SharpnessEvery = 1, CancellationToken = cts.Token,
-            CustomTuner = () => new CancellingTuner(cts, at: 12, rate: 0.05),
+            Tuner = new CustomRule(() => new CancellingTuner(cts, at: 12, rate: 0.05)),
         })).Fit(train);
         var metrics = model.LastTransformer.TrainingMetrics;
         Assert.AreEqual("Cancelled", metrics.StopReason);
@@ -106,7 +106,7 @@ public sealed class TrainingControlTests
         // A constant learning rate far beyond 2/sharpness blows the weights up within a few steps.
         var model = Datasets.DiabetesPrep(ml).Append(ml.Regression.Trainers.Cdat(new CdatTrainer.Options
         {
-            Tuner = CdatTunerKind.Constant, LearningRate = 1e4, Direction = CdatDirection.GradientDescent, MaxEpochs = 200,
+            Tuner = new ConstantRule(1e4), Direction = new GradientDescentRule(), MaxEpochs = 200,
         })).Fit(train);
         var cdat = model.LastTransformer;
         TestContext.WriteLine(cdat.TrainingMetrics.ToString());

@@ -53,7 +53,7 @@ public sealed class TrainingLoopTests
             var (x, y) = TestData.Digits(ScalarType.Float64);
             var net = new MultilayerPerceptron(64, new[] { 16 }, 10).Build(seed: 2, ScalarType.Float64);
             using var dir = new GradientDescentDirection();
-            return new TrainingLoop(net, Losses.SoftmaxCrossEntropy, dir, new CdatTuner(),
+            return new TrainingLoop(net, Losses.SoftmaxCrossEntropy, dir, new CdatTuner(sigma: 2, beta: 0),
                 new TrainingOptions { MaxSteps = 10, ChunkRows = chunkRows, Optimizer = new() { SharpnessEvery = 5 } }).Run(x, y);
         }
         var whole = Train(8192);
@@ -76,7 +76,7 @@ public sealed class TrainingLoopTests
         using var cts = new CancellationTokenSource();
         var seen = new List<StepRecord>();
         var progress = new StepCallback(r => { seen.Add(r); if (r.Step == 7) cts.Cancel(); });
-        var result = new TrainingLoop(net, Losses.SoftmaxCrossEntropy, dir, new CdatTuner(), new TrainingOptions { MaxSteps = 100 })
+        var result = new TrainingLoop(net, Losses.SoftmaxCrossEntropy, dir, new CdatTuner(sigma: 2, beta: 0), new TrainingOptions { MaxSteps = 100 })
             .Run(x, y, progress, cts.Token);
         Assert.AreEqual(StopReason.Cancelled, result.StopReason);
         Assert.AreEqual(7, result.Steps.Count);
@@ -91,7 +91,7 @@ public sealed class TrainingLoopTests
         using (no_grad()) x[0, 0] = float.NaN;  // a NaN in the data poisons every full-batch loss
         var net = new MultilayerPerceptron(64, new[] { 8 }, 10).Build(seed: 1);
         using var dir = new GradientDescentDirection();
-        var result = new TrainingLoop(net, Losses.SoftmaxCrossEntropy, dir, new CdatTuner(),
+        var result = new TrainingLoop(net, Losses.SoftmaxCrossEntropy, dir, new CdatTuner(sigma: 2, beta: 0),
             new TrainingOptions { MaxSteps = 100, DivergencePatience = 3 }).Run(x, y);
         Assert.AreEqual(StopReason.Diverged, result.StopReason);
         Assert.AreEqual(3, result.Steps.Count);

@@ -57,7 +57,7 @@ public sealed class ArmijoTunerTests
     public void FailurePolicyUseLastTakesTheSmallestTrial()
     {
         var ctx = new FakeStepContext { LossFunction = _ => 10.0 };  // never decreases
-        var tuner = new ArmijoTuner(decreaseFactor: 0.5, maxBacktrackingSteps: 3, failurePolicy: ArmijoFailurePolicy.UseLast);
+        var tuner = new ArmijoTuner(decreaseFactor: 0.5, maxLearningRate: 1.0, maxBacktrackingSteps: 3, failurePolicy: ArmijoFailurePolicy.UseLast);
         var step = tuner.Propose(ctx);
         Assert.AreEqual(4, step.Trials);
         Assert.AreEqual(0.125, step.LearningRate);

@@ -36,7 +36,7 @@ public sealed class CdatTunerTests
     public void SigmaTwoLeavesTheLossUnchanged()
     {
         using var q = new Quadratic(Spectrum);
-        using var opt = new CurvatureAwareOptimizer(new[] { q.W }, new GradientDescentDirection(), new CdatTuner(sigma: 2, epsilon: 0));
+        using var opt = new CurvatureAwareOptimizer(new[] { q.W }, new GradientDescentDirection(), new CdatTuner(sigma: 2, beta: 0, epsilon: 0));
         for (int t = 0; t < 5; t++)
         {
             double before = q.Value();
@@ -65,7 +65,7 @@ public sealed class CdatTunerTests
         }
 
         q.Set(start);
-        using (var edge = new CurvatureAwareOptimizer(new[] { q.W }, new GradientDescentDirection(), new CdatTuner(sigma: 2, epsilon: 0)))
+        using (var edge = new CurvatureAwareOptimizer(new[] { q.W }, new GradientDescentDirection(), new CdatTuner(sigma: 2, beta: 0, epsilon: 0)))
         {
             var r = edge.Step(q.Loss);
             Assert.AreEqual(2 / lambda, r.LearningRate, 1e-12 / lambda);
@@ -132,7 +132,7 @@ public sealed class CdatTunerTests
     {
         using var q = new Quadratic(Spectrum);
         using (no_grad()) q.W.zero_();
-        using var opt = new CurvatureAwareOptimizer(new[] { q.W }, new GradientDescentDirection(), new CdatTuner(epsilon: 0));
+        using var opt = new CurvatureAwareOptimizer(new[] { q.W }, new GradientDescentDirection(), new CdatTuner(sigma: 2, beta: 0, epsilon: 0));
         var r = opt.Step(q.Loss);
         Assert.AreEqual(0.0, r.LearningRate);
         Assert.IsTrue(r.Flags.HasFlag(StepFlags.ZeroGradient));
@@ -144,7 +144,7 @@ public sealed class CdatTunerTests
     {
         using var q = new Quadratic(Spectrum);
         using var before = q.Snapshot();
-        var tuner = new CdatTuner();
+        var tuner = new CdatTuner(sigma: 2, beta: 0);
         using var opt = new CurvatureAwareOptimizer(new[] { q.W }, new GradientDescentDirection(), tuner);
         var r = opt.Step(() => q.Loss() * double.NaN);
         Assert.IsTrue(r.Flags.HasFlag(StepFlags.NonFinite) && r.Flags.HasFlag(StepFlags.Skipped));
@@ -158,7 +158,7 @@ public sealed class CdatTunerTests
     public void TheCapLimitsTheStepAndIsReported()
     {
         using var q = new Quadratic(Spectrum);
-        using var opt = new CurvatureAwareOptimizer(new[] { q.W }, new GradientDescentDirection(), new CdatTuner(maxLearningRate: 1e-3));
+        using var opt = new CurvatureAwareOptimizer(new[] { q.W }, new GradientDescentDirection(), new CdatTuner(sigma: 2, beta: 0, maxLearningRate: 1e-3));
         var r = opt.Step(q.Loss);
         Assert.AreEqual(1e-3, r.LearningRate);
         Assert.IsTrue(r.Flags.HasFlag(StepFlags.CapActive));
@@ -169,7 +169,7 @@ public sealed class CdatTunerTests
     {
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new CdatTuner(sigma: 0));
         Assert.AreEqual("sigma", e.ParamName);
-        Assert.AreEqual("beta", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new CdatTuner(beta: 1)).ParamName);
-        Assert.AreEqual("epsilon", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new CdatTuner(epsilon: double.NaN)).ParamName);
+        Assert.AreEqual("beta", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new CdatTuner(sigma: 2, beta: 1)).ParamName);
+        Assert.AreEqual("epsilon", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new CdatTuner(sigma: 2, epsilon: double.NaN)).ParamName);
     }
 }

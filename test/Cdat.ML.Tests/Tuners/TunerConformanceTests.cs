@@ -12,7 +12,7 @@ public sealed class TunerConformanceTests
     {
         () => new ConstantTuner(0.05),
         () => new ScheduleTuner(0.05, warmupSteps: 3, ScheduleShape.Cosine, totalSteps: 30),
-        () => new CdatTuner(sigma: 2),
+        () => new CdatTuner(sigma: 2, beta: 0),
         () => new CdatTuner(sigma: 1.5, beta: 0.9),
         () => CdatTuner.QuadraticallyGreedy(),
         () => ArmijoTuner.FromPreset(ArmijoPreset.Optax),

@@ -1,0 +1,136 @@
+using Cdat.ML.Diagnostics;
+using Cdat.ML.Networks;
+using Cdat.ML.Training;
+using Microsoft.ML;
+
+namespace Cdat.ML;
+
+public sealed partial class CdatTrainer
+{
+    /// <summary>
+    /// Settings of <see cref="CdatTrainer"/>. With only the column names set, the trainer chooses the regime from the data
+    /// (full batch or mini-batches, σ, the step budget) and holds out a tenth of the rows to keep the best weights and stop
+    /// early; <see cref="CdatTrainingMetrics.Regime"/> and the log say what it chose.
+    /// </summary>
+    public sealed class Options
+    {
+        /// <summary>Label column. Default "Label".</summary>
+        public string LabelColumnName = "Label";
+        /// <summary>Feature column: a known-size vector of Single. Default "Features".</summary>
+        public string FeatureColumnName = "Features";
+
+        /// <summary>Widths of the hidden layers; empty for a linear model. Default { 64 }.</summary>
+        public int[] HiddenLayers = { 64 };
+        /// <summary>Hidden activation. Default tanh.</summary>
+        public Activation Activation = Activation.Tanh;
+
+        /// <summary>Base optimizer whose unit-learning-rate update the tuner scales. Default <see cref="AdamRule"/> (CDAT then scales Adam's update; no learning rate to tune).</summary>
+        public DirectionRule Direction = new AdamRule();
+        /// <summary>
+        /// Step-size rule, with its own settings: <see cref="CdatRule"/> (default), <see cref="ConstantRule"/>,
+        /// <see cref="ScheduleRule"/>, <see cref="ArmijoRule"/>, <see cref="PolyakRule"/> or <see cref="CustomRule"/>.
+        /// </summary>
+        public LearningRateRule Tuner = new CdatRule();
+
+        /// <summary>
+        /// Rows per mini-batch; <see cref="FullBatch"/> (or any size ≥ the rows) trains in full batch. Null (default) chooses
+        /// by data size: full batch for small data (at most 4096 rows and 2^18 feature values), else mini-batches of 128.
+        /// </summary>
+        public int? BatchSize;
+        /// <summary>
+        /// Passes over the data (full batch: steps). Null (default) chooses by data size: 300 full-batch steps, or the epochs
+        /// that give about 3000 mini-batch steps (at least 3, at most 100); early stopping usually ends training sooner.
+        /// </summary>
+        public int? MaxEpochs;
+        /// <summary>Total steps; overrides <see cref="MaxEpochs"/> when set.</summary>
+        public long? MaxSteps;
+        /// <summary>Regression: train on standardised labels and fold the scaling back into the output layer. Default true.</summary>
+        public bool StandardizeLabel = true;
+        /// <summary>L2 penalty λ: the loss gains ½λ‖w‖². Default 0.</summary>
+        public double WeightDecay;
+        /// <summary>
+        /// End training with a running average of the weights, of decay β in (0, 1) (0.999 averages about the last 1000
+        /// steps); it smooths the noise of mini-batch steps. Null (default) keeps the last weights.
+        /// </summary>
+        public double? WeightAverageDecay;
+
+        /// <summary>Measure the sharpness every this many steps (0, the default: never).</summary>
+        public int SharpnessEvery;
+        /// <summary>Measure uᵀHu every this many steps and extrapolate in between (1, the default: every step).</summary>
+        public int CurvatureEvery = 1;
+        /// <summary>Measure uᵀHu on this many random rows of the batch (null, the default: the whole batch).</summary>
+        public long? CurvatureSubsampleRows;
+
+        /// <summary>Validation data, scored during training; with it the best weights seen are kept.</summary>
+        public IDataView? ValidationSet;
+        /// <summary>
+        /// Without a <see cref="ValidationSet"/>, this seeded fraction of the training rows (at most 10,000 of them) is held out
+        /// as validation data: the best weights on it are kept and training stops early when it no longer improves.
+        /// Default 0.1; 0 trains on every row with no validation. Data of fewer than 200 rows, or streamed, holds nothing out.
+        /// </summary>
+        public double ValidationFraction = 0.1;
+        /// <summary>
+        /// Stop when the validation loss has not improved for this many checks; 0 never stops early. Null (default): 10
+        /// checks in full batch (every 10 steps), 8 in mini-batch (40 checks over the run), when there is validation data.
+        /// </summary>
+        public int? EarlyStoppingPatience;
+        /// <summary>Check the validation loss every this many steps; null (default): every 10 steps in full batch, 40 times over a mini-batch run (at least once per epoch).</summary>
+        public int? ValidationEvery;
+
+        /// <summary>
+        /// Device: "cpu", "cuda", "cuda:N", or "auto" (CUDA when available, else CPU with a log line). Null (default) follows
+        /// the MLContext, as Microsoft.ML.TorchSharp does: <c>MLContext.GpuDeviceId</c> when set (falling back to the CPU
+        /// when CUDA is missing only if <c>MLContext.FallbackToCpu</c>), else the CPU.
+        /// </summary>
+        public string? Device;
+        /// <summary>Train in float64 instead of float32. Default false.</summary>
+        public bool UseFloat64;
+        /// <summary>Seed of the initial weights and the batch order; null (default) draws it from the MLContext's seed.</summary>
+        public int? Seed;
+        /// <summary>Above this many bytes of training data, mini-batches are streamed from the IDataView instead of held in memory. Default 1 GiB.</summary>
+        public long MemoryBudgetBytes = 1L << 30;
+
+        /// <summary>Trains in full batch when given as <see cref="BatchSize"/>.</summary>
+        public const int FullBatch = int.MaxValue;
+
+        /// <summary>Receives every step's record.</summary>
+        public IProgress<StepRecord>? Progress;
+        /// <summary>
+        /// Stops training: between steps and inside sharpness measurements, the model then holds the best (or last good)
+        /// weights; before the first step (while the data is read), <c>Fit</c> throws <see cref="OperationCanceledException"/>.
+        /// </summary>
+        public CancellationToken CancellationToken;
+        /// <summary>Write a line to <c>MLContext.Log</c> every this many steps (and at the end); 0 only at the end. Default 100.</summary>
+        public int LogEvery = 100;
+
+        internal void Validate()
+        {
+            Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), "must name a column");
+            Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), "must name a column");
+            Require(HiddenLayers is not null && HiddenLayers.All(h => h > 0), nameof(HiddenLayers), "must be positive widths (empty for a linear model)");
+            Require(Enum.IsDefined(Activation), nameof(Activation), "is not a known activation");
+            Require(Direction is not null, nameof(Direction), "must be set (e.g. new AdamRule())");
+            Require(Tuner is not null, nameof(Tuner), "must be set (e.g. new CdatRule())");
+            Direction!.Validate();
+            Tuner!.Validate(UseFloat64);
+            Require(BatchSize is null || BatchSize > 0, nameof(BatchSize), "must be greater than 0 (null chooses by data size; FullBatch trains in full batch)");
+            Require(MaxEpochs is null || MaxEpochs > 0, nameof(MaxEpochs), "must be greater than 0 (or null to choose by data size)");
+            Require(MaxSteps is null || MaxSteps > 0, nameof(MaxSteps), "must be greater than 0");
+            Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "must be ≥ 0");
+            Require(WeightAverageDecay is null || (WeightAverageDecay > 0 && WeightAverageDecay < 1), nameof(WeightAverageDecay), "must lie strictly between 0 and 1 (or null for none)");
+            Require(SharpnessEvery >= 0, nameof(SharpnessEvery), "must be ≥ 0 (0 turns it off)");
+            Require(CurvatureEvery > 0, nameof(CurvatureEvery), "must be greater than 0");
+            Require(CurvatureSubsampleRows is null || CurvatureSubsampleRows > 0, nameof(CurvatureSubsampleRows), "must be greater than 0");
+            Require(double.IsFinite(ValidationFraction) && ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), "must lie in [0, 1) (0: hold nothing out)");
+            Require(EarlyStoppingPatience is null || EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), "must be ≥ 0 (0: never stop early)");
+            Require(EarlyStoppingPatience is null or 0 || ValidationSet is not null || ValidationFraction > 0, nameof(EarlyStoppingPatience), "needs validation data: a ValidationSet or a ValidationFraction above 0");
+            Require(ValidationEvery is null || ValidationEvery > 0, nameof(ValidationEvery), "must be greater than 0");
+            Require(MemoryBudgetBytes > 0, nameof(MemoryBudgetBytes), "must be greater than 0");
+            Require(LogEvery >= 0, nameof(LogEvery), "must be ≥ 0");
+            try { if (Device is not null) Devices.Resolve(Device == "auto" ? "cpu" : Device); }
+            catch (ArgumentException e) { throw new ArgumentOutOfRangeException(nameof(Device), Device, e.Message); }
+        }
+
+        private static void Require(bool condition, string option, string rule) => RuleChecks.Require(condition, option, rule);
+    }
+}

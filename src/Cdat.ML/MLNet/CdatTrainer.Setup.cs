@@ -1,0 +1,85 @@
+using Cdat.ML.Diagnostics;
+using Cdat.ML.Networks;
+using Cdat.ML.Scoring;
+using Cdat.ML.Training;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cdat.ML;
+
+// The pieces Fit puts together: the loss of the task, the device, class names, the weights out of the network, and the log.
+public sealed partial class CdatTrainer
+{
+    private static ILoss LossFor(CdatTask task) => task switch
+    {
+        CdatTask.Regression => Losses.SquaredError,
+        CdatTask.BinaryClassification => Losses.BinaryLogistic,
+        _ => Losses.SoftmaxCrossEntropy,
+    };
+
+    private string ResolveDevice(string? device, IChannel? channel)
+    {
+        if (device is null)
+        {
+            var (gpu, fallback) = Devices.FromEnvironment(_environment);
+            if (gpu is not int id) return "cpu";
+            if (torch.cuda.is_available() && id < torch.cuda.device_count()) return FormattableString.Invariant($"cuda:{id}");
+            if (!fallback)
+                throw new InvalidOperationException(FormattableString.Invariant(
+                    $"MLContext.GpuDeviceId is {id}, but TorchSharp sees no CUDA device {id} (reference a CUDA backend such as TorchSharp-cuda-linux); set MLContext.FallbackToCpu = true to train on the CPU instead, or Options.Device."));
+            channel?.Info(MessageSensitivity.None, FormattableString.Invariant($"Cdat: MLContext.GpuDeviceId {id}: no such CUDA device, training on the CPU (MLContext.FallbackToCpu)."));
+            return "cpu";
+        }
+        if (!string.Equals(device.Trim(), "auto", StringComparison.OrdinalIgnoreCase)) return device.Trim().ToLowerInvariant();
+        if (torch.cuda.is_available()) return "cuda";
+        channel?.Info(MessageSensitivity.None, "Cdat: Device 'auto': CUDA is not available, training on the CPU.");
+        return "cpu";
+    }
+
+    /// <summary>Class names usable as column and key names: unique and non-empty, else their indices.</summary>
+    private static string[] UsableClassNames(string[] names, IChannel? channel)
+    {
+        bool usable = names.All(n => !string.IsNullOrEmpty(n) && !n.StartsWith("__cdat_", StringComparison.Ordinal))
+                      && names.Distinct(StringComparer.Ordinal).Count() == names.Length;
+        if (usable) return names;
+        channel?.Warning(MessageSensitivity.None, "Cdat: the label's key values are not unique non-empty names; classes are named by index.");
+        return Enumerable.Range(0, names.Length).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    /// <summary>
+    /// The trained weights as managed arrays, with the label standardisation folded into the output layer:
+    /// y = scale·(W·h + b) + offset.
+    /// </summary>
+    internal static MlpWeights ToWeights(nn.Module<Tensor, Tensor> network, Activation activation, double offset = 0, double scale = 1)
+    {
+        var weights = MlpWeights.FromNetwork(network, activation);
+        if (offset == 0 && scale == 1) return weights;
+        var layers = weights.Layers.ToArray();
+        var last = layers[^1];
+        layers[^1] = new DenseLayer(last.Inputs, last.Outputs,
+            last.Weight.Select(v => (float)(v * scale)).ToArray(), last.Bias.Select(v => (float)(v * scale + offset)).ToArray());
+        return new MlpWeights(layers, activation);
+    }
+
+    private CdatModelParameters Placeholder()
+    {
+        int outputs = Task == CdatTask.MulticlassClassification ? 2 : 1;
+        var layer = new DenseLayer(1, outputs, new float[outputs], new float[outputs]);
+        var names = Task == CdatTask.MulticlassClassification ? new[] { "__placeholder0", "__placeholder1" } : Array.Empty<string>();
+        var metrics = new CdatTrainingMetrics(0, 0, null, 0, 0, 0, 0, null, null, 0, 0, false, false, "", 0, "", "", "");
+        return new CdatModelParameters(Task, new MlpWeights(new[] { layer }, Activation.Tanh), names, metrics);
+    }
+
+    /// <summary>Forwards steps to the user's progress and writes a log line every N steps.</summary>
+    private sealed class Reporter(IProgress<StepRecord>? progress, IChannel? channel, int every) : IProgress<StepRecord>
+    {
+        public void Report(StepRecord r)
+        {
+            progress?.Report(r);
+            if (channel is not null && every > 0 && r.Step % every == 0)
+                channel.Info(MessageSensitivity.None, FormattableString.Invariant(
+                    $"Cdat: step {r.Step} epoch {r.Epoch} loss {r.Loss:G5} lr {r.LearningRate:G4}{(r.Edge is double e ? $" edge {e:F3}" : "")}{(r.ValidationLoss is double v ? $" validation {v:G5}" : "")}"));
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Cdat.ML.Tuners;
+
+namespace Cdat.ML;
+
+/// <summary>
+/// CDAT (Roulet et al. 2024): lr = σ·max(−gᵀu, 0)/(|uᵀHu| + ε), numerator and denominator smoothed by an EMA of factor
+/// β. σ = 1 is the quadratically greedy step, σ = 2 the edge of stability. The trainer's default rule.
+/// </summary>
+public sealed class CdatRule : LearningRateRule
+{
+    /// <summary>
+    /// Scale σ. Null (default) chooses by regime: 1.9 in full batch (just below the edge, a knife edge), 1 in mini-batch
+    /// (the best σ falls as batches shrink; see docs/DEFAULTS.md).
+    /// </summary>
+    public double? Sigma { get; init; }
+    /// <summary>EMA factor β of the numerator and denominator (0: the instantaneous rule). Default <see cref="CdatTuner.DefaultBeta"/> (0.9), which keeps one odd batch or a collapsing curvature from producing a huge step.</summary>
+    public double EmaBeta { get; init; } = CdatTuner.DefaultBeta;
+    /// <summary>ε added to the denominator. Default <see cref="CdatTuner.DefaultEpsilon"/> (1e-12).</summary>
+    public double Epsilon { get; init; } = CdatTuner.DefaultEpsilon;
+    /// <summary>Optional cap on the learning rate. Default none.</summary>
+    public double? MaxLearningRate { get; init; }
+
+    /// <summary>The quadratically greedy step: σ = 1, no EMA.</summary>
+    public static CdatRule QuadraticallyGreedy => new() { Sigma = 1, EmaBeta = 0 };
+
+    internal override void Validate(bool float64)
+    {
+        RuleChecks.Require(Sigma is null || (double.IsFinite(Sigma.Value) && Sigma > 0), nameof(Sigma), "must be greater than 0 (or null to choose by regime)");
+        RuleChecks.Require(EmaBeta >= 0 && EmaBeta < 1, nameof(EmaBeta), "must lie in [0, 1)");
+        RuleChecks.Require(double.IsFinite(Epsilon) && Epsilon >= 0, nameof(Epsilon), "must be ≥ 0");
+        RequireRate(MaxLearningRate, nameof(MaxLearningRate), float64, optional: true);
+    }
+
+    internal override ILearningRateTuner Create(RuleContext context) => new CdatTuner(Sigma ?? context.RegimeSigma, EmaBeta, Epsilon, MaxLearningRate);
+
+    /// <inheritdoc/>
+    public override string ToString() => FormattableString.Invariant($"CdatRule(σ={(Sigma is double s ? s.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "auto")}, β={EmaBeta:G3})");
+}

@@ -1,0 +1,40 @@
+using Cdat.ML.Tuners;
+
+namespace Cdat.ML;
+
+/// <summary>
+/// The step-size rule of <see cref="CdatTrainer.Options.Tuner"/>: <see cref="CdatRule"/> (the default),
+/// <see cref="ConstantRule"/>, <see cref="ScheduleRule"/>, <see cref="ArmijoRule"/>, <see cref="PolyakRule"/> or
+/// <see cref="CustomRule"/>. Each carries its own settings and defaults, and creates a fresh tuner for every training run.
+/// </summary>
+public abstract class LearningRateRule
+{
+    private protected LearningRateRule() { }
+
+    /// <summary>Checks the settings; the exception names the offending setting.</summary>
+    internal abstract void Validate(bool float64);
+
+    /// <summary>A fresh tuner for one training run.</summary>
+    internal abstract ILearningRateTuner Create(RuleContext context);
+
+    /// <summary>A rate must be positive and fit the weights' float type, or it would fail inside libtorch.</summary>
+    private protected static void RequireRate(double? rate, string setting, bool float64, bool optional = false)
+    {
+        if (rate is null && optional) return;
+        double largest = float64 ? double.MaxValue : float.MaxValue;
+        RuleChecks.Require(rate is double r && double.IsFinite(r) && r > 0 && r <= largest, setting,
+            $"must be greater than 0 and at most {largest:G3} (the largest {(float64 ? "float64" : "float32")})");
+    }
+}
+
+/// <summary>What a rule needs to know about the run: the σ chosen for the data, and the run's length in steps.</summary>
+internal readonly record struct RuleContext(double RegimeSigma, long TotalSteps, string LengthOption);
+
+/// <summary>Readable checks of the options, naming the option at fault.</summary>
+internal static class RuleChecks
+{
+    public static void Require(bool condition, string option, string rule)
+    {
+        if (!condition) throw new ArgumentOutOfRangeException(option, $"Cdat option {option} {rule}.");
+    }
+}

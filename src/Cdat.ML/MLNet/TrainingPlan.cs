@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace Cdat.ML.MLNet;
+
+/// <summary>
+/// What the trainer does when an option is left unset, decided from the data in front of it: full batch or mini-batches
+/// (and their size), CDAT's σ, the step budget, how often the validation loss is checked and how patiently. The rule and
+/// the measurements behind it are in docs/DEFAULTS.md.
+/// </summary>
+/// <param name="BatchSize">Rows per mini-batch; null for full batch.</param>
+/// <param name="Sigma">CDAT's σ when the tuner is CDAT and σ is unset.</param>
+/// <param name="Epochs">Passes over the training rows (full batch: steps).</param>
+/// <param name="MaxSteps">Total steps when set by the user.</param>
+/// <param name="ValidationEvery">Steps between validation checks.</param>
+/// <param name="Patience">Validation checks without improvement before stopping; null never stops early.</param>
+internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, long? MaxSteps, int ValidationEvery, int? Patience)
+{
+    /// <summary>Full batch only while a step touches at most this many feature values...</summary>
+    public const long FullBatchMaxCells = 1 << 18;
+    /// <summary>...and at most this many rows.</summary>
+    public const long FullBatchMaxRows = 4096;
+    /// <summary>Full-batch steps by default.</summary>
+    public const int FullBatchSteps = 300;
+    /// <summary>CDAT's σ in full batch: just below the edge of stability (σ = 2), which is a knife edge.</summary>
+    public const double FullBatchSigma = 1.9;
+    /// <summary>Rows per mini-batch by default.</summary>
+    public const int MiniBatchRows = 256;
+    /// <summary>CDAT's σ in mini-batch by default.</summary>
+    public const double MiniBatchSigma = 1.0;
+    /// <summary>The mini-batch step budget: the epochs that give about this many steps...</summary>
+    public const long MiniBatchSteps = 3000;
+    /// <summary>
+    /// ...and at most the steps that read this many feature values in all (rows × features per step): wide data, such
+    /// as thousands of text n-grams, gets fewer, costlier steps...
+    /// </summary>
+    public const long MiniBatchValues = 1L << 30;
+    /// <summary>...but at least this many epochs...</summary>
+    public const int MinEpochs = 3;
+    /// <summary>...and at most this many.</summary>
+    public const int MaxEpochs = 100;
+    /// <summary>Validation checks over a mini-batch run (at most one per epoch... or more often when epochs are few).</summary>
+    public const int MiniBatchChecks = 40;
+    /// <summary>Validation checks without improvement before stopping: full batch (checked every 10 steps), mini-batch.</summary>
+    public const int FullBatchPatience = 10, MiniBatchPatience = 8;
+
+    /// <summary>Whether data of <paramref name="rows"/> × <paramref name="features"/> trains in full batch by default.</summary>
+    public static bool PrefersFullBatch(long rows, int features) => rows <= FullBatchMaxRows && rows * (long)features <= FullBatchMaxCells;
+
+    /// <summary>The rows per batch for <paramref name="rows"/> training rows: the user's choice, else the rule.</summary>
+    public static int? BatchSizeFor(int? requested, long rows, int features)
+    {
+        if (requested is int b) return b >= rows ? null : b;
+        return PrefersFullBatch(rows, features) ? null : (int)Math.Min(MiniBatchRows, rows);
+    }
+
+    /// <summary>The plan for <paramref name="rows"/> training rows, given what the user set.</summary>
+    public static TrainingPlan For(long rows, int features, int? batchSize, int? epochs, long? maxSteps, int? validationEvery, int? patience, bool hasValidation)
+    {
+        bool full = batchSize is null;
+        long stepsPerEpoch = full ? 1 : (rows + batchSize!.Value - 1) / batchSize.Value;
+        long steps = full ? FullBatchSteps : Math.Min(MiniBatchSteps, MiniBatchValues / Math.Max(1L, (long)batchSize!.Value * features));
+        int chosenEpochs = epochs ?? (full ? FullBatchSteps : (int)Math.Clamp((steps + stepsPerEpoch - 1) / stepsPerEpoch, MinEpochs, MaxEpochs));
+        long total = maxSteps ?? chosenEpochs * stepsPerEpoch;
+        int every = validationEvery ?? (full ? 10 : (int)Math.Clamp(total / MiniBatchChecks, 1, stepsPerEpoch));
+        int? stopAfter = !hasValidation || patience == 0 ? null : patience ?? (full ? FullBatchPatience : MiniBatchPatience);
+        return new TrainingPlan(batchSize, full ? FullBatchSigma : MiniBatchSigma, chosenEpochs, maxSteps, every, stopAfter);
+    }
+
+    /// <summary>One line for the log and the metrics, e.g. "mini-batches of 128, 24 epochs, validation every 73 steps, patience 8".</summary>
+    public string Describe(long trainingRows, long validationRows, bool heldOut)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string regime = BatchSize is int b ? string.Create(c, $"mini-batches of {b}") : "full batch";
+        string length = MaxSteps is long s ? string.Create(c, $"{s} steps") : BatchSize is null ? string.Create(c, $"{Epochs} steps") : string.Create(c, $"{Epochs} epochs");
+        string validation = validationRows == 0 ? "no validation"
+            : string.Create(c, $"{validationRows} validation rows ({(heldOut ? "held out" : "given")}) checked every {ValidationEvery} steps") +
+              (Patience is int p ? string.Create(c, $", patience {p}") : ", no early stopping");
+        return string.Create(c, $"{trainingRows} training rows, {regime}, {length}, {validation}");
+    }
+}

@@ -1,0 +1,189 @@
+using Cdat.ML.Directions;
+using Cdat.ML.MLNet;
+using Cdat.ML.Tuners;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using TorchSharp;
+
+namespace Cdat.ML.Tests.MLNet;
+
+/// <summary>What the trainer chooses when only column names are given, and the v2 options that choose otherwise.</summary>
+[TestClass]
+public sealed class DefaultsTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    private sealed class Wide { [VectorType(50)] public float[] Features { get; set; } = []; public float Label { get; set; } }
+
+    /// <summary>6000 rows × 50 features: 300,000 values, above the full-batch limit.</summary>
+    private static IDataView WideData(MLContext ml)
+    {
+        var random = new Random(5);
+        return ml.Data.LoadFromEnumerable(Enumerable.Range(0, 6000).Select(_ =>
+        {
+            var x = Enumerable.Range(0, 50).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            return new Wide { Features = x, Label = x[0] - 2 * x[1] + 0.1f * (float)random.NextDouble() };
+        }).ToList());
+    }
+
+    [TestMethod]
+    public void SmallDataTrainsInFullBatchAndHoldsOutATenth()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.Digits(ml);
+        var model = Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat()).Fit(train);
+        var metrics = model.LastTransformer.TrainingMetrics;
+        TestContext.WriteLine(metrics.ToString());
+        long rows = train.GetColumn<float>("Digit").LongCount();
+        Assert.IsTrue(metrics.Regime.IsFullBatch);
+        Assert.IsTrue(metrics.Regime.HeldOut);
+        Assert.AreEqual((long)Math.Round(0.1 * rows), metrics.Regime.ValidationRows);
+        Assert.AreEqual(rows, metrics.Regime.TrainingRows + metrics.Regime.ValidationRows);
+        Assert.IsNotNull(metrics.ValidationLoss);
+        StringAssert.Contains(metrics.Regime.Description, "full batch");
+    }
+
+    [TestMethod]
+    public void WiderDataTrainsInMiniBatchesAndSaysSoInTheLog()
+    {
+        var ml = new MLContext(seed: 1);
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("Cdat: training")) lock (log) log.Add(e.Message); };
+        var model = ml.Regression.Trainers.Cdat(new CdatTrainer.Options { MaxEpochs = 2 }).Fit(WideData(ml));
+        var regime = model.TrainingMetrics.Regime;
+        TestContext.WriteLine(regime.Description);
+        Assert.AreEqual(TrainingPlan.MiniBatchRows, regime.BatchSize);
+        Assert.AreEqual(600, regime.ValidationRows);
+        Assert.AreEqual(5400, regime.TrainingRows);
+        Assert.AreEqual(1, log.Count, string.Join("\n", log));
+        StringAssert.Contains(log[0], $"mini-batches of {TrainingPlan.MiniBatchRows}");
+        StringAssert.Contains(log[0], "600 validation rows (held out)");
+    }
+
+    [TestMethod]
+    public void AZeroValidationFractionTrainsOnEveryRowAndNeverStopsEarly()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.Diabetes(ml);
+        var model = Datasets.DiabetesPrep(ml).Append(ml.Regression.Trainers.Cdat(new CdatTrainer.Options { ValidationFraction = 0, MaxEpochs = 40 })).Fit(train);
+        var metrics = model.LastTransformer.TrainingMetrics;
+        Assert.AreEqual(0, metrics.Regime.ValidationRows);
+        Assert.IsFalse(metrics.Regime.HeldOut);
+        Assert.IsNull(metrics.ValidationLoss);
+        Assert.AreEqual(40, metrics.Steps);
+        StringAssert.Contains(metrics.Regime.Description, "no validation");
+    }
+
+    [TestMethod]
+    public void TheRegimeIsSavedWithTheModel()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Regression.Trainers.Cdat(new CdatTrainer.Options { MaxEpochs = 1 }).Fit(WideData(ml));
+        string path = Path.Combine(Path.GetTempPath(), $"cdat-regime-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, null, path);
+            var loaded = CdatModel.FromLoaded(ml.Model.Load(path, out _)).Single();
+            Assert.AreEqual(model.TrainingMetrics.Regime, loaded.TrainingMetrics.Regime);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void TheStepBudgetShrinksForWideFeaturesAndKeepsAFewEpochs()
+    {
+        // 3000 steps of 256 rows for 100 features; for 50,000 text n-grams, the steps that read 2^30 values: 83.
+        var narrow = TrainingPlan.For(20_000, 100, 256, null, null, null, null, hasValidation: true);
+        var wide = TrainingPlan.For(4_000, 50_000, 256, null, null, null, null, hasValidation: true);
+        var huge = TrainingPlan.For(100_000, 50_000, 256, null, null, null, null, hasValidation: true);
+        Assert.AreEqual(38, narrow.Epochs);  // ⌈3000 / 79⌉
+        Assert.AreEqual(6, wide.Epochs);  // ⌈83 / 16⌉
+        Assert.AreEqual(TrainingPlan.MinEpochs, huge.Epochs);  // 83 steps are less than one epoch of 391: at least 3 epochs
+        Assert.IsTrue(TrainingPlan.PrefersFullBatch(1000, 64));
+        Assert.IsFalse(TrainingPlan.PrefersFullBatch(5000, 10));
+        Assert.IsFalse(TrainingPlan.PrefersFullBatch(1000, 1000));
+        Assert.AreEqual(TrainingPlan.FullBatchPatience, TrainingPlan.For(1000, 64, null, null, null, null, null, true).Patience);
+        Assert.IsNull(TrainingPlan.For(1000, 64, null, null, null, null, 0, true).Patience);
+        Assert.IsNull(TrainingPlan.For(1000, 64, null, null, null, null, null, false).Patience);
+    }
+
+    [TestMethod]
+    public void MLContextGpuDeviceIdIsHonouredWithItsFallback()
+    {
+        if (torch.cuda.is_available()) Assert.Inconclusive("CUDA is available here; this test checks the CPU-only path.");
+        var ml = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = false };
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { MaxEpochs = 1 }).Fit(WideData(ml)));
+        StringAssert.Contains(e.Message, "GpuDeviceId");
+        ml.FallbackToCpu = true;
+        var model = ml.Regression.Trainers.Cdat(new CdatTrainer.Options { MaxEpochs = 1 }).Fit(WideData(ml));
+        Assert.AreEqual("cpu", model.TrainingMetrics.Device);
+        // An explicit Device wins over the MLContext.
+        ml.FallbackToCpu = false;
+        Assert.AreEqual("cpu", ml.Regression.Trainers.Cdat(new CdatTrainer.Options { MaxEpochs = 1, Device = "cpu" }).Fit(WideData(ml)).TrainingMetrics.Device);
+    }
+
+    [TestMethod]
+    [DataRow("cdat", "adam")]
+    [DataRow("constant", "gd")]
+    [DataRow("schedule", "momentum")]
+    [DataRow("armijo", "rmsprop")]
+    [DataRow("polyak", "adam")]
+    public void EveryRuleAndDirectionIsReachableFromTheOptions(string tuner, string direction)
+    {
+        LearningRateRule rule = tuner switch
+        {
+            "cdat" => new CdatRule { Sigma = 1.5 },
+            "constant" => new ConstantRule(0.05),
+            "schedule" => new ScheduleRule { PeakLearningRate = 0.05, WarmupSteps = 2 },
+            "armijo" => new ArmijoRule(),
+            _ => new PolyakRule { C = 2 },
+        };
+        DirectionRule update = direction switch
+        {
+            "gd" => new GradientDescentRule(),
+            "momentum" => new MomentumRule { Momentum = 0.5 },
+            "rmsprop" => new RmsPropRule(),
+            _ => new AdamRule { Beta1 = 0.8 },
+        };
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.Diabetes(ml);
+        var model = Datasets.DiabetesPrep(ml).Append(ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = rule, Direction = update, MaxEpochs = 5 })).Fit(train);
+        var metrics = model.LastTransformer.TrainingMetrics;
+        TestContext.WriteLine($"{metrics.Tuner} / {metrics.Direction}");
+        StringAssert.StartsWith(metrics.Tuner, tuner == "polyak" ? "polyak-max(c=2" : tuner == "cdat" ? "cdat(sigma=1.5" : tuner);
+        StringAssert.StartsWith(metrics.Direction, direction == "momentum" ? "momentum(0.5" : direction);
+    }
+
+    [TestMethod]
+    public void EachKnobHasOneDefaultInTheEngineAndTheTrainer()
+    {
+        Assert.AreEqual(CdatTuner.DefaultBeta, new CdatRule().EmaBeta);
+        Assert.AreEqual(CdatTuner.DefaultEpsilon, new CdatRule().Epsilon);
+        Assert.AreEqual(CdatTuner.DefaultBeta, new CdatTuner(1).Beta);
+        Assert.AreEqual(ArmijoTuner.DefaultMaxLearningRate, new ArmijoRule().MaxLearningRate);
+        Assert.AreEqual(ArmijoTuner.DefaultMaxLearningRate, ArmijoTuner.FromPreset(ArmijoPreset.Optax).MaxLearningRate);
+        Assert.AreEqual(PolyakTuner.DefaultMaxLearningRate, new PolyakRule().MaxLearningRate);
+        Assert.AreEqual(PolyakTuner.DefaultMaxLearningRate, new PolyakTuner().MaxLearningRate);
+        Assert.AreEqual(AdamDirection.DefaultBeta1, new AdamRule().Beta1);
+        Assert.AreEqual(new AdamDirection().Beta2, new AdamRule().Beta2);
+        Assert.AreEqual(new MomentumDirection().Momentum, new MomentumRule().Momentum);
+        Assert.IsInstanceOfType<CdatRule>(new CdatTrainer.Options().Tuner);
+        Assert.IsInstanceOfType<AdamRule>(new CdatTrainer.Options().Direction);
+    }
+
+    [TestMethod]
+    public void RuleSettingsAreCheckedByName()
+    {
+        var ml = new MLContext(seed: 1);
+        Assert.AreEqual("PeakLearningRate", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new ScheduleRule { PeakLearningRate = -1 } })).ParamName);
+        Assert.AreEqual("C", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new PolyakRule { C = 0 } })).ParamName);
+        Assert.AreEqual("Beta2", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new AdamRule { Beta2 = 1 } })).ParamName);
+        Assert.AreEqual("Tuner", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = null! })).ParamName);
+        Assert.AreEqual("ValidationFraction", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { ValidationFraction = 1 })).ParamName);
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new CustomRule(() => null!), MaxEpochs = 1 }).Fit(WideData(ml)));
+        StringAssert.Contains(e.Message, "CustomRule");
+    }
+}
