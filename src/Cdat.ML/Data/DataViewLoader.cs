@@ -23,6 +23,11 @@ internal static class DataViewLoader
                                   long memoryBudgetBytes, bool dropLast, ScalarType dtype, string role = "training", bool standardizeLabel = false,
                                   Holdout? holdout = null, CancellationToken cancellationToken = default)
     {
+        if (columns.FeatureCount >= SparseMinFeatures)
+        {
+            var sparse = LoadSparse(data, columns, batchSizeFor, seed, dropLast, dtype, role, standardizeLabel, holdout, cancellationToken);
+            if (sparse is not null) return sparse;
+        }
         int d = columns.FeatureCount;
         long bytesPerRow = 4L * (d + 1);
         var features = new List<float[]>();
@@ -99,24 +104,103 @@ internal static class DataViewLoader
         }
     }
 
+    /// <summary>Feature columns at least this wide are read as sparse rows.</summary>
+    public const int SparseMinFeatures = 4096;
+    /// <summary>Wide rows with more non-zeros than this fraction are trained dense after all.</summary>
+    public const double SparseMaxDensity = 0.25;
+
+    /// <summary>
+    /// Reads a wide feature column as compressed rows (see <see cref="SparseBatches"/>), checking every value as the
+    /// dense path does. Returns null when the data turns out dense enough to be read the dense way.
+    /// </summary>
+    private static LoadedData? LoadSparse(IDataView data, LabeledColumns columns, Func<long, int?> batchSizeFor, long seed, bool dropLast,
+                                          ScalarType dtype, string role, bool standardizeLabel, Holdout? holdout, CancellationToken cancellationToken)
+    {
+        int d = columns.FeatureCount;
+        var starts = new List<long> { 0 };
+        var indices = new List<int>();
+        var values = new List<float>();
+        var labels = new List<float>();
+        var seen = new HashSet<float>();
+        double mean = 0, m2 = 0;
+        using (var reader = new LabeledRows(data, columns, role))
+        {
+            while (reader.MoveNext())
+            {
+                if ((reader.Row & 1023) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    // Dense after all: stop early, before the compressed rows outgrow a dense copy.
+                    if (reader.Row > 1024 && values.Count > SparseMaxDensity * reader.Row * (double)d) return null;
+                }
+                reader.ReadSparse(indices, values);
+                starts.Add(values.Count);
+                float label = reader.ReadLabel();
+                labels.Add(label);
+                double delta = label - mean;
+                mean += delta / labels.Count;
+                m2 += delta * (label - mean);
+                if (columns.Task != CdatTask.Regression && seen.Count < 2) seen.Add(label);
+            }
+        }
+        long rows = labels.Count;
+        if (rows == 0) throw new InvalidDataException($"The {role} data has no rows.");
+        if (values.Count > SparseMaxDensity * rows * (double)d) return null;
+        if (role == "training" && columns.Task != CdatTask.Regression && seen.Count < 2)
+            throw new InvalidDataException($"Label column '{columns.Label.Name}' has a single class in the training data; a classifier needs at least two.");
+        if (standardizeLabel && columns.Task == CdatTask.Regression)
+        {
+            double std = Math.Sqrt(m2 / rows);
+            columns.LabelOffset = mean;
+            columns.LabelScale = std > 0 ? std : 1.0;
+            for (int i = 0; i < labels.Count; i++) labels[i] = (float)((labels[i] - columns.LabelOffset) / columns.LabelScale);
+        }
+
+        long heldOut = holdout?.RowsOf(rows) ?? 0;
+        var order = Enumerable.Range(0, (int)rows).ToArray();
+        if (heldOut > 0) new Random((int)(seed & int.MaxValue) ^ 0x5eed).Shuffle(order);
+        // Validation is scored in batches no larger than one objective chunk.
+        var validation = heldOut > 0 ? Batches(order[..(int)heldOut], (int)Math.Min(heldOut, 4096)) : null;
+        var training = Batches(heldOut > 0 ? order[(int)heldOut..].Order().ToArray() : order, batchSizeFor(rows - heldOut));
+        return new LoadedData(training, validation, rows, Streamed: false, Density: training.Density);
+
+        SparseBatches Batches(int[] take, int? batchSize)
+        {
+            var rowStart = new long[take.Length + 1];
+            for (int i = 0; i < take.Length; i++) rowStart[i + 1] = rowStart[i] + (starts[take[i] + 1] - starts[take[i]]);
+            var cols = new int[rowStart[^1]];
+            var vals = new float[rowStart[^1]];
+            var ys = new float[take.Length];
+            for (int i = 0; i < take.Length; i++)
+            {
+                int from = (int)starts[take[i]], count = (int)(rowStart[i + 1] - rowStart[i]);
+                indices.CopyTo(from, cols, (int)rowStart[i], count);
+                values.CopyTo(from, vals, (int)rowStart[i], count);
+                ys[i] = labels[take[i]];
+            }
+            return new SparseBatches(rowStart, cols, vals, ys, d, columns.Task, dtype, batchSize, seed, dropLast);
+        }
+    }
+
+    /// <summary>Targets in the task's loss encoding ([N, 1] values, [N] 0/1, or [N] int64 classes), in the caller's dispose scope.</summary>
+    public static Tensor Targets(float[] labels, CdatTask task, ScalarType dtype) => task switch
+    {
+        CdatTask.Regression => torch.tensor(labels).reshape(-1, 1).to(dtype),
+        CdatTask.BinaryClassification => torch.tensor(labels).to(dtype),
+        _ => torch.tensor(labels).to(ScalarType.Int64),
+    };
+
     /// <summary>
     /// Features [N, d] and targets in the task's loss encoding ([N, 1] values, [N] 0/1, or [N] int64 classes), in the
     /// caller's dispose scope.
     /// </summary>
     public static (Tensor X, Tensor Y) ToTensors(float[,] features, float[] labels, CdatTask task, ScalarType dtype)
     {
-        var x = torch.tensor(features).to(dtype);
-        var y = task switch
-        {
-            CdatTask.Regression => torch.tensor(labels).reshape(-1, 1).to(dtype),
-            CdatTask.BinaryClassification => torch.tensor(labels).to(dtype),
-            _ => torch.tensor(labels).to(ScalarType.Int64),
-        };
-        return (x, y);
+        return (torch.tensor(features).to(dtype), Targets(labels, task, dtype));
     }
 
     /// <summary>The training batches, the held-out validation batches (null when none) and the rows read.</summary>
-    internal sealed record LoadedData(IBatchSource Training, IBatchSource? HeldOut, long Rows, bool Streamed) : IDisposable
+    internal sealed record LoadedData(IBatchSource Training, IBatchSource? HeldOut, long Rows, bool Streamed, double? Density = null) : IDisposable
     {
         public void Dispose()
         {

@@ -63,6 +63,32 @@ internal sealed class LabeledRows : IDisposable
                 throw new InvalidDataException($"Row {Row} of the {_role} data: feature column '{_columns.Features.Name}' holds {destination[i].ToString(CultureInfo.InvariantCulture)} at index {i}. Remove or impute such rows (e.g. mlContext.Transforms.ReplaceMissingValues).");
     }
 
+    /// <summary>
+    /// Appends the current row's non-zero features (column indices ascending) to <paramref name="indices"/> and
+    /// <paramref name="values"/> after checking them; returns how many were appended.
+    /// </summary>
+    public int ReadSparse(List<int> indices, List<float> values)
+    {
+        _features(ref _buffer);
+        if (_buffer.Length != _columns.FeatureCount)
+            throw new InvalidDataException($"Row {Row} of the {_role} data: feature column '{_columns.Features.Name}' has {_buffer.Length} values, {_columns.FeatureCount} expected.");
+        var explicitValues = _buffer.GetValues();
+        var explicitIndices = _buffer.IsDense ? default : _buffer.GetIndices();
+        int added = 0;
+        for (int k = 0; k < explicitValues.Length; k++)
+        {
+            float v = explicitValues[k];
+            int i = _buffer.IsDense ? k : explicitIndices[k];
+            if (!float.IsFinite(v))
+                throw new InvalidDataException($"Row {Row} of the {_role} data: feature column '{_columns.Features.Name}' holds {v.ToString(CultureInfo.InvariantCulture)} at index {i}. Remove or impute such rows (e.g. mlContext.Transforms.ReplaceMissingValues).");
+            if (v == 0) continue;
+            indices.Add(i);
+            values.Add(v);
+            added++;
+        }
+        return added;
+    }
+
     /// <summary>The current row's label as the network's target: the value (regression), 0/1 (binary) or the class index.</summary>
     public float ReadLabel()
     {

@@ -49,8 +49,9 @@ public sealed partial class CdatTrainer
         /// <summary>L2 penalty λ: the loss gains ½λ‖w‖². Default 0.</summary>
         public double WeightDecay;
         /// <summary>
-        /// End training with a running average of the weights, of decay β in (0, 1) (0.999 averages about the last 1000
-        /// steps); it smooths the noise of mini-batch steps. Null (default) keeps the last weights.
+        /// End training with a running average of the weights, of decay β in (0, 1) (0.99 averages about the last 100
+        /// steps); it smooths the noise of mini-batch steps, and validation judges the average. 0 keeps the last weights.
+        /// Null (default): 0.99 in mini-batch, none in full batch.
         /// </summary>
         public double? WeightAverageDecay;
 
@@ -117,7 +118,7 @@ public sealed partial class CdatTrainer
             Require(MaxEpochs is null || MaxEpochs > 0, nameof(MaxEpochs), "must be greater than 0 (or null to choose by data size)");
             Require(MaxSteps is null || MaxSteps > 0, nameof(MaxSteps), "must be greater than 0");
             Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "must be ≥ 0");
-            Require(WeightAverageDecay is null || (WeightAverageDecay > 0 && WeightAverageDecay < 1), nameof(WeightAverageDecay), "must lie strictly between 0 and 1 (or null for none)");
+            Require(WeightAverageDecay is null || (WeightAverageDecay >= 0 && WeightAverageDecay < 1), nameof(WeightAverageDecay), "must lie in [0, 1) (0: keep the last weights; null: chosen by regime)");
             Require(SharpnessEvery >= 0, nameof(SharpnessEvery), "must be ≥ 0 (0 turns it off)");
             Require(CurvatureEvery > 0, nameof(CurvatureEvery), "must be greater than 0");
             Require(CurvatureSubsampleRows is null || CurvatureSubsampleRows > 0, nameof(CurvatureSubsampleRows), "must be greater than 0");

@@ -128,8 +128,10 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             }
             var validation = given ?? loaded.HeldOut;
             var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : TrainingPlan.BatchSizeFor(o.BatchSize, training.Rows, features),
-                                        o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, validation is not null);
-            string regime = plan.Describe(training.Rows, validation?.Rows ?? 0, heldOut: given is null);
+                                        o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, validation is not null,
+                                        squaredError: Task == CdatTask.Regression, o.WeightAverageDecay);
+            string regime = plan.Describe(training.Rows, validation?.Rows ?? 0, heldOut: given is null)
+                + (loaded.Density is double density ? FormattableString.Invariant($", sparse features ({density:P2} non-zero)") : "");
             channel?.Info(MessageSensitivity.None, FormattableString.Invariant(
                 $"Cdat: training {Task} on {features} features, {regime}, on {device}{(holdout is not null && loaded.HeldOut is null ? (loaded.Streamed ? "; streamed data: nothing held out, give a ValidationSet" : "; too few rows to hold any out") : "")}."));
             int outputs = Task == CdatTask.MulticlassClassification ? columns.ClassCount : 1;
@@ -146,7 +148,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 Seed = seed,
                 Device = device,
                 WeightDecay = o.WeightDecay,
-                WeightAverageDecay = o.WeightAverageDecay,
+                WeightAverageDecay = plan.AverageDecay,
                 ValidationEvery = plan.ValidationEvery,
                 EarlyStoppingPatience = plan.Patience,
                 Optimizer = new OptimizerOptions

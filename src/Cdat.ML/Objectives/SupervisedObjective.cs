@@ -65,7 +65,8 @@ public sealed class SupervisedObjective : IObjective
         else
         {
             long start = chunk * ChunkRows, length = Math.Min(ChunkRows, Rows - start);
-            var x = Features.narrow(0, start, length);
+            // Sparse features cannot be narrowed: their chunk rows are selected.
+            var x = Features.is_sparse ? Features.index_select(0, torch.arange(start, start + length, device: Features.device)) : Features.narrow(0, start, length);
             var y = Targets.narrow(0, start, length);
             using var share = Scalars.Of((double)length / Rows);
             loss = Loss.Compute(Network.call(x), y).mul(share);

@@ -158,7 +158,7 @@ public sealed class BadInputTests
             case "MaxEpochs": o.MaxEpochs = 0; break;
             case "Device": o.Device = "tpu"; break;
             case "EarlyStoppingPatience": o.EarlyStoppingPatience = 3; o.ValidationFraction = 0; break;  // without validation data
-            case "WeightAverageDecay": o.WeightAverageDecay = 0; break;
+            case "WeightAverageDecay": o.WeightAverageDecay = 1; break;
         }
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(o));
         Assert.AreEqual(option, e.ParamName);

@@ -58,6 +58,8 @@ public sealed class DefaultsTests
         Assert.AreEqual(1, log.Count, string.Join("\n", log));
         StringAssert.Contains(log[0], $"mini-batches of {TrainingPlan.MiniBatchRows}");
         StringAssert.Contains(log[0], "600 validation rows (held out)");
+        StringAssert.Contains(log[0], "weights averaged (β 0.99)");
+        StringAssert.Contains(model.TrainingMetrics.Tuner, "sigma=1.5");
     }
 
     [TestMethod]
@@ -108,6 +110,14 @@ public sealed class DefaultsTests
         Assert.AreEqual(TrainingPlan.FullBatchPatience, TrainingPlan.For(1000, 64, null, null, null, null, null, true).Patience);
         Assert.IsNull(TrainingPlan.For(1000, 64, null, null, null, null, 0, true).Patience);
         Assert.IsNull(TrainingPlan.For(1000, 64, null, null, null, null, null, false).Patience);
+        // σ and weight averaging: by regime and loss, unless set.
+        Assert.AreEqual(TrainingPlan.FullBatchSigma, TrainingPlan.For(1000, 64, null, null, null, null, null, true).Sigma);
+        Assert.IsNull(TrainingPlan.For(1000, 64, null, null, null, null, null, true).AverageDecay);
+        Assert.AreEqual(TrainingPlan.MiniBatchSigmaCrossEntropy, narrow.Sigma);
+        Assert.AreEqual(TrainingPlan.MiniBatchAverageDecay, narrow.AverageDecay);
+        Assert.AreEqual(TrainingPlan.MiniBatchSigmaSquaredError, TrainingPlan.For(20_000, 100, 256, null, null, null, null, true, squaredError: true).Sigma);
+        Assert.IsNull(TrainingPlan.For(20_000, 100, 256, null, null, null, null, true, averageDecay: 0).AverageDecay);
+        Assert.AreEqual(0.9, TrainingPlan.For(1000, 64, null, null, null, null, null, true, averageDecay: 0.9).AverageDecay);
     }
 
     [TestMethod]
