@@ -16,6 +16,7 @@ run tuners --steps 30 --lr-grid 0.5 --adam-lr-grid 0.01 --out "$out/tuners"; exp
 run minibatch --epochs 1 --sigmas 1,2 --batch-sizes 64,256 --out "$out/minibatch"; expect "$out/minibatch/heatmap-beta0.png" "$out/minibatch/heatmap-beta0.9.png"
 run model --steps 500 --out "$out/model";                 expect "$out/model/model-y.png" "$out/model/model.csv"
 run bench --steps 3 --hidden 64 --batch-size 32;          grep -q "ratio to constant" "$out/last.log"
+run regime --sets diabetes,adult --rows 300 --batches 0,64 --sigmas 0,1 --out "$out/regime"; expect "$out/regime/regime.md" "$out/regime/regime.csv"
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   run fashion --limit 1000 --time-budget 5 --skip-baselines --out "$out/fashion"; expect "$out/fashion/"*.csv
 else

@@ -98,15 +98,22 @@ internal static class SuiteCommand
 
         foreach (var trainer in SuiteTrainer.MLNet(set.Task))
             Add(trainer.Name, () => trainer.Run(ml, set.Task, train, test, 0));
+        var runs = new List<CdatTrainingMetrics>();
         for (int seed = 0; seed < seedCount; seed++)
         {
             int s = seed;
             Add("Cdat (defaults)", () => new SuiteTrainer("Cdat", (c, _) => SuiteTrainer.Cdat(c, set.Task, new CdatTrainer.Options { Seed = s }))
-                .Run(ml, set.Task, train, test, s));
+                .Run(ml, set.Task, train, test, s, model => runs.Add(((CdatTransformer)model).TrainingMetrics)));
         }
         var (oracle, rate, gridSeconds) = Oracle(ml, set.Task, train, test);
         Add("Adam oracle", () => oracle, Invariant($"lr {rate:G2} chosen on validation; grid {gridSeconds:F0} s"));
 
+        // How the default runs went: regime, stops, rollbacks, and the worst end-to-best training loss.
+        var regime = runs[0].Regime;
+        string cdatNote = Invariant($"{(regime.IsFullBatch ? "full batch" : $"batches of {regime.BatchSize}")}; early stop {runs.Count(r => r.StopReason == "EarlyStopped")}/{runs.Count}; rolled back {runs.Count(r => r.RolledBack)}/{runs.Count}; final/best loss ≤ {runs.Max(r => r.FinalTrainingLoss / r.BestTrainingLoss):F1}");
+        AnsiConsole.MarkupLine(Markup.Escape("  Cdat runs: " + cdatNote));
+        var cdat = scores.FindIndex(s => s.Trainer == "Cdat (defaults)");
+        scores[cdat] = scores[cdat] with { Note = cdatNote };
         double reference = scores.First(s => s.Trainer == "LightGbm").Runs[0].Seconds;
         return scores.Select(s =>
         {

@@ -72,13 +72,14 @@ internal sealed record SuiteTrainer(string Name, Func<MLContext, int, IEstimator
         _ => ml.MulticlassClassification.Trainers.Cdat(options),
     };
 
-    /// <summary>Fits and scores, timing the fit alone.</summary>
-    public SuiteScore Run(MLContext ml, CdatTask task, IDataView train, IDataView test, int seed)
+    /// <summary>Fits and scores, timing the fit alone; <paramref name="inspect"/> sees the fitted model.</summary>
+    public SuiteScore Run(MLContext ml, CdatTask task, IDataView train, IDataView test, int seed, Action<ITransformer>? inspect = null)
     {
         var estimator = Create(ml, seed);
         var clock = Stopwatch.StartNew();
         var model = estimator.Fit(train);
         clock.Stop();
+        inspect?.Invoke(model);
         return SuiteScore.Evaluate(ml, task, model, test, clock.Elapsed.TotalSeconds);
     }
 }

@@ -34,7 +34,7 @@ public sealed partial class CdatTrainer
 
         /// <summary>
         /// Rows per mini-batch; <see cref="FullBatch"/> (or any size ≥ the rows) trains in full batch. Null (default) chooses
-        /// by data size: full batch for small data (at most 4096 rows and 2^18 feature values), else mini-batches of 128.
+        /// by data size: full batch for small data (at most 4096 rows and 2^18 feature values), else mini-batches of 256.
         /// </summary>
         public int? BatchSize;
         /// <summary>

@@ -38,6 +38,32 @@ public sealed class PipelineTests
         Assert.IsTrue(drops[1] < -0.5 && Math.Abs(drops[0]) < 0.05 && Math.Abs(drops[2]) < 0.05);
     }
 
+    private sealed class RawRow { [VectorType(3)] public float[] Raw { get; set; } = []; public bool Positive { get; set; } public string Kind { get; set; } = ""; }
+
+    [TestMethod]
+    public void PermutationFeatureImportanceThroughTheDocumentedOverloadForClassifiers()
+    {
+        // ML.NET's whole-pipeline overload needs an internal interface; the trainer's transformer on the data as it
+        // reaches the trainer works for every task (NuGet.md, "Known limitations").
+        var ml = new MLContext(seed: 2);
+        var random = new Random(4);
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 400).Select(_ =>
+        {
+            var f = new[] { (float)random.NextDouble() * 2 - 1, (float)random.NextDouble() * 2 - 1, (float)random.NextDouble() * 2 - 1 };
+            return new RawRow { Raw = f, Positive = f[1] > 0, Kind = f[1] < -0.3 ? "low" : f[1] > 0.3 ? "high" : "mid" };
+        }).ToList());
+        var prep = ml.Transforms.NormalizeMeanVariance("Features", "Raw");
+        var binary = prep.Append(ml.BinaryClassification.Trainers.Cdat(labelColumnName: "Positive", hiddenLayers: [])).Fit(data);
+        var binaryDrops = ml.BinaryClassification.PermutationFeatureImportance(binary.LastTransformer, binary.Transform(data), labelColumnName: "Positive", permutationCount: 2)
+            .Select(m => m.AreaUnderRocCurve.Mean).ToArray();
+        var multi = prep.Append(ml.Transforms.Conversion.MapValueToKey("Label", "Kind")).Append(ml.MulticlassClassification.Trainers.Cdat()).Fit(data);
+        var multiDrops = ml.MulticlassClassification.PermutationFeatureImportance(multi.LastTransformer, multi.Transform(data), permutationCount: 2)
+            .Select(m => m.MicroAccuracy.Mean).ToArray();
+        TestContext.WriteLine($"ΔAUC {string.Join(", ", binaryDrops.Select(d => d.ToString("F3")))}; Δaccuracy {string.Join(", ", multiDrops.Select(d => d.ToString("F3")))}");
+        Assert.IsTrue(binaryDrops[1] < -0.3 && Math.Abs(binaryDrops[0]) < 0.05 && Math.Abs(binaryDrops[2]) < 0.05);
+        Assert.IsTrue(multiDrops[1] < -0.3 && Math.Abs(multiDrops[0]) < 0.1 && Math.Abs(multiDrops[2]) < 0.1);
+    }
+
     [TestMethod]
     public void EightPredictionEnginesOnEightThreadsAgreeWithSequentialScoring()
     {
