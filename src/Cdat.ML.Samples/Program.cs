@@ -7,6 +7,8 @@ using Cdat.ML.Training;
 // Before any tensor operation, so that libtorch's worker threads inherit it: denormal numbers, which training breeds,
 // otherwise double a CPU step's time (docs/REPRODUCTION.md, Fashion-MNIST).
 Denormals.FlushToZero();
+// Logs and CI capture the output: tables keep their full headers there instead of being cut to 80 columns.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 240;
 
 var root = new RootCommand("Curvature-aware learning-rate tuning (CDAT, Armijo, Polyak) on real data, with plots and per-step CSV files.");
 DefaultRun.Configure(root);

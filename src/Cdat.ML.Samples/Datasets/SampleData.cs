@@ -49,7 +49,8 @@ internal sealed record SampleData(string Name, CdatTask Task, int Classes, Tenso
 
     /// <summary>
     /// Reads a CSV with a header: the label column, and every other numeric column as a feature. The task is inferred
-    /// when not given: true/false labels are binary, at most 50 distinct integer labels multiclass, else regression.
+    /// when not given: true/false labels are binary, numbers are regression unless they are at most 50 distinct integers
+    /// (multiclass), and text labels are classes (at most 50).
     /// </summary>
     private static SampleData FromCsv(string path, string label, CdatTask? task, string name, long seed, double testFraction, int? limit)
     {
@@ -59,19 +60,32 @@ internal sealed record SampleData(string Name, CdatTask Task, int Classes, Tenso
         if (labelIndex < 0) throw new ArgumentException($"The CSV '{path}' has no column '{label}'. Columns: {string.Join(", ", header)}.");
         var rows = lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToArray();
         if (limit is int n) rows = rows.Take(n).ToArray();
+        if (rows.Length == 0) throw new ArgumentException($"The CSV '{path}' has a header but no rows.");
+        int ragged = Array.FindIndex(rows, r => r.Length != header.Length);
+        if (ragged >= 0)
+            throw new ArgumentException($"Row {ragged + 1} of the CSV '{path}' has {rows[ragged].Length} fields where the header has {header.Length} (quoted commas are not supported).");
         var featureColumns = Enumerable.Range(0, header.Length)
             .Where(j => j != labelIndex && rows.All(r => double.TryParse(r[j], NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
             .ToArray();
         var labels = rows.Select(r => r[labelIndex].Trim()).ToArray();
+        bool numeric = labels.All(v => float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        int distinct = labels.Distinct().Count();
         task ??= labels.All(v => v is "true" or "false" or "True" or "False") ? CdatTask.BinaryClassification
-            : labels.All(v => int.TryParse(v, out _)) && labels.Distinct().Count() <= 50 ? CdatTask.MulticlassClassification
-            : CdatTask.Regression;
+            : numeric && labels.All(v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)) && distinct <= 50 ? CdatTask.MulticlassClassification
+            : numeric ? CdatTask.Regression
+            : distinct <= 50 ? CdatTask.MulticlassClassification
+            : throw new ArgumentException($"Label column '{label}' of '{path}' holds {distinct} distinct text values: too many to be classes (at most 50), and they are not numbers for regression.");
+        if (task == CdatTask.Regression && !numeric)
+            throw new ArgumentException($"Label column '{label}' of '{path}' holds text ('{labels.First(v => !float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _))}'); regression needs numbers.");
 
         var x = new float[rows.Length, featureColumns.Length];
         for (int i = 0; i < rows.Length; i++)
             for (int j = 0; j < featureColumns.Length; j++)
                 x[i, j] = float.Parse(rows[i][featureColumns[j]], CultureInfo.InvariantCulture);
-        string[] classes = task == CdatTask.MulticlassClassification ? labels.Distinct().OrderBy(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray() : Array.Empty<string>();
+        // Integer classes in numeric order, text classes in ordinal order.
+        string[] classes = task != CdatTask.MulticlassClassification ? Array.Empty<string>()
+            : numeric ? labels.Distinct().OrderBy(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()
+            : labels.Distinct().Order(StringComparer.Ordinal).ToArray();
         var y = task switch
         {
             CdatTask.BinaryClassification => labels.Select(v => v.Equals("true", StringComparison.OrdinalIgnoreCase) ? 1f : 0f).ToArray(),

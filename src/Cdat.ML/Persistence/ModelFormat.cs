@@ -133,7 +133,7 @@ internal static class ModelFormat
         return values;
     }
 
-    private static ulong Fnv1a(ReadOnlySpan<byte> data)
+    internal static ulong Fnv1a(ReadOnlySpan<byte> data)
     {
         ulong hash = 14695981039346656037UL;
         foreach (byte b in data) hash = (hash ^ b) * 1099511628211UL;

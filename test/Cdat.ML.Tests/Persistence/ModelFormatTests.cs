@@ -58,6 +58,33 @@ public sealed class ModelFormatTests
     }
 
     [TestMethod]
+    public void AVersion1ModelStillLoadsWithAnUnknownRegime()
+    {
+        // Version 1 is version 2 without the regime at the end of the payload.
+        var model = Sample();
+        var bytes = model.ToBytes();
+        Assert.AreEqual(2, BitConverter.ToUInt16(bytes, 6));
+        int header = 6 + 2 + 8;
+        var payload = bytes.AsSpan(header, bytes.Length - header - 8).ToArray();
+        string description = model.TrainingMetrics.Regime.Description;
+        int regimeBytes = 4 + 8 + 8 + 1 + 1 + System.Text.Encoding.UTF8.GetByteCount(description);
+        var old = payload[..^regimeBytes];
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream))
+        {
+            w.Write("CDATML"u8.ToArray());
+            w.Write((ushort)1);
+            w.Write((long)old.Length);
+            w.Write(old);
+            w.Write(Cdat.ML.Persistence.ModelFormat.Fnv1a(old));
+        }
+        var copy = CdatModelParameters.FromBytes(stream.ToArray());
+        Assert.AreEqual(CdatRegime.Unknown, copy.TrainingMetrics.Regime);
+        CollectionAssert.AreEqual(model.Network.Layers[1].Weight, copy.Network.Layers[1].Weight);
+        Assert.AreEqual(model.TrainingMetrics.StopReason, copy.TrainingMetrics.StopReason);
+    }
+
+    [TestMethod]
     public void AFutureVersionAsksForAnUpdate()
     {
         var bytes = Sample().ToBytes();
