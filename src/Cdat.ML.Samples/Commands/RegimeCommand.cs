@@ -26,9 +26,10 @@ internal static class RegimeCommand
         var sigmas = new Option<string>("--sigmas") { Description = "CDAT σ values (0: the trainer's choice)", DefaultValueFactory = _ => "0.5,1,2,4" };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per cell (median, range)", DefaultValueFactory = _ => 1 };
         var rows = new Option<int?>("--rows") { Description = "At most this many training rows per set" };
+        var steps = new Option<long?>("--steps") { Description = "Total steps (MaxSteps); default the trainer's budget" };
         var average = new Option<double?>("--average") { Description = "End with a running average of the weights of this decay (e.g. 0.99); default the trainer's" };
         var output = new Option<string?>("--out") { Description = "Output folder (default out/regime-<time>)" };
-        foreach (var o in new Option[] { sets, batches, sigmas, seeds, rows, average, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { sets, batches, sigmas, seeds, rows, steps, average, output }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             var names = result.GetValue(sets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -61,6 +62,7 @@ internal static class RegimeCommand
                         {
                             var options = new CdatTrainer.Options { Seed = seed, BatchSize = batch > 0 ? batch : null, Tuner = new CdatRule { Sigma = sigma > 0 ? sigma : null } };
                             if (result.GetValue(average) is double beta) options.WeightAverageDecay = beta;
+                            if (result.GetValue(steps) is long total) options.MaxSteps = total;
                             var clock = System.Diagnostics.Stopwatch.StartNew();
                             var model = (CdatTransformer)SuiteTrainer.Cdat(ml, set.Task, options).Fit(train);
                             clock.Stop();

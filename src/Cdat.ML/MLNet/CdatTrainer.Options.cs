@@ -39,7 +39,7 @@ public sealed partial class CdatTrainer
         public int? BatchSize;
         /// <summary>
         /// Passes over the data (full batch: steps). Null (default) chooses by data size: 300 full-batch steps, or the epochs
-        /// that give about 3000 mini-batch steps (at least 3, at most 100); early stopping usually ends training sooner.
+        /// that give about 6000 mini-batch steps (at least 3, at most 100; fewer on very wide features); early stopping usually ends training sooner.
         /// </summary>
         public int? MaxEpochs;
         /// <summary>Total steps; overrides <see cref="MaxEpochs"/> when set.</summary>

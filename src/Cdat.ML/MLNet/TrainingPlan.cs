@@ -34,7 +34,7 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
     /// <summary>Mini-batch training ends with a running average of the weights of this decay (about the last 100 steps).</summary>
     public const double MiniBatchAverageDecay = 0.99;
     /// <summary>The mini-batch step budget: the epochs that give about this many steps...</summary>
-    public const long MiniBatchSteps = 3000;
+    public const long MiniBatchSteps = 6000;
     /// <summary>
     /// ...and at most the steps that read this many feature values in all (rows × features per step): wide data, such
     /// as thousands of text n-grams, gets fewer, costlier steps...

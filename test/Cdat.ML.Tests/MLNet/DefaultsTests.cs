@@ -97,11 +97,11 @@ public sealed class DefaultsTests
     [TestMethod]
     public void TheStepBudgetShrinksForWideFeaturesAndKeepsAFewEpochs()
     {
-        // 3000 steps of 256 rows for 100 features; for 50,000 text n-grams, the steps that read 2^30 values: 83.
+        // 6000 steps of 256 rows for 100 features; for 50,000 text n-grams, the steps that read 2^30 values: 83.
         var narrow = TrainingPlan.For(20_000, 100, 256, null, null, null, null, hasValidation: true);
         var wide = TrainingPlan.For(4_000, 50_000, 256, null, null, null, null, hasValidation: true);
         var huge = TrainingPlan.For(100_000, 50_000, 256, null, null, null, null, hasValidation: true);
-        Assert.AreEqual(38, narrow.Epochs);  // ⌈3000 / 79⌉
+        Assert.AreEqual(76, narrow.Epochs);  // ⌈6000 / 79⌉
         Assert.AreEqual(6, wide.Epochs);  // ⌈83 / 16⌉
         Assert.AreEqual(TrainingPlan.MinEpochs, huge.Epochs);  // 83 steps are less than one epoch of 391: at least 3 epochs
         Assert.IsTrue(TrainingPlan.PrefersFullBatch(1000, 64));

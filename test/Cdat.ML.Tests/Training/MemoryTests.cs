@@ -25,15 +25,15 @@ public sealed class MemoryTests
                                                     new OptimizerOptions { SharpnessEvery = 100, SharpnessIterations = 10 });
         var objective = new Cdat.ML.Objectives.SupervisedObjective(net, Losses.SquaredError, x.narrow(0, 0, 256), y.narrow(0, 0, 256));
 
-        long liveAt(int step) => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        static long Live() => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         long live = 0, rssEarly = 0;
         for (int step = 1; step <= 2000; step++)
         {
             var r = opt.Step(objective);
             Assert.IsTrue(double.IsFinite(r.Loss));
-            if (step == 200) { live = liveAt(step); rssEarly = Rss(); }
+            if (step == 200) { live = Live(); rssEarly = Rss(); }
         }
-        long liveEnd = liveAt(2000), rssEnd = Rss();
+        long liveEnd = Live(), rssEnd = Rss();
         TestContext.WriteLine($"live tensors {live} -> {liveEnd}; RSS {rssEarly >> 20} MiB -> {rssEnd >> 20} MiB");
         Assert.AreEqual(live, liveEnd, "live tensors grow: something escapes its dispose scope");
         Assert.IsTrue(rssEnd - rssEarly < 200L << 20, $"RSS grew by {(rssEnd - rssEarly) >> 20} MiB");

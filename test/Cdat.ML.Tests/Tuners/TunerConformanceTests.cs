@@ -65,6 +65,17 @@ public sealed class TunerConformanceTests
         Assert.IsTrue(q.Value() < first, $"{tunerName} with {directionName} made no progress");
 
         tuner.Reset();
+        direction.Reset();
         Assert.AreEqual(0, tuner.StepCount);
+        // Reset means "as new": from the same start, the same rates as a fresh tuner and direction.
+        using var freshDirection = makeDirection();
+        CollectionAssert.AreEqual(FirstRates(makeTuner(), freshDirection), FirstRates(tuner, direction), $"{tunerName} after Reset");
+    }
+
+    private static double[] FirstRates(ILearningRateTuner tuner, IDirection direction)
+    {
+        using var q = new Quadratic(new[] { 4.0, 2.0, 1.0, 0.5, 0.1 });
+        using var opt = new CurvatureAwareOptimizer(new[] { q.W }, direction, tuner);
+        return Enumerable.Range(0, 4).Select(_ => opt.Step(q.Loss).LearningRate).ToArray();
     }
 }
