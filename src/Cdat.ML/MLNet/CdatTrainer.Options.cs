@@ -44,7 +44,11 @@ public sealed partial class CdatTrainer
         public int? MaxEpochs;
         /// <summary>Total steps; overrides <see cref="MaxEpochs"/> when set.</summary>
         public long? MaxSteps;
-        /// <summary>Regression: train on standardised labels and fold the scaling back into the output layer. Default true.</summary>
+        /// <summary>
+        /// Regression: train on standardised labels and fold the scaling back into the output layer. Default true. With
+        /// false the network fits the raw labels, which is slow when they sit far from 0 (diabetes, labels around 150:
+        /// test R² −0.10 instead of 0.39 at the defaults).
+        /// </summary>
         public bool StandardizeLabel = true;
         /// <summary>L2 penalty λ: the loss gains ½λ‖w‖². Default 0.</summary>
         public double WeightDecay;

@@ -15,6 +15,9 @@ public static class Devices
         if (key == "auto") return torch.cuda.is_available() ? CUDA : CPU;
         if (key == "cuda" || key.StartsWith("cuda:", StringComparison.Ordinal))
         {
+            // A malformed index is a typo whatever the machine: say so before asking for CUDA.
+            if (key.Length > 5 && (!int.TryParse(key[5..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int requested) || requested < 0))
+                throw new ArgumentException($"Device '{name}' is not a device name: use 'cuda:N' with N a device index (0, 1, ...).", nameof(name));
             if (!torch.cuda.is_available())
                 throw new ArgumentException(
                     $"Device '{name}' was requested but CUDA is not available: reference the CUDA backend (build with -p:TorchBackend=cuda) " +
