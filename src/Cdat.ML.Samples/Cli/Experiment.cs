@@ -65,8 +65,7 @@ internal static class Experiment
     public static double LateMedian(TrainingResult r, Func<StepRecord, double?> value, double fraction = 0.3)
     {
         long from = (long)(r.Steps.Count * (1 - fraction));
-        var v = r.Steps.Where(s => s.Step > from).Select(value).Where(x => x is double d && double.IsFinite(d)).Select(x => x!.Value).OrderBy(x => x).ToArray();
-        return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
+        return Stats.Median(r.Steps.Where(s => s.Step > from).Select(value).Where(x => x is double d && double.IsFinite(d)).Select(x => x!.Value));
     }
 
     /// <summary>Mean of the last 5% of step losses (the papers' "final loss").</summary>

@@ -136,7 +136,7 @@ internal static class FashionCommand
         double seconds = monitor.Training.Elapsed.TotalSeconds;
         var (accuracy, testLoss) = Evaluate(loop.Network, data.TestX, data.TestY, device);
         AnsiConsole.MarkupLine(FormattableString.Invariant(
-            $"{Markup.Escape(name)}: [bold]test accuracy {accuracy:F4}[/], test cross-entropy {testLoss:F4}, {result.Steps.Count} steps ({(double)result.Steps.Count / stepsPerEpoch:F1} epochs) in {seconds:F1} s of training, median {Median(result.Steps.Select(r => r.Milliseconds)):F1} ms/step, stopped: {result.StopReason}"));
+            $"{Markup.Escape(name)}: [bold]test accuracy {accuracy:F4}[/], test cross-entropy {testLoss:F4}, {result.Steps.Count} steps ({(double)result.Steps.Count / stepsPerEpoch:F1} epochs) in {seconds:F1} s of training, median {Stats.Median(result.Steps.Select(r => r.Milliseconds)):F1} ms/step, stopped: {result.StopReason}"));
 
         var files = new List<string>();
         string csv = Path.Combine(s.OutputDirectory, $"fashion-{model}.csv");
@@ -205,12 +205,6 @@ internal static class FashionCommand
             (_, false) => $"shift ±{shift} px",
             _ => $"mirror, shift ±{shift} px",
         };
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
-    }
 
     /// <summary>
     /// Between steps: keeps the training clock, cancels training once the budget is spent, evaluates the test accuracy

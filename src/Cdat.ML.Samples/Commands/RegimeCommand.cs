@@ -72,7 +72,7 @@ internal static class RegimeCommand
                             csv.AppendLine(Invariant($"{set.Name},{batch},{sigma},{seed},{score.Metric:R},{score.Second:R},{m.Steps},{m.Epochs},{m.StopReason},{score.Seconds:R}"));
                         }
                         var metric = runs.Select(r => r.Score.Metric).Order().ToArray();
-                        string line = Invariant($"| {set.Name} | {(batch > 0 ? batch.ToString(CultureInfo.InvariantCulture) : "auto")} | {(sigma > 0 ? sigma.ToString(CultureInfo.InvariantCulture) : "auto")} | {SuiteCommand.Median(metric):F4} | {(metric.Length > 1 ? Invariant($"{metric[0]:F4}-{metric[^1]:F4}") : "")} | {SuiteCommand.Median(runs.Select(r => (double)r.Metrics.Steps)):F0} | {string.Join("/", runs.Select(r => r.Metrics.StopReason).Distinct())} | {SuiteCommand.Median(runs.Select(r => r.Score.Seconds)):F1} |");
+                        string line = Invariant($"| {set.Name} | {(batch > 0 ? batch.ToString(CultureInfo.InvariantCulture) : "auto")} | {(sigma > 0 ? sigma.ToString(CultureInfo.InvariantCulture) : "auto")} | {Stats.Median(metric):F4} | {(metric.Length > 1 ? Invariant($"{metric[0]:F4}-{metric[^1]:F4}") : "")} | {Stats.Median(runs.Select(r => (double)r.Metrics.Steps)):F0} | {string.Join("/", runs.Select(r => r.Metrics.StopReason).Distinct())} | {Stats.Median(runs.Select(r => r.Score.Seconds)):F1} |");
                         md.AppendLine(line);
                         AnsiConsole.WriteLine(line);
                     }

@@ -118,8 +118,8 @@ internal static class SuiteCommand
         return scores.Select(s =>
         {
             var metric = s.Runs.Select(r => r.Metric).Order().ToArray();
-            double seconds = Median(s.Runs.Select(r => r.Seconds));
-            return new Row(set.Name, set.Task, s.Trainer, Median(metric), metric[0], metric[^1], Median(s.Runs.Select(r => r.Second)), seconds,
+            double seconds = Stats.Median(s.Runs.Select(r => r.Seconds));
+            return new Row(set.Name, set.Task, s.Trainer, Stats.Median(metric), metric[0], metric[^1], Stats.Median(s.Runs.Select(r => r.Second)), seconds,
                            seconds / reference, s.Runs.Count > 1 ? $"{s.Runs.Count} seeds" + (s.Note.Length > 0 ? "; " + s.Note : "") : s.Note);
         }).ToList();
     }
@@ -159,12 +159,6 @@ internal static class SuiteCommand
         long n = 0;
         while (cursor.MoveNext()) n++;
         return n;
-    }
-
-    internal static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
