@@ -32,10 +32,8 @@ internal static class DataViewLoader
         long bytesPerRow = 4L * (d + 1);
         var features = new List<float[]>();
         var labels = new List<float>();
-        var seen = new HashSet<float>();
+        var tally = new LabelTally(columns, role);
         bool keep = true;
-        long rows = 0;
-        double mean = 0, m2 = 0;
         using (var reader = new LabeledRows(data, columns, role))
         {
             var row = new float[d];
@@ -44,12 +42,8 @@ internal static class DataViewLoader
                 if ((reader.Row & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
                 reader.ReadFeatures(row);
                 float label = reader.ReadLabel();
-                rows++;
-                double delta = label - mean;
-                mean += delta / rows;
-                m2 += delta * (label - mean);
-                if (columns.Task != CdatTask.Regression && seen.Count < 2) seen.Add(label);
-                if (keep && mayStream && rows * bytesPerRow > memoryBudgetBytes)
+                tally.Add(label);
+                if (keep && mayStream && tally.Rows * bytesPerRow > memoryBudgetBytes)
                 {
                     keep = false;
                     features.Clear();
@@ -62,17 +56,8 @@ internal static class DataViewLoader
                 }
             }
         }
-        if (rows == 0) throw new InvalidDataException($"The {role} data has no rows.");
-        if (role == "training" && columns.Task != CdatTask.Regression && seen.Count < 2)
-            throw new InvalidDataException($"Label column '{columns.Label.Name}' has a single class in the training data; a classifier needs at least two.");
-
-        if (standardizeLabel && columns.Task == CdatTask.Regression)
-        {
-            double std = Math.Sqrt(m2 / rows);
-            columns.LabelOffset = mean;
-            columns.LabelScale = std > 0 ? std : 1.0;
-            for (int i = 0; i < labels.Count; i++) labels[i] = (float)((labels[i] - columns.LabelOffset) / columns.LabelScale);
-        }
+        tally.Finish(labels, standardizeLabel);
+        long rows = tally.Rows;
 
         if (!keep)
         {
@@ -81,11 +66,9 @@ internal static class DataViewLoader
             return new LoadedData(new DataViewBatches(data, columns, rows, batch, seed, dropLast, dtype, memoryBudgetBytes), null, rows, Streamed: true);
         }
 
-        long heldOut = holdout?.RowsOf(rows) ?? 0;
-        var order = Enumerable.Range(0, (int)rows).ToArray();
-        if (heldOut > 0) new Random((int)(seed & int.MaxValue) ^ 0x5eed).Shuffle(order);
-        var validation = heldOut > 0 ? Batches(order[..(int)heldOut], null) : null;
-        var training = Batches(heldOut > 0 ? order[(int)heldOut..].Order().ToArray() : order, batchSizeFor(rows - heldOut));
+        var (validationRows, trainingRows) = Holdout.Split(holdout, rows, seed);
+        var validation = validationRows.Length > 0 ? Batches(validationRows, null) : null;
+        var training = Batches(trainingRows, batchSizeFor(trainingRows.Length));
         return new LoadedData(training, validation, rows, Streamed: false);
 
         OwningTensorBatches Batches(int[] take, int? batchSize)
@@ -121,8 +104,7 @@ internal static class DataViewLoader
         var indices = new List<int>();
         var values = new List<float>();
         var labels = new List<float>();
-        var seen = new HashSet<float>();
-        double mean = 0, m2 = 0;
+        var tally = new LabelTally(columns, role);
         using (var reader = new LabeledRows(data, columns, role))
         {
             while (reader.MoveNext())
@@ -137,31 +119,17 @@ internal static class DataViewLoader
                 starts.Add(values.Count);
                 float label = reader.ReadLabel();
                 labels.Add(label);
-                double delta = label - mean;
-                mean += delta / labels.Count;
-                m2 += delta * (label - mean);
-                if (columns.Task != CdatTask.Regression && seen.Count < 2) seen.Add(label);
+                tally.Add(label);
             }
         }
         long rows = labels.Count;
-        if (rows == 0) throw new InvalidDataException($"The {role} data has no rows.");
-        if (values.Count > SparseMaxDensity * rows * (double)d) return null;
-        if (role == "training" && columns.Task != CdatTask.Regression && seen.Count < 2)
-            throw new InvalidDataException($"Label column '{columns.Label.Name}' has a single class in the training data; a classifier needs at least two.");
-        if (standardizeLabel && columns.Task == CdatTask.Regression)
-        {
-            double std = Math.Sqrt(m2 / rows);
-            columns.LabelOffset = mean;
-            columns.LabelScale = std > 0 ? std : 1.0;
-            for (int i = 0; i < labels.Count; i++) labels[i] = (float)((labels[i] - columns.LabelOffset) / columns.LabelScale);
-        }
+        if (rows > 0 && values.Count > SparseMaxDensity * rows * (double)d) return null;
+        tally.Finish(labels, standardizeLabel);
 
-        long heldOut = holdout?.RowsOf(rows) ?? 0;
-        var order = Enumerable.Range(0, (int)rows).ToArray();
-        if (heldOut > 0) new Random((int)(seed & int.MaxValue) ^ 0x5eed).Shuffle(order);
+        var (validationRows, trainingRows) = Holdout.Split(holdout, rows, seed);
         // Validation is scored in batches no larger than one objective chunk.
-        var validation = heldOut > 0 ? Batches(order[..(int)heldOut], (int)Math.Min(heldOut, 4096)) : null;
-        var training = Batches(heldOut > 0 ? order[(int)heldOut..].Order().ToArray() : order, batchSizeFor(rows - heldOut));
+        var validation = validationRows.Length > 0 ? Batches(validationRows, Math.Min(validationRows.Length, 4096)) : null;
+        var training = Batches(trainingRows, batchSizeFor(trainingRows.Length));
         return new LoadedData(training, validation, rows, Streamed: false, Density: training.Density);
 
         SparseBatches Batches(int[] take, int? batchSize)
@@ -213,6 +181,50 @@ internal static class DataViewLoader
     internal sealed record Holdout(double Fraction, long MaxRows, long MinRows)
     {
         public long RowsOf(long rows) => rows < MinRows || Fraction <= 0 ? 0 : Math.Clamp((long)Math.Round(Fraction * rows), 1, Math.Min(MaxRows, rows - 1));
+
+        /// <summary>Row indices held out (in a seeded random order) and trained on (in their original order).</summary>
+        public static (int[] Validation, int[] Training) Split(Holdout? holdout, long rows, long seed)
+        {
+            var order = Enumerable.Range(0, (int)rows).ToArray();
+            long heldOut = holdout?.RowsOf(rows) ?? 0;
+            if (heldOut == 0) return (Array.Empty<int>(), order);
+            new Random((int)(seed & int.MaxValue) ^ 0x5eed).Shuffle(order);
+            return (order[..(int)heldOut], order[(int)heldOut..].Order().ToArray());
+        }
+    }
+
+    /// <summary>
+    /// What reading learns of the labels: the row count, a running mean and variance (Welford), and whether a classifier
+    /// has at least two classes. <see cref="Finish"/> checks them and standardises regression labels when asked.
+    /// </summary>
+    private sealed class LabelTally(LabeledColumns columns, string role)
+    {
+        private readonly HashSet<float> _seen = new();
+        private double _mean, _m2;
+
+        public long Rows { get; private set; }
+
+        public void Add(float label)
+        {
+            Rows++;
+            double delta = label - _mean;
+            _mean += delta / Rows;
+            _m2 += delta * (label - _mean);
+            if (columns.Task != CdatTask.Regression && _seen.Count < 2) _seen.Add(label);
+        }
+
+        /// <summary>Checks the counts, and with <paramref name="standardize"/> (regression) sets the columns' label scaling and applies it to <paramref name="labels"/>.</summary>
+        public void Finish(List<float> labels, bool standardize)
+        {
+            if (Rows == 0) throw new InvalidDataException($"The {role} data has no rows.");
+            if (role == "training" && columns.Task != CdatTask.Regression && _seen.Count < 2)
+                throw new InvalidDataException($"Label column '{columns.Label.Name}' has a single class in the training data; a classifier needs at least two.");
+            if (!standardize || columns.Task != CdatTask.Regression) return;
+            double std = Math.Sqrt(_m2 / Rows);
+            columns.LabelOffset = _mean;
+            columns.LabelScale = std > 0 ? std : 1.0;
+            for (int i = 0; i < labels.Count; i++) labels[i] = (float)((labels[i] - columns.LabelOffset) / columns.LabelScale);
+        }
     }
 
     /// <summary>In-memory batches that own (and dispose) their tensors.</summary>

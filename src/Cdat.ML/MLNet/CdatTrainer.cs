@@ -97,9 +97,9 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         using var channel = _environment?.Start("CdatTrainer");
         var columns = LabeledColumns.Resolve(input.Schema, o.FeatureColumnName, o.LabelColumnName, Task);
         var classNames = UsableClassNames(columns.ClassNames, channel);
-        if (o.ValidationSet is not null)
+        var validationColumns = o.ValidationSet is null ? null : LabeledColumns.Resolve(o.ValidationSet.Schema, o.FeatureColumnName, o.LabelColumnName, Task, "validation");
+        if (validationColumns is { } v)
         {
-            var v = LabeledColumns.Resolve(o.ValidationSet.Schema, o.FeatureColumnName, o.LabelColumnName, Task, "validation");
             if (v.FeatureCount != columns.FeatureCount)
                 throw new ArgumentException($"The validation set's feature column '{o.FeatureColumnName}' has {v.FeatureCount} values; the training data has {columns.FeatureCount}.", nameof(o.ValidationSet));
             if (v.ClassCount != columns.ClassCount)
@@ -112,22 +112,22 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
 
         int features = columns.FeatureCount;
         var holdout = o.ValidationSet is null && o.ValidationFraction > 0 ? new DataViewLoader.Holdout(o.ValidationFraction, MaxHeldOutRows, MinRowsForHoldout) : null;
-        using var loaded = DataViewLoader.Load(input, columns, rows => TrainingPlan.BatchSizeFor(o.BatchSize, rows, features), mayStream: o.BatchSize != Options.FullBatch,
+        int? batchSize = null;  // as chosen by the loader once it has counted the rows
+        using var loaded = DataViewLoader.Load(input, columns, rows => batchSize = TrainingPlan.BatchSizeFor(o.BatchSize, rows, features), mayStream: o.BatchSize != Options.FullBatch,
                                                seed, o.MemoryBudgetBytes, dropLast: false, dtype, standardizeLabel: o.StandardizeLabel, holdout: holdout,
                                                cancellationToken: o.CancellationToken);
         var training = loaded.Training;
         IBatchSource? given = null;
         try
         {
-            if (o.ValidationSet is not null)
+            if (validationColumns is not null)
             {
-                var v = LabeledColumns.Resolve(o.ValidationSet.Schema, o.FeatureColumnName, o.LabelColumnName, Task, "validation");
-                (v.LabelOffset, v.LabelScale) = (columns.LabelOffset, columns.LabelScale);
-                given = DataViewLoader.Load(o.ValidationSet, v, _ => null, mayStream: false, seed, long.MaxValue, dropLast: false, dtype, "validation",
+                (validationColumns.LabelOffset, validationColumns.LabelScale) = (columns.LabelOffset, columns.LabelScale);
+                given = DataViewLoader.Load(o.ValidationSet!, validationColumns, _ => null, mayStream: false, seed, long.MaxValue, dropLast: false, dtype, "validation",
                                             cancellationToken: o.CancellationToken).Training;
             }
             var validation = given ?? loaded.HeldOut;
-            var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : TrainingPlan.BatchSizeFor(o.BatchSize, training.Rows, features),
+            var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : batchSize,
                                         o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, validation is not null,
                                         squaredError: Task == CdatTask.Regression, o.WeightAverageDecay);
             string regime = plan.Describe(training.Rows, validation?.Rows ?? 0, heldOut: given is null)
