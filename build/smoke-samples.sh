@@ -7,7 +7,7 @@ trap 'rm -rf "$out"' EXIT
 dotnet build src/Cdat.ML.Samples -c Release -v quiet -nologo >/dev/null
 run() { dotnet run --no-build -c Release --project src/Cdat.ML.Samples -- "$@" >"$out/last.log" 2>&1 || { cat "$out/last.log"; echo "FAILED: $*"; exit 1; }; }
 expect() { for f in "$@"; do [ -s "$f" ] || { echo "missing output: $f"; cat "$out/last.log"; exit 1; }; done; }
-header="step,epoch,loss,lr,sharpness,edge,n,d,grad_norm,trials,flags"
+header="Step,Epoch,BatchRows,Loss,LearningRate,Sharpness,Edge"
 
 run --steps 20 --out "$out/default";                      expect "$out/default/loss.png" "$out/default/sharpness.png" "$out/default/cdat-sigma-2.csv"
 head -1 "$out/default/cdat-sigma-2.csv" | grep -q "^$header" || { echo "CSV header"; exit 1; }

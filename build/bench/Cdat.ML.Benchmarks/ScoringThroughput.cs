@@ -32,7 +32,7 @@ public class ScoringThroughput
         _outputs = sizes[^1];
         _network = new MultilayerPerceptron(_inputs, sizes[1..^1], _outputs, Activation.Tanh).Build(seed: 0);
         _network.eval();
-        _weights = MlpWeights.FromNetwork(_network, Activation.Tanh);
+        _weights = new MlpWeights(MultilayerPerceptron.ReadLayers(_network).Select(l => new DenseLayer(l.Inputs, l.Outputs, l.Weight, l.Bias)).ToArray(), Activation.Tanh);
         using var generator = new Generator(1);
         _batch = torch.randn(new long[] { Rows, _inputs }, generator: generator);
         _features = _batch.data<float>().ToArray();

@@ -33,7 +33,7 @@ internal static class BenchCommand
 
     public static int Run(int batch, int steps, string deviceName, int[] hidden)
     {
-        var device = Devices.Resolve(deviceName);
+        var device = torch.device(deviceName);
         using var scope = NewDisposeScope();
         using var g = new Generator(42);
         var x = torch.randn(new long[] { batch, 784 }, generator: g).to(device);

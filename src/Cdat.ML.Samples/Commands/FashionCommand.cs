@@ -111,7 +111,7 @@ internal static class FashionCommand
             Optimizer = new OptimizerOptions { CurvatureEvery = curvatureEvery, Seed = s.Seed },
         };
         var loop = new TrainingLoop(network, data.Loss(s.Loss), direction, tuner, options);
-        var device = Devices.Resolve(s.Device);
+        var device = loop.Device;
         long stepsPerEpoch = rows / batch;
 
         TrainingResult result = null!;

@@ -7,7 +7,7 @@ namespace Cdat.ML.Curvature;
 /// Lanczos iteration with full reorthogonalisation for the extreme eigenvalues of a symmetric operator given only
 /// through products. Vectors are flat float64 tensors; the small tridiagonal problem is solved exactly.
 /// </summary>
-public static class Lanczos
+internal static class Lanczos
 {
     /// <summary>Runs at most <paramref name="iterations"/> products from <paramref name="start"/>.</summary>
     /// <param name="apply">v ↦ A·v on flat float64 vectors.</param>

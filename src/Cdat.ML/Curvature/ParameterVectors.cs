@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Cdat.ML.Curvature;
 
 /// <summary>Operations on lists of tensors shaped like the parameters, seen as one flat vector.</summary>
-public static class ParameterVectors
+internal static class ParameterVectors
 {
     /// <summary>Σ_i ⟨a_i, b_i⟩ accumulated in float64, with one device synchronisation.</summary>
     public static double Dot(IReadOnlyList<Tensor> a, IReadOnlyList<Tensor> b) => Dots((a, b))[0];

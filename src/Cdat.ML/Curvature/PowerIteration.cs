@@ -7,7 +7,7 @@ namespace Cdat.ML.Curvature;
 /// Power iteration (as in PyHessian): converges to the eigenvalue of largest magnitude, which is λ_max unless a
 /// negative eigenvalue dominates; the sign is kept. A cross-check for <see cref="Lanczos"/>.
 /// </summary>
-public static class PowerIteration
+internal static class PowerIteration
 {
     /// <summary>Runs until the Rayleigh quotient's relative change falls below <paramref name="tolerance"/>.</summary>
     /// <param name="apply">v ↦ A·v on flat float64 vectors.</param>

@@ -57,7 +57,7 @@ internal sealed class SparseBatches : IBatchSource, IDisposable
     {
         if (IsFullBatch)
         {
-            if (_full is not { } cached || !Training.Devices.Same(cached.D, device))
+            if (_full is not { } cached || !Devices.Same(cached.D, device))
             {
                 DisposeFull();
                 using var scope = torch.NewDisposeScope();

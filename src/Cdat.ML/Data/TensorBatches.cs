@@ -1,4 +1,3 @@
-using Cdat.ML.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -40,9 +40,20 @@ public sealed class CdatModelParameters
     public void Score(ReadOnlySpan<float> features, Span<float> scores) => Network.Forward(features, scores);
 
     /// <summary>The model as bytes in the versioned Cdat model format.</summary>
-    public byte[] ToBytes() => ModelFormat.Write(this);
+    public byte[] ToBytes() => ModelFormat.Write(new(Task, Network, ClassNames, TrainingMetrics));
 
     /// <summary>Reads a model written by <see cref="ToBytes"/>.</summary>
     /// <exception cref="InvalidDataException">The data is not a Cdat model, is corrupt or truncated, or has an unknown version.</exception>
-    public static CdatModelParameters FromBytes(ReadOnlySpan<byte> data) => ModelFormat.Read(data);
+    public static CdatModelParameters FromBytes(ReadOnlySpan<byte> data)
+    {
+        var contents = ModelFormat.Read(data);
+        try
+        {
+            return new CdatModelParameters(contents.Task, contents.Network, contents.ClassNames, contents.Metrics);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"The Cdat model is corrupt: {e.Message}", e);
+        }
+    }
 }

@@ -132,10 +132,10 @@ public sealed partial class CdatTrainer
             Require(ValidationEvery is null || ValidationEvery > 0, nameof(ValidationEvery), "must be greater than 0");
             Require(MemoryBudgetBytes > 0, nameof(MemoryBudgetBytes), "must be greater than 0");
             Require(LogEvery >= 0, nameof(LogEvery), "must be ≥ 0");
-            try { if (Device is not null) Devices.Resolve(Device == "auto" ? "cpu" : Device); }
+            try { if (Device is not null) Devices.Resolve(Device); }
             catch (ArgumentException e) { throw new ArgumentOutOfRangeException(nameof(Device), Device, e.Message); }
         }
 
-        private static void Require(bool condition, string option, string rule) => RuleChecks.Require(condition, option, rule);
+        private static void Require(bool condition, string option, string rule) => Check.Require(condition, option, rule);
     }
 }

@@ -31,10 +31,7 @@ public sealed partial class CdatTrainer
             channel?.Info(MessageSensitivity.None, FormattableString.Invariant($"Cdat: MLContext.GpuDeviceId {id}: no such CUDA device, training on the CPU (MLContext.FallbackToCpu)."));
             return "cpu";
         }
-        if (!string.Equals(device.Trim(), "auto", StringComparison.OrdinalIgnoreCase)) return device.Trim().ToLowerInvariant();
-        if (torch.cuda.is_available()) return "cuda";
-        channel?.Info(MessageSensitivity.None, "Cdat: Device 'auto': CUDA is not available, training on the CPU.");
-        return "cpu";
+        return Devices.NameOf(Devices.Resolve(device, message => channel?.Info(MessageSensitivity.None, "Cdat: " + message)));
     }
 
     /// <summary>Class names usable as column and key names: unique and non-empty, else their indices.</summary>
@@ -53,13 +50,17 @@ public sealed partial class CdatTrainer
     /// </summary>
     internal static MlpWeights ToWeights(nn.Module<Tensor, Tensor> network, Activation activation, double offset = 0, double scale = 1)
     {
-        var weights = MlpWeights.FromNetwork(network, activation);
-        if (offset == 0 && scale == 1) return weights;
-        var layers = weights.Layers.ToArray();
-        var last = layers[^1];
-        layers[^1] = new DenseLayer(last.Inputs, last.Outputs,
-            last.Weight.Select(v => (float)(v * scale)).ToArray(), last.Bias.Select(v => (float)(v * scale + offset)).ToArray());
-        return new MlpWeights(layers, activation);
+        var layers = MultilayerPerceptron.ReadLayers(network).ToArray();
+        if (offset != 0 || scale != 1)
+        {
+            var last = layers[^1];
+            layers[^1] = last with
+            {
+                Weight = last.Weight.Select(v => (float)(v * scale)).ToArray(),
+                Bias = last.Bias.Select(v => (float)(v * scale + offset)).ToArray(),
+            };
+        }
+        return new MlpWeights(layers.Select(l => DenseLayer.Own(l.Inputs, l.Outputs, l.Weight, l.Bias)).ToArray(), activation);
     }
 
     private CdatModelParameters Placeholder()

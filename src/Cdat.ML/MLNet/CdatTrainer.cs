@@ -168,7 +168,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             var weights = ToWeights(loop.Network, o.Activation, columns.LabelOffset, columns.LabelScale);
             if (!weights.IsFinite())
                 throw new InvalidOperationException("Training produced non-finite weights that could not be rolled back; try a smaller Sigma, a learning-rate cap or standardised features.");
-            var metrics = CdatTrainingMetrics.From(result, clock.Elapsed.TotalSeconds, tuner.Name, direction.Name, device,
+            var metrics = result.Summarize(clock.Elapsed.TotalSeconds, tuner.Name, direction.Name, device,
                 new CdatRegime(plan.BatchSize ?? 0, training.Rows, validation?.Rows ?? 0, given is null && validation is not null, regime));
             channel?.Info(MessageSensitivity.None, "Cdat: " + metrics);
             if (result.RolledBack && result.StopReason == StopReason.Diverged)

@@ -43,7 +43,7 @@ public sealed class CdatTransformer : ISingleFeaturePredictionTransformer<CdatMo
     public IDataView GetTrainingTrace(MLContext mlContext)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
-        return mlContext.Data.LoadFromEnumerable(TrainingTrace.Select(StepTraceRow.From));
+        return CdatModel.TraceToDataView(mlContext, TrainingTrace);
     }
 
     /// <inheritdoc/>
@@ -56,60 +56,20 @@ public sealed class CdatTransformer : ISingleFeaturePredictionTransformer<CdatMo
     public void Save(ModelSaveContext ctx) => _pipeline.Save(ctx);
 }
 
-/// <summary>One step of the training trace as a flat row (NaN where a value was not measured).</summary>
-public sealed class StepTraceRow
-{
-    /// <summary>Step (1-based).</summary>
-    public long Step { get; set; }
-    /// <summary>Epoch (1-based).</summary>
-    public int Epoch { get; set; }
-    /// <summary>Batch loss before the update.</summary>
-    public double Loss { get; set; }
-    /// <summary>Learning rate.</summary>
-    public double LearningRate { get; set; }
-    /// <summary>Top Hessian eigenvalue.</summary>
-    public double Sharpness { get; set; }
-    /// <summary>lr·sharpness/2.</summary>
-    public double Edge { get; set; }
-    /// <summary>−gᵀu.</summary>
-    public double Decrease { get; set; }
-    /// <summary>uᵀHu.</summary>
-    public double Curvature { get; set; }
-    /// <summary>‖g‖.</summary>
-    public double GradientNorm { get; set; }
-    /// <summary>Preconditioned sharpness.</summary>
-    public double PreconditionedSharpness { get; set; }
-    /// <summary>Validation loss.</summary>
-    public double ValidationLoss { get; set; }
-    /// <summary>Line-search loss evaluations.</summary>
-    public int Trials { get; set; }
-    /// <summary>Step flags, comma separated.</summary>
-    public string Flags { get; set; } = "";
-    /// <summary>Step wall time in milliseconds.</summary>
-    public double Milliseconds { get; set; }
-
-    internal static StepTraceRow From(StepRecord r) => new()
-    {
-        Step = r.Step,
-        Epoch = r.Epoch,
-        Loss = r.Loss,
-        LearningRate = r.LearningRate,
-        Sharpness = r.Sharpness ?? double.NaN,
-        Edge = r.Edge ?? double.NaN,
-        Decrease = r.Decrease,
-        Curvature = r.Curvature ?? double.NaN,
-        GradientNorm = r.GradientNorm,
-        PreconditionedSharpness = r.PreconditionedSharpness ?? double.NaN,
-        ValidationLoss = r.ValidationLoss ?? double.NaN,
-        Trials = r.Trials,
-        Flags = r.Flags == StepFlags.None ? "" : r.Flags.ToString(),
-        Milliseconds = r.Milliseconds,
-    };
-}
-
-/// <summary>Finds Cdat models inside ML.NET models, also after <c>mlContext.Model.Load</c>.</summary>
+/// <summary>Finds Cdat models inside ML.NET models, also after <c>mlContext.Model.Load</c>; turns step records into data views.</summary>
 public static class CdatModel
 {
+    /// <summary>
+    /// Step records (<see cref="CdatTransformer.TrainingTrace"/>, or <see cref="Training.TrainingResult.Steps"/> of the engine) as
+    /// an IDataView with one column per field, NaN where a value was not measured; save it with <c>mlContext.Data.SaveAsText</c>.
+    /// </summary>
+    public static IDataView TraceToDataView(MLContext mlContext, IEnumerable<StepRecord> steps)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(steps);
+        return mlContext.Data.LoadFromEnumerable(steps.Select(StepTraceRow.From).ToArray());
+    }
+
     /// <summary>
     /// The Cdat models in <paramref name="model"/> (a fitted or loaded pipeline), in pipeline order. After Load the
     /// pipeline holds ML.NET built-in transformers; the model parameters and training metrics are read back from them.

@@ -39,7 +39,7 @@ internal static class PipelineNames
 
 /// <summary>Pipeline row (not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class CdatFeaturesRow
+internal sealed class CdatFeaturesRow
 {
     /// <summary>The features.</summary>
     [ColumnName(PipelineNames.Features)] public float[] Features = Array.Empty<float>();
@@ -47,7 +47,7 @@ public sealed class CdatFeaturesRow
 
 /// <summary>Pipeline row (not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class CdatModelKeyRow
+internal sealed class CdatModelKeyRow
 {
     /// <summary>The key of the model-blob lookup.</summary>
     [ColumnName(PipelineNames.ModelKey)] public string ModelKey = "";
@@ -55,7 +55,7 @@ public sealed class CdatModelKeyRow
 
 /// <summary>Pipeline row (not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class CdatScoringRow
+internal sealed class CdatScoringRow
 {
     /// <summary>The features.</summary>
     [ColumnName(PipelineNames.Features)] public float[] Features = Array.Empty<float>();
@@ -65,7 +65,7 @@ public sealed class CdatScoringRow
 
 /// <summary>Pipeline row (not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class CdatRegressionRow
+internal sealed class CdatRegressionRow
 {
     /// <summary>Predicted value.</summary>
     [ColumnName(PipelineNames.Score)] public float Score;
@@ -73,7 +73,7 @@ public sealed class CdatRegressionRow
 
 /// <summary>Pipeline row (not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class CdatBinaryRow
+internal sealed class CdatBinaryRow
 {
     /// <summary>Logit.</summary>
     [ColumnName(PipelineNames.Score)] public float Score;
@@ -85,7 +85,7 @@ public sealed class CdatBinaryRow
 
 /// <summary>Pipeline row (not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class CdatMulticlassRow
+internal sealed class CdatMulticlassRow
 {
     /// <summary>One probability per class (softmax of the logits).</summary>
     [ColumnName(PipelineNames.Scores)] public float[] Scores = Array.Empty<float>();
@@ -95,7 +95,7 @@ public sealed class CdatMulticlassRow
 
 /// <summary>Pipeline row (not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class CdatScoreBlockInput
+internal sealed class CdatScoreBlockInput
 {
     /// <summary>All class logits.</summary>
     [ColumnName(PipelineNames.Scores)] public float[] Scores = Array.Empty<float>();
@@ -105,7 +105,7 @@ public sealed class CdatScoreBlockInput
 
 /// <summary>Pipeline row (not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class CdatCheckedScoreBlockInput
+internal sealed class CdatCheckedScoreBlockInput
 {
     /// <summary>All class logits.</summary>
     [ColumnName(PipelineNames.Scores)] public float[] Scores = Array.Empty<float>();
@@ -118,7 +118,7 @@ public sealed class CdatCheckedScoreBlockInput
 /// <summary>Emits the model-blob lookup key (pipeline factory, not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(PipelineNames.ContractModelKey)]
-public sealed class CdatModelKeyFactory : CustomMappingFactory<CdatFeaturesRow, CdatModelKeyRow>
+internal sealed class CdatModelKeyFactory : CustomMappingFactory<CdatFeaturesRow, CdatModelKeyRow>
 {
     /// <summary>The mapping.</summary>
     public static void Map(CdatFeaturesRow source, CdatModelKeyRow destination) => destination.ModelKey = PipelineNames.KeyValue;
@@ -129,7 +129,7 @@ public sealed class CdatModelKeyFactory : CustomMappingFactory<CdatFeaturesRow, 
 /// <summary>Regression scoring (pipeline factory, not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(PipelineNames.ContractRegression)]
-public sealed class CdatRegressionFactory : CustomMappingFactory<CdatScoringRow, CdatRegressionRow>
+internal sealed class CdatRegressionFactory : CustomMappingFactory<CdatScoringRow, CdatRegressionRow>
 {
     /// <summary>The mapping.</summary>
     public static void Map(CdatScoringRow source, CdatRegressionRow destination)
@@ -145,7 +145,7 @@ public sealed class CdatRegressionFactory : CustomMappingFactory<CdatScoringRow,
 /// <summary>Binary scoring (pipeline factory, not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(PipelineNames.ContractBinary)]
-public sealed class CdatBinaryFactory : CustomMappingFactory<CdatScoringRow, CdatBinaryRow>
+internal sealed class CdatBinaryFactory : CustomMappingFactory<CdatScoringRow, CdatBinaryRow>
 {
     /// <summary>The mapping.</summary>
     public static void Map(CdatScoringRow source, CdatBinaryRow destination)
@@ -164,7 +164,7 @@ public sealed class CdatBinaryFactory : CustomMappingFactory<CdatScoringRow, Cda
 /// <summary>Multiclass scoring (pipeline factory, not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(PipelineNames.ContractMulticlass)]
-public sealed class CdatMulticlassFactory : CustomMappingFactory<CdatScoringRow, CdatMulticlassRow>
+internal sealed class CdatMulticlassFactory : CustomMappingFactory<CdatScoringRow, CdatMulticlassRow>
 {
     /// <summary>The mapping.</summary>
     public static void Map(CdatScoringRow source, CdatMulticlassRow destination)
@@ -184,7 +184,7 @@ public sealed class CdatMulticlassFactory : CustomMappingFactory<CdatScoringRow,
 /// <summary>Splits class logits into blocks of scalar columns (pipeline factory of models saved before v2, not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(PipelineNames.ContractScoreBlock)]
-public sealed class CdatScoreBlockFactory : CustomMappingFactory<CdatScoreBlockInput, CdatScoreBlockRow>
+internal sealed class CdatScoreBlockFactory : CustomMappingFactory<CdatScoreBlockInput, CdatScoreBlockRow>
 {
     /// <summary>The mapping.</summary>
     public static void Map(CdatScoreBlockInput source, CdatScoreBlockRow destination) =>
@@ -204,7 +204,7 @@ public sealed class CdatScoreBlockFactory : CustomMappingFactory<CdatScoreBlockI
 /// <summary>Splits class logits into blocks of scalar columns, checking the class count (pipeline factory, not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 [CustomMappingFactoryAttribute(PipelineNames.ContractScoreBlockChecked)]
-public sealed class CdatCheckedScoreBlockFactory : CustomMappingFactory<CdatCheckedScoreBlockInput, CdatScoreBlockRow>
+internal sealed class CdatCheckedScoreBlockFactory : CustomMappingFactory<CdatCheckedScoreBlockInput, CdatScoreBlockRow>
 {
     /// <summary>The mapping.</summary>
     public static void Map(CdatCheckedScoreBlockInput source, CdatScoreBlockRow destination)

@@ -9,7 +9,7 @@ namespace Cdat.ML.Networks;
 /// and averaged over examples. Targets have the output's shape; for classification pass one-hot rows
 /// (see <see cref="Losses.OneHot"/>).
 /// </summary>
-public sealed class SquaredErrorLoss : ILoss
+internal sealed class SquaredErrorLoss : ILoss
 {
     /// <inheritdoc/>
     public string Name => "mse";
@@ -24,7 +24,7 @@ public sealed class SquaredErrorLoss : ILoss
 }
 
 /// <summary>Softmax cross-entropy on logits [N, K] with integer class targets [N] (int64), averaged over examples.</summary>
-public sealed class SoftmaxCrossEntropyLoss : ILoss
+internal sealed class SoftmaxCrossEntropyLoss : ILoss
 {
     /// <inheritdoc/>
     public string Name => "ce";
@@ -34,7 +34,7 @@ public sealed class SoftmaxCrossEntropyLoss : ILoss
 }
 
 /// <summary>Binary logistic loss on one logit per example ([N] or [N, 1]) with targets in {0, 1}, averaged over examples.</summary>
-public sealed class BinaryLogisticLoss : ILoss
+internal sealed class BinaryLogisticLoss : ILoss
 {
     /// <inheritdoc/>
     public string Name => "logistic";

@@ -52,6 +52,27 @@ public sealed record MultilayerPerceptron(int InputSize, IReadOnlyList<int> Hidd
         return module;
     }
 
+    /// <summary>
+    /// The weights of a module built by <see cref="Build"/> (layers fc0, fc1, …), input to output, as float32 arrays with
+    /// the weight row-major [outputs, inputs]: what scoring and persistence need, without TorchSharp.
+    /// </summary>
+    internal static IReadOnlyList<LayerArrays> ReadLayers(nn.Module<Tensor, Tensor> network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        using var scope = torch.NewDisposeScope();
+        var named = network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var layers = new List<LayerArrays>();
+        for (int i = 0; named.ContainsKey($"fc{i}.weight"); i++)
+        {
+            if (!named.TryGetValue($"fc{i}.bias", out var bias)) throw new ArgumentException($"Layer fc{i} has no bias.", nameof(network));
+            var w = named[$"fc{i}.weight"].detach().cpu().to(ScalarType.Float32).contiguous();
+            var b = bias.detach().cpu().to(ScalarType.Float32).contiguous();
+            layers.Add(new LayerArrays((int)w.shape[1], (int)w.shape[0], w.data<float>().ToArray(), b.data<float>().ToArray()));
+        }
+        if (layers.Count == 0) throw new ArgumentException("The network has no layers named fc0, fc1, … (build it with MultilayerPerceptron).", nameof(network));
+        return layers;
+    }
+
     /// <summary>Number of trainable scalars.</summary>
     public long ParameterCount
     {
@@ -73,3 +94,6 @@ public sealed record MultilayerPerceptron(int InputSize, IReadOnlyList<int> Hidd
                 throw new ArgumentOutOfRangeException(nameof(HiddenSizes), HiddenSizes[i], $"HiddenSizes[{i}] must be greater than 0.");
     }
 }
+
+/// <summary>One dense layer's weights as arrays: weight row-major [outputs, inputs], then bias.</summary>
+internal sealed record LayerArrays(int Inputs, int Outputs, float[] Weight, float[] Bias);

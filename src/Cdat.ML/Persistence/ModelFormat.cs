@@ -11,6 +11,9 @@ namespace Cdat.ML.Persistence;
 /// </summary>
 internal static class ModelFormat
 {
+    /// <summary>What a model file holds.</summary>
+    public sealed record ModelContents(CdatTask Task, MlpWeights Network, IReadOnlyList<string> ClassNames, CdatTrainingMetrics Metrics);
+
     private static readonly byte[] Magic = "CDATML"u8.ToArray();
 
     /// <summary>Current version. 1: MLP weights, task, class names, training metrics. 2: and the training regime.</summary>
@@ -18,7 +21,7 @@ internal static class ModelFormat
 
     private const int MaxLayers = 1024, MaxNameBytes = 1 << 16;
 
-    public static byte[] Write(CdatModelParameters model)
+    public static byte[] Write(ModelContents model)
     {
         using var payload = new MemoryStream();
         using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
@@ -32,10 +35,10 @@ internal static class ModelFormat
             foreach (var name in model.ClassNames) w.Write(name);
             foreach (var layer in model.Network.Layers)
             {
-                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.Weight.AsSpan()));
-                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.Bias.AsSpan()));
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.WeightSpan));
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.BiasSpan));
             }
-            model.TrainingMetrics.Write(w);
+            MetricsFormat.Write(w, model.Metrics);
         }
         var body = payload.ToArray();
         using var result = new MemoryStream(body.Length + 32);
@@ -50,7 +53,7 @@ internal static class ModelFormat
         return result.ToArray();
     }
 
-    public static CdatModelParameters Read(ReadOnlySpan<byte> data)
+    public static ModelContents Read(ReadOnlySpan<byte> data)
     {
         int header = Magic.Length + sizeof(ushort) + sizeof(long);
         if (data.Length < header + sizeof(ulong) || !data[..Magic.Length].SequenceEqual(Magic))
@@ -75,7 +78,7 @@ internal static class ModelFormat
         }
     }
 
-    private static CdatModelParameters ReadPayload(byte[] body, ushort version)
+    private static ModelContents ReadPayload(byte[] body, ushort version)
     {
         using var r = new BinaryReader(new MemoryStream(body, writable: false), new UTF8Encoding(false, throwOnInvalidBytes: true));
         long Remaining() => r.BaseStream.Length - r.BaseStream.Position;
@@ -116,13 +119,13 @@ internal static class ModelFormat
         {
             var w = ReadFloats(r, (long)sizes[i] * sizes[i + 1]);
             var b = ReadFloats(r, sizes[i + 1]);
-            layers[i] = new DenseLayer(sizes[i], sizes[i + 1], w, b);
+            layers[i] = DenseLayer.Own(sizes[i], sizes[i + 1], w, b);
         }
-        var metrics = CdatTrainingMetrics.Read(r, version);
+        var metrics = MetricsFormat.Read(r, version);
         if (Remaining() != 0) throw new InvalidDataException("The Cdat model has trailing data.");
         var network = new MlpWeights(layers, activation);
         if (!network.IsFinite()) throw new InvalidDataException("The Cdat model holds non-finite weights.");
-        return new CdatModelParameters(task, network, names, metrics);
+        return new ModelContents(task, network, names, metrics);
     }
 
     private static float[] ReadFloats(BinaryReader r, long count)

@@ -3,29 +3,44 @@ using Cdat.ML.Networks;
 
 namespace Cdat.ML.Scoring;
 
-/// <summary>One dense layer: <c>y = W·x + b</c> with W stored row-major [outputs, inputs].</summary>
+/// <summary>One dense layer: <c>y = W·x + b</c> with W stored row-major [outputs, inputs]. Immutable.</summary>
 public sealed class DenseLayer
 {
-    /// <summary>Creates a layer, checking the shapes.</summary>
-    public DenseLayer(int inputs, int outputs, float[] weight, float[] bias)
+    private readonly float[] _weight, _bias;
+
+    /// <summary>Creates a layer from copies of <paramref name="weight"/> and <paramref name="bias"/>, checking the shapes.</summary>
+    public DenseLayer(int inputs, int outputs, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias)
+        : this(inputs, outputs, weight.ToArray(), bias.ToArray())
+    {
+    }
+
+    private DenseLayer(int inputs, int outputs, float[] weight, float[] bias)
     {
         if (inputs <= 0 || outputs <= 0) throw new ArgumentException($"A layer needs positive sizes, not {inputs}→{outputs}.");
         if (weight.Length != (long)inputs * outputs) throw new ArgumentException($"Weight has {weight.Length} values; {inputs}×{outputs} expected.", nameof(weight));
         if (bias.Length != outputs) throw new ArgumentException($"Bias has {bias.Length} values; {outputs} expected.", nameof(bias));
         Inputs = inputs;
         Outputs = outputs;
-        Weight = weight;
-        Bias = bias;
+        _weight = weight;
+        _bias = bias;
+        Weight = Array.AsReadOnly(weight);
+        Bias = Array.AsReadOnly(bias);
     }
+
+    /// <summary>A layer over arrays nobody else holds (no copy).</summary>
+    internal static DenseLayer Own(int inputs, int outputs, float[] weight, float[] bias) => new(inputs, outputs, weight, bias);
 
     /// <summary>Input width.</summary>
     public int Inputs { get; }
     /// <summary>Output width.</summary>
     public int Outputs { get; }
-    /// <summary>Weights, row-major [outputs, inputs].</summary>
-    public float[] Weight { get; }
-    /// <summary>Biases.</summary>
-    public float[] Bias { get; }
+    /// <summary>Weights, row-major [outputs, inputs] (read-only, as ML.NET's linear models expose theirs).</summary>
+    public IReadOnlyList<float> Weight { get; }
+    /// <summary>Biases (read-only).</summary>
+    public IReadOnlyList<float> Bias { get; }
+
+    internal ReadOnlySpan<float> WeightSpan => _weight;
+    internal ReadOnlySpan<float> BiasSpan => _bias;
 }
 
 /// <summary>
@@ -47,27 +62,6 @@ public sealed class MlpWeights
         MaxWidth = Layers.Max(l => l.Outputs);
     }
 
-    /// <summary>
-    /// Copies the weights of a network built by <see cref="MultilayerPerceptron.Build"/> (layers named fc0, fc1, …) into
-    /// managed arrays (float32), for scoring without libtorch.
-    /// </summary>
-    public static MlpWeights FromNetwork(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> network, Activation activation)
-    {
-        ArgumentNullException.ThrowIfNull(network);
-        using var scope = TorchSharp.torch.NewDisposeScope();
-        var named = network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        var layers = new List<DenseLayer>();
-        for (int i = 0; named.ContainsKey($"fc{i}.weight"); i++)
-        {
-            if (!named.TryGetValue($"fc{i}.bias", out var bias)) throw new ArgumentException($"Layer fc{i} has no bias.", nameof(network));
-            var w = named[$"fc{i}.weight"].detach().cpu().to(TorchSharp.torch.ScalarType.Float32).contiguous();
-            var b = bias.detach().cpu().to(TorchSharp.torch.ScalarType.Float32).contiguous();
-            layers.Add(new DenseLayer((int)w.shape[1], (int)w.shape[0], w.data<float>().ToArray(), b.data<float>().ToArray()));
-        }
-        if (layers.Count == 0) throw new ArgumentException("The network has no layers named fc0, fc1, … (build it with MultilayerPerceptron).", nameof(network));
-        return new MlpWeights(layers, activation);
-    }
-
     /// <summary>The layers, input to output.</summary>
     public IReadOnlyList<DenseLayer> Layers { get; }
     /// <summary>Hidden activation.</summary>
@@ -79,10 +73,16 @@ public sealed class MlpWeights
     /// <summary>Widest layer output.</summary>
     public int MaxWidth { get; }
     /// <summary>Number of weights and biases.</summary>
-    public long ParameterCount => Layers.Sum(l => (long)l.Weight.Length + l.Bias.Length);
+    public long ParameterCount => Layers.Sum(l => (long)l.Weight.Count + l.Bias.Count);
 
     /// <summary>Whether every weight and bias is finite.</summary>
-    public bool IsFinite() => Layers.All(l => l.Weight.All(float.IsFinite) && l.Bias.All(float.IsFinite));
+    public bool IsFinite() => Layers.All(l => AllFinite(l.WeightSpan) && AllFinite(l.BiasSpan));
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values) if (!float.IsFinite(v)) return false;
+        return true;
+    }
 
     /// <summary>Network outputs (raw scores / logits) for one example.</summary>
     /// <param name="input">The features, <see cref="InputSize"/> values.</param>
@@ -103,9 +103,10 @@ public sealed class MlpWeights
             {
                 var layer = Layers[l];
                 var y = l == Layers.Count - 1 ? output[..layer.Outputs] : (l % 2 == 0 ? a : b)[..layer.Outputs];
-                var w = layer.Weight.AsSpan();
+                var w = layer.WeightSpan;
+                var bias = layer.BiasSpan;
                 for (int j = 0; j < layer.Outputs; j++)
-                    y[j] = TensorPrimitives.Dot(w.Slice(j * layer.Inputs, layer.Inputs), x) + layer.Bias[j];
+                    y[j] = TensorPrimitives.Dot(w.Slice(j * layer.Inputs, layer.Inputs), x) + bias[j];
                 if (l < Layers.Count - 1) Activate(y);
                 x = y;
             }

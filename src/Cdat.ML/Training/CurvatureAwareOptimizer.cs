@@ -3,6 +3,7 @@ using Cdat.ML.Curvature;
 using Cdat.ML.Diagnostics;
 using Cdat.ML.Directions;
 using Cdat.ML.Objectives;
+using Cdat.ML.Training.Steps;
 using Cdat.ML.Tuners;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,12 +23,9 @@ namespace Cdat.ML.Training;
 public sealed class CurvatureAwareOptimizer : IDisposable
 {
     private readonly Tensor[] _parameters;
-    private readonly SharpnessEstimator _sharpness, _preconditionedSharpness;
-    private readonly Generator _generator;
-    // Directional sharpness of the last few exact measurements; between measurements the curvature is extrapolated
-    // from their largest magnitude, which errs toward smaller steps (the directional sharpness swings with the direction).
-    private readonly Queue<double> _recentDirectionalSharpness = new();
-    private const int RecentMeasurements = 3;
+    private readonly CurvatureSchedule _curvature;
+    private readonly SharpnessProbe _sharpness;
+    private readonly double _largestRate;
 
     /// <summary>Creates the optimizer.</summary>
     /// <param name="parameters">Parameters to train (those not requiring gradients are ignored).</param>
@@ -43,9 +41,9 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         Tuner = tuner ?? throw new ArgumentNullException(nameof(tuner));
         Options = options ?? new OptimizerOptions();
         Options.Validate();
-        _sharpness = new SharpnessEstimator(Options.SharpnessMethod, Options.SharpnessIterations, seed: Options.Seed);
-        _preconditionedSharpness = new SharpnessEstimator(Options.SharpnessMethod, Options.SharpnessIterations, seed: Options.Seed + 1);
-        _generator = new Generator((ulong)Options.Seed);
+        _curvature = new CurvatureSchedule(Options);
+        _sharpness = new SharpnessProbe(Options);
+        // A rate beyond the parameters' float range cannot be applied (libtorch refuses to convert it).
         _largestRate = _parameters.Min(p => p.dtype switch
         {
             ScalarType.Float64 => double.MaxValue,
@@ -53,8 +51,6 @@ public sealed class CurvatureAwareOptimizer : IDisposable
             _ => float.MaxValue,
         });
     }
-
-    private readonly double _largestRate;
 
     /// <summary>The trained parameters.</summary>
     public IReadOnlyList<Tensor> Parameters => _parameters;
@@ -87,44 +83,31 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         var clock = Stopwatch.StartNew();
         long step = ++StepCount;
         using var scope = torch.NewDisposeScope();
-
-        bool curvatureMeasured = Tuner.UsesCurvature
-            && (_recentDirectionalSharpness.Count == 0 || Options.CurvatureEvery == 1 || (step - 1) % Options.CurvatureEvery == 0);
-        bool subsample = curvatureMeasured && Options.CurvatureSubsampleRows is long r && r < objective.Rows;
-        bool sharpnessDue = Options.SharpnessEvery > 0 && (step - 1) % Options.SharpnessEvery == 0;
-        sharpnessObjective ??= objective;
-        // One graph serves the gradient, uᵀHu and the sharpness when they share the batch and it fits in one chunk.
-        bool keepGraph = objective.ChunkCount == 1
-            && ((curvatureMeasured && !subsample) || (sharpnessDue && ReferenceEquals(sharpnessObjective, objective)));
-
         var record = new StepRecord { Step = step, Epoch = epoch == 0 ? (int)step : epoch, BatchRows = objective.Rows };
-        var (loss, gradient, hessian) = Gradient(objective, keepGraph);
-        if (!double.IsFinite(loss)) return Finish(record with { Loss = loss, Flags = StepFlags.NonFinite | StepFlags.Skipped }, clock);
 
-        double gradientNormSquared = ParameterVectors.Dot(gradient, gradient);
-        if (!double.IsFinite(gradientNormSquared))
-            return Finish(record with { Loss = loss, Flags = StepFlags.NonFinite | StepFlags.Skipped }, clock);
+        // One graph serves the gradient, uᵀHu and the sharpness when they share the batch and it fits in one chunk.
+        sharpnessObjective ??= objective;
+        bool sameBatch = ReferenceEquals(sharpnessObjective, objective);
+        bool curvatureDue = _curvature.IsDue(step, Tuner.UsesCurvature), sharpnessDue = _sharpness.IsDue(step);
+        bool keepGraph = objective.ChunkCount == 1 && ((curvatureDue && !_curvature.Subsamples(objective)) || (sharpnessDue && sameBatch));
+
+        var (loss, gradient, hessian) = GradientPass.Compute(objective, _parameters, keepGraph);
+        double gg = double.IsFinite(loss) ? ParameterVectors.Dot(gradient, gradient) : double.NaN;
+        if (!double.IsFinite(gg)) return Finish(record with { Loss = loss, Flags = StepFlags.NonFinite | StepFlags.Skipped }, clock);
 
         var direction = Direction.Compute(gradient);
         var dots = ParameterVectors.Dots((gradient, direction), (direction, direction));
         double gu = dots[0], uu = dots[1];
-        record = record with { Loss = loss, Decrease = -gu, GradientNorm = Math.Sqrt(gradientNormSquared), DirectionNorm = Math.Sqrt(uu) };
+        record = record with { Loss = loss, Decrease = -gu, GradientNorm = Math.Sqrt(gg), DirectionNorm = Math.Sqrt(uu) };
         if (!double.IsFinite(gu) || !double.IsFinite(uu)) return Finish(record with { Flags = StepFlags.NonFinite | StepFlags.Skipped }, clock);
 
-        var context = new StepContext(this, objective, hessian, direction, step, stepsPerEpoch, loss, gu, gradientNormSquared, uu,
-                                      curvatureMeasured, subsample);
+        var context = new StepContext(_parameters, objective, hessian, direction, _curvature, curvatureDue, step, stepsPerEpoch, loss, gu, gg, uu);
         var decision = Tuner.Propose(context);
         context.RestoreParameters();
 
-        var flags = decision.Flags | context.Flags;
+        var flags = decision.Flags | context.Flags | (uu == 0 ? StepFlags.ZeroGradient : StepFlags.None);
         double lr = decision.LearningRate;
-        // A rate beyond the parameters' float range cannot be applied (libtorch refuses to convert it): skip the step.
-        if (!double.IsFinite(lr) || lr < 0 || lr > _largestRate)
-        {
-            lr = 0;
-            flags |= StepFlags.NonFinite | StepFlags.Skipped;
-        }
-        if (uu == 0) flags |= StepFlags.ZeroGradient;
+        if (!double.IsFinite(lr) || lr < 0 || lr > _largestRate) (lr, flags) = (0, flags | StepFlags.NonFinite | StepFlags.Skipped);
         record = record with
         {
             LearningRate = lr,
@@ -134,16 +117,10 @@ public sealed class CurvatureAwareOptimizer : IDisposable
             SmoothedNumerator = decision.SmoothedNumerator,
             SmoothedDenominator = decision.SmoothedDenominator,
         };
-
         if (sharpnessDue)
-            record = MeasureSharpness(record, sharpnessObjective, ReferenceEquals(sharpnessObjective, objective) ? context.RetainedHessian : null, lr);
+            record = _sharpness.Fill(record, _parameters, sharpnessObjective, sameBatch ? context.RetainedHessian : null, Direction, lr, CancellationToken);
 
-        if (lr > 0)
-        {
-            using var _ = torch.no_grad();
-            using var rate = Scalars.Of(lr);
-            for (int i = 0; i < _parameters.Length; i++) _parameters[i].add_(direction[i], alpha: rate);
-        }
+        if (lr > 0) Apply(direction, lr);
         return Finish(record with { Flags = flags }, clock);
     }
 
@@ -154,49 +131,11 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         return _sharpness.Estimate(_parameters, objective);
     }
 
-    private StepRecord MeasureSharpness(StepRecord record, IObjective objective, HessianOperator? shared, double lr)
+    private void Apply(IReadOnlyList<Tensor> direction, double lr)
     {
-        using var scope = torch.NewDisposeScope();
-        var hessian = shared ?? new HessianOperator(_parameters, objective);
-        double sharpness = _sharpness.Estimate(hessian, _parameters, null, CancellationToken).Largest;
-        double? preconditioned = null;
-        if (Options.PreconditionedSharpness && Direction.Preconditioner() is { } p)
-            preconditioned = _preconditionedSharpness.Estimate(hessian, _parameters, p, CancellationToken).Largest;
-        double? threshold = lr > 0 ? Direction.StabilityThreshold(lr) : null;
-        return record with
-        {
-            Sharpness = sharpness,
-            PreconditionedSharpness = preconditioned,
-            StabilityThreshold = threshold,
-            StabilityRatio = threshold is double t ? (preconditioned ?? sharpness) / t : null,
-        };
-    }
-
-    private (double Loss, Tensor[] Gradient, HessianOperator? Hessian) Gradient(IObjective objective, bool keepGraph)
-    {
-        using var _ = torch.enable_grad();
-        if (objective.ChunkCount == 1)
-        {
-            var loss = objective.ChunkLoss(0);
-            var withGraph = SafeAutograd.Grad(loss, _parameters, createGraph: keepGraph);
-            double value = loss.detach().to(ScalarType.Float64).item<double>();
-            var hessian = keepGraph ? new HessianOperator(_parameters, objective, loss, withGraph) : null;
-            return (value, withGraph.Select(g => g.detach()).ToArray(), hessian);
-        }
-
-        Tensor[]? total = null;
-        double sum = 0;
-        for (int c = 0; c < objective.ChunkCount; c++)
-        {
-            using var chunk = torch.NewDisposeScope();
-            var loss = objective.ChunkLoss(c);
-            var g = SafeAutograd.Grad(loss, _parameters, createGraph: false);
-            sum += loss.detach().to(ScalarType.Float64).item<double>();
-            using var __ = torch.no_grad();
-            if (total is null) total = g.Select(t => t.detach().MoveToOuterDisposeScope()).ToArray();
-            else for (int i = 0; i < total.Length; i++) total[i].add_(g[i]);
-        }
-        return (sum, total!, null);
+        using var _ = torch.no_grad();
+        using var rate = Scalars.Of(lr);
+        for (int i = 0; i < _parameters.Length; i++) _parameters[i].add_(direction[i], alpha: rate);
     }
 
     private static StepRecord Finish(StepRecord record, Stopwatch clock) => record with { Milliseconds = clock.Elapsed.TotalMilliseconds };
@@ -205,123 +144,16 @@ public sealed class CurvatureAwareOptimizer : IDisposable
     public void Reset()
     {
         StepCount = 0;
-        _recentDirectionalSharpness.Clear();
+        _curvature.Reset();
         Direction.Reset();
         Tuner.Reset();
         _sharpness.Reset();
-        _preconditionedSharpness.Reset();
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
         _sharpness.Dispose();
-        _preconditionedSharpness.Dispose();
-        _generator.Dispose();
-    }
-
-    /// <summary>The tuner's view of one step: cheap scalars now, curvature and trial losses on demand.</summary>
-    private sealed class StepContext : IStepContext
-    {
-        private readonly CurvatureAwareOptimizer _owner;
-        private readonly IObjective _objective;
-        private readonly HessianOperator? _hessian;
-        private readonly IReadOnlyList<Tensor> _direction;
-        private readonly bool _measure, _subsample;
-        private Tensor[]? _snapshot;
-        private double? _curvature;
-        // Trial points write the parameters in place, which bumps their autograd version: the retained graph then no
-        // longer matches them, and differentiating through it would abort the process inside libtorch.
-        private bool _graphStale;
-
-        /// <summary>The gradient's retained graph, while it still matches the parameters.</summary>
-        public HessianOperator? RetainedHessian => _graphStale ? null : _hessian;
-
-        public StepContext(CurvatureAwareOptimizer owner, IObjective objective, HessianOperator? hessian, IReadOnlyList<Tensor> direction,
-                           long step, int stepsPerEpoch, double loss, double gu, double gg, double uu, bool measure, bool subsample)
-        {
-            _owner = owner;
-            _objective = objective;
-            _hessian = hessian;
-            _direction = direction;
-            _measure = measure;
-            _subsample = subsample;
-            Step = step;
-            StepsPerEpoch = Math.Max(1, stepsPerEpoch);
-            Loss = loss;
-            GradientDotDirection = gu;
-            GradientNormSquared = gg;
-            DirectionNormSquared = uu;
-        }
-
-        public long Step { get; }
-        public int StepsPerEpoch { get; }
-        public double Loss { get; }
-        public double GradientDotDirection { get; }
-        public double GradientNormSquared { get; }
-        public double DirectionNormSquared { get; }
-        public StepFlags Flags { get; private set; }
-        public double? MeasuredCurvature => _curvature;
-
-        public double Curvature()
-        {
-            if (_curvature is double known) return known;
-            double c;
-            if (!_measure && _owner._recentDirectionalSharpness.Count > 0)
-            {
-                c = _owner._recentDirectionalSharpness.Max(Math.Abs) * DirectionNormSquared;
-                Flags |= StepFlags.CurvatureEstimated;
-            }
-            else
-            {
-                using var scope = torch.NewDisposeScope();
-                if (_subsample)
-                {
-                    var sub = _objective.Subsample(_owner.Options.CurvatureSubsampleRows!.Value, _owner._generator);
-                    c = new HessianOperator(_owner._parameters, sub).Quadratic(_direction);
-                    Flags |= StepFlags.CurvatureSubsampled;
-                }
-                else
-                {
-                    c = (RetainedHessian ?? new HessianOperator(_owner._parameters, _objective)).Quadratic(_direction);
-                }
-                if (double.IsFinite(c) && DirectionNormSquared > 0)
-                {
-                    var recent = _owner._recentDirectionalSharpness;
-                    recent.Enqueue(c / DirectionNormSquared);
-                    if (recent.Count > RecentMeasurements) recent.Dequeue();
-                }
-            }
-            _curvature = c;
-            return c;
-        }
-
-        public double LossAt(double learningRate)
-        {
-            if (!double.IsFinite(learningRate)) return double.NaN;
-            using var scope = torch.NewDisposeScope();
-            using var _ = torch.no_grad();
-            var parameters = _owner._parameters;
-            _snapshot ??= parameters.Select(p => p.detach().clone().MoveToOuterDisposeScope()).ToArray();
-            _graphStale = true;
-            using var rate = Scalars.Of(learningRate);
-            for (int i = 0; i < parameters.Length; i++)
-                parameters[i].copy_(_snapshot[i].add(_direction[i], alpha: rate));
-            double sum = 0;
-            for (int c = 0; c < _objective.ChunkCount; c++)
-            {
-                using var chunk = torch.NewDisposeScope();
-                sum += _objective.ChunkLoss(c).to(ScalarType.Float64).item<double>();
-            }
-            return double.IsFinite(sum) ? sum : double.NaN;
-        }
-
-        /// <summary>Puts the parameters back where the step started if trial points moved them.</summary>
-        public void RestoreParameters()
-        {
-            if (_snapshot is null) return;
-            using var _ = torch.no_grad();
-            for (int i = 0; i < _snapshot.Length; i++) _owner._parameters[i].copy_(_snapshot[i]);
-        }
+        _curvature.Dispose();
     }
 }

@@ -34,13 +34,9 @@ public sealed record OptimizerOptions
 
     internal void Validate()
     {
-        if (CurvatureEvery <= 0)
-            throw new ArgumentOutOfRangeException(nameof(CurvatureEvery), CurvatureEvery, "CurvatureEvery must be greater than 0.");
-        if (CurvatureSubsampleRows is long rows && rows <= 0)
-            throw new ArgumentOutOfRangeException(nameof(CurvatureSubsampleRows), rows, "CurvatureSubsampleRows must be greater than 0 when set.");
-        if (SharpnessEvery < 0)
-            throw new ArgumentOutOfRangeException(nameof(SharpnessEvery), SharpnessEvery, "SharpnessEvery must be 0 (off) or positive.");
-        if (SharpnessIterations <= 0)
-            throw new ArgumentOutOfRangeException(nameof(SharpnessIterations), SharpnessIterations, "SharpnessIterations must be greater than 0.");
+        Check.Positive(CurvatureEvery, nameof(CurvatureEvery));
+        Check.Positive(CurvatureSubsampleRows, nameof(CurvatureSubsampleRows));
+        Check.Require(SharpnessEvery >= 0, nameof(SharpnessEvery), "must be 0 (off) or positive", SharpnessEvery);
+        Check.Positive(SharpnessIterations, nameof(SharpnessIterations));
     }
 }

@@ -26,7 +26,11 @@ public sealed class TrainingLoop
         Tuner = tuner ?? throw new ArgumentNullException(nameof(tuner));
         Options = options ?? new TrainingOptions();
         Options.Validate();
+        Device = Devices.Resolve(Options.Device);
     }
+
+    /// <summary>The device training runs on, resolved from <see cref="TrainingOptions.Device"/>.</summary>
+    public Device Device { get; }
 
     /// <summary>The network being trained (moved to the options' device by <c>Run</c>).</summary>
     public nn.Module<Tensor, Tensor> Network { get; private set; }
@@ -68,7 +72,7 @@ public sealed class TrainingLoop
                               CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(training);
-        var device = Devices.Resolve(Options.Device);
+        var device = Device;
         Network = Network.to(device);
         var parameters = Network.parameters().Where(p => p.requires_grad).Select(p => (Tensor)p).ToArray();
 
@@ -80,7 +84,7 @@ public sealed class TrainingLoop
 
         using var optimizer = new CurvatureAwareOptimizer(parameters, Direction, Tuner, Options.Optimizer) { CancellationToken = cancellationToken };
         using var guard = new DivergenceGuard(parameters, Options);
-        using var best = validation is null ? null : new WeightSnapshot(parameters);
+        using var stopping = validation is null ? null : new EarlyStopping(parameters, Options.EarlyStoppingPatience, Options.EarlyStoppingMinDelta);
         using var average = Options.WeightAverageDecay is double decay ? new WeightAverage(parameters, decay) : null;
 
         // Full batch: one objective for the whole run (its graph also serves the sharpness). Mini-batch: the sharpness
@@ -93,13 +97,6 @@ public sealed class TrainingLoop
 
         var records = new List<StepRecord>((int)Math.Min(totalSteps, 1 << 20));
         var reason = StopReason.Completed;
-        bool rolledBack = false;
-        int sinceImprovement = 0;
-        double bestValidation = double.PositiveInfinity;
-        long? bestStep = null, restoredStep = null;
-        bool averaged = false;
-        string? divergence = null;
-        double? restoredLoss = null;
         long step = 0;
         try
         {
@@ -145,21 +142,13 @@ public sealed class TrainingLoop
                     }
 
                     // Unhealthy weights are not judged: they must not become the best, nor stop training early.
-                    if (validation is not null && reason == StopReason.Completed && !guard.Unhealthy && (step % validationEvery == 0 || step == totalSteps))
+                    if (stopping is not null && reason == StopReason.Completed && !guard.Unhealthy && (step % validationEvery == 0 || step == totalSteps))
                     {
                         // With averaging, the average is what training would end with, so it is what is judged.
                         using var judged = average?.SwapIn();
-                        double loss = ValidationLoss(validation, device);
+                        double loss = ValidationLoss(validation!, device);
                         record = record with { ValidationLoss = loss };
-                        bool improved = loss < bestValidation - Options.EarlyStoppingMinDelta;
-                        if (loss < bestValidation)
-                        {
-                            bestValidation = loss;
-                            bestStep = step;
-                            best!.Capture();
-                        }
-                        if (improved) sinceImprovement = 0;
-                        else if (Options.EarlyStoppingPatience is int patience && ++sinceImprovement >= patience) reason = StopReason.EarlyStopped;
+                        if (stopping.Observe(loss, step)) reason = StopReason.EarlyStopped;
                     }
 
                     records.Add(record);
@@ -168,49 +157,7 @@ public sealed class TrainingLoop
                 }
                 if (step == epochStart) break;  // the source ran dry
             }
-
-            // A run that diverged, or ends with blown-up weights, goes back to the last good weights: the best validated
-            // ones when they predate the trouble, else the guard's checkpoint. Without validation data or averaging, so
-            // does a run whose smoothed loss ends far above its best (it completed, but its last weights are not its best).
-            bool diverging = reason == StopReason.Diverged || (guard.WeightsUnhealthy && reason != StopReason.EarlyStopped);
-            bool endedWorse = !diverging && best is null && average is null && reason == StopReason.Completed && guard.EndedWorse;
-            if (diverging || endedWorse)
-            {
-                // Step UnhealthySince measured its loss at step UnhealthySince − 1's weights: keep clear of both.
-                if (best is not null && bestStep is long good && good < guard.UnhealthySince - 1)
-                {
-                    best.Restore();
-                    restoredStep = good;
-                    restoredLoss = bestValidation;
-                    averaged = average is not null;
-                }
-                else
-                {
-                    guard.Restore();
-                    restoredStep = guard.CheckpointStep;
-                    restoredLoss = guard.CheckpointLoss;
-                }
-                rolledBack = true;
-                divergence = diverging ? guard.Reason : guard.EndedWorseReason;
-                if (diverging && reason != StopReason.Cancelled)
-                {
-                    reason = StopReason.Diverged;
-                    if (records.Count > 0) records[^1] = records[^1] with { Flags = records[^1].Flags | StepFlags.Diverged };
-                }
-            }
-            // With validation data the network ends with the best weights it had; otherwise with the average of the
-            // weights when one is kept.
-            else if (best is not null && bestStep is long b && (b != step || average is not null))
-            {
-                best.Restore();
-                restoredStep = b != step ? b : null;
-                averaged = average is not null;
-            }
-            else if (average is not null && step > 0)
-            {
-                average.Restore();
-                averaged = true;
-            }
+            return EndWeights(records, reason, step, guard, stopping, average);
         }
         finally
         {
@@ -218,15 +165,53 @@ public sealed class TrainingLoop
             subset?.X.Dispose();
             subset?.Y.Dispose();
         }
-        return new TrainingResult(records, reason)
+    }
+
+    /// <summary>
+    /// Chooses the weights the network ends with, and says so in the result. A run that diverged, or ends with blown-up
+    /// weights, goes back to the last good weights: the best validated ones when they predate the trouble, else the guard's
+    /// checkpoint. Without validation data or averaging, so does a run whose smoothed loss ends far above its best. Otherwise
+    /// the network ends with the best validated weights, or the average of the weights when one is kept.
+    /// </summary>
+    private static TrainingResult EndWeights(List<StepRecord> records, StopReason reason, long step, DivergenceGuard guard,
+                                             EarlyStopping? stopping, WeightAverage? average)
+    {
+        double? bestValidation = stopping is null || double.IsPositiveInfinity(stopping.BestLoss) ? null : stopping.BestLoss;
+        var result = new TrainingResult(records, reason) { BestValidationLoss = bestValidation };
+        bool diverging = reason == StopReason.Diverged || (guard.WeightsUnhealthy && reason != StopReason.EarlyStopped);
+        bool endedWorse = !diverging && stopping is null && average is null && reason == StopReason.Completed && guard.EndedWorse;
+        if (diverging || endedWorse)
         {
-            RolledBack = rolledBack,
-            BestValidationLoss = validation is null || double.IsPositiveInfinity(bestValidation) ? null : bestValidation,
-            RestoredStep = restoredStep,
-            RestoredLoss = restoredLoss,
-            Divergence = divergence,
-            AveragedWeights = averaged,
-        };
+            result = result with { RolledBack = true, Divergence = diverging ? guard.Reason : guard.EndedWorseReason };
+            // Step UnhealthySince measured its loss at step UnhealthySince − 1's weights: keep clear of both.
+            if (stopping?.BestStep is long good && good < guard.UnhealthySince - 1)
+            {
+                stopping.RestoreBest();
+                result = result with { RestoredStep = good, RestoredLoss = stopping.BestLoss, AveragedWeights = average is not null };
+            }
+            else
+            {
+                guard.Restore();
+                result = result with { RestoredStep = guard.CheckpointStep, RestoredLoss = guard.CheckpointLoss };
+            }
+            if (diverging && reason != StopReason.Cancelled)
+            {
+                if (records.Count > 0) records[^1] = records[^1] with { Flags = records[^1].Flags | StepFlags.Diverged };
+                result = result with { StopReason = StopReason.Diverged };
+            }
+            return result;
+        }
+        if (stopping?.BestStep is long b && (b != step || average is not null))
+        {
+            stopping.RestoreBest();
+            return result with { RestoredStep = b != step ? b : null, AveragedWeights = average is not null };
+        }
+        if (average is not null && step > 0)
+        {
+            average.Restore();
+            return result with { AveragedWeights = true };
+        }
+        return result;
     }
 
     private SupervisedObjective Objective(Tensor x, Tensor y) => new(Network, Loss, x, y, Options.ChunkRows, Options.WeightDecay);

@@ -71,21 +71,20 @@ public sealed record TrainingOptions
 
     internal void Validate()
     {
-        if (BatchSize is int b && b <= 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), b, "BatchSize must be greater than 0 (or null for full batch).");
-        if (Epochs <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be greater than 0.");
-        if (MaxSteps is long s && s <= 0) throw new ArgumentOutOfRangeException(nameof(MaxSteps), s, "MaxSteps must be greater than 0 when set.");
-        if (ChunkRows <= 0) throw new ArgumentOutOfRangeException(nameof(ChunkRows), ChunkRows, "ChunkRows must be greater than 0.");
-        if (SharpnessRows <= 0) throw new ArgumentOutOfRangeException(nameof(SharpnessRows), SharpnessRows, "SharpnessRows must be greater than 0.");
-        if (DivergencePatience <= 0) throw new ArgumentOutOfRangeException(nameof(DivergencePatience), DivergencePatience, "DivergencePatience must be greater than 0.");
-        if (!double.IsFinite(DivergenceLossFactor) || DivergenceLossFactor <= 1) throw new ArgumentOutOfRangeException(nameof(DivergenceLossFactor), DivergenceLossFactor, "DivergenceLossFactor must be a finite number greater than 1.");
-        if (!double.IsFinite(MaxWeightGrowth) || MaxWeightGrowth <= 1) throw new ArgumentOutOfRangeException(nameof(MaxWeightGrowth), MaxWeightGrowth, "MaxWeightGrowth must be a finite number greater than 1.");
-        if (!double.IsFinite(WeightDecay) || WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be a finite number ≥ 0.");
-        if (WeightAverageDecay is double a && !(a > 0 && a < 1)) throw new ArgumentOutOfRangeException(nameof(WeightAverageDecay), a, "WeightAverageDecay must lie strictly between 0 and 1 when set.");
-        if (ValidationEvery is int v && v <= 0) throw new ArgumentOutOfRangeException(nameof(ValidationEvery), v, "ValidationEvery must be greater than 0 when set.");
-        if (EarlyStoppingPatience is int p && p <= 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), p, "EarlyStoppingPatience must be greater than 0 when set.");
-        if (!double.IsFinite(EarlyStoppingMinDelta) || EarlyStoppingMinDelta < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingMinDelta), EarlyStoppingMinDelta, "EarlyStoppingMinDelta must be a finite number ≥ 0.");
+        Check.Positive(BatchSize, nameof(BatchSize));
+        Check.Positive(Epochs, nameof(Epochs));
+        Check.Positive(MaxSteps, nameof(MaxSteps));
+        Check.Positive(ChunkRows, nameof(ChunkRows));
+        Check.Positive(SharpnessRows, nameof(SharpnessRows));
+        Check.Positive(DivergencePatience, nameof(DivergencePatience));
+        Check.Require(double.IsFinite(DivergenceLossFactor) && DivergenceLossFactor > 1, nameof(DivergenceLossFactor), "must be a finite number greater than 1", DivergenceLossFactor);
+        Check.Require(double.IsFinite(MaxWeightGrowth) && MaxWeightGrowth > 1, nameof(MaxWeightGrowth), "must be a finite number greater than 1", MaxWeightGrowth);
+        Check.NonNegative(WeightDecay, nameof(WeightDecay));
+        if (WeightAverageDecay is double a) Check.Require(a > 0 && a < 1, nameof(WeightAverageDecay), "must lie strictly between 0 and 1 when set", a);
+        Check.Positive(ValidationEvery, nameof(ValidationEvery));
+        Check.Positive(EarlyStoppingPatience, nameof(EarlyStoppingPatience));
+        Check.NonNegative(EarlyStoppingMinDelta, nameof(EarlyStoppingMinDelta));
         ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
         Optimizer.Validate();
-        Devices.Resolve(Device);
     }
 }

@@ -158,7 +158,7 @@ public sealed class PipelineTests
         var lines = File.ReadAllLines(path);
         File.Delete(path);
         Assert.AreEqual(41, lines.Length);
-        StringAssert.StartsWith(lines[0], "Step\tEpoch\tLoss\tLearningRate\tSharpness\tEdge");
+        StringAssert.StartsWith(lines[0], "Step\tEpoch\tBatchRows\tLoss\tLearningRate\tSharpness\tEdge");
         Assert.IsTrue(cdat.TrainingMetrics.MaxSharpness > 0);
         Assert.AreEqual(40, cdat.TrainingMetrics.Steps);
     }

@@ -25,8 +25,8 @@ public sealed class ModelFormatTests
         CollectionAssert.AreEqual(model.ClassNames.ToArray(), copy.ClassNames.ToArray());
         for (int l = 0; l < 2; l++)
         {
-            CollectionAssert.AreEqual(model.Network.Layers[l].Weight, copy.Network.Layers[l].Weight);
-            CollectionAssert.AreEqual(model.Network.Layers[l].Bias, copy.Network.Layers[l].Bias);
+            CollectionAssert.AreEqual(model.Network.Layers[l].Weight.ToArray(), copy.Network.Layers[l].Weight.ToArray());
+            CollectionAssert.AreEqual(model.Network.Layers[l].Bias.ToArray(), copy.Network.Layers[l].Bias.ToArray());
         }
         Assert.AreEqual(model.TrainingMetrics.ToString(), copy.TrainingMetrics.ToString());
         Assert.AreEqual(12.5, copy.TrainingMetrics.MaxSharpness);
@@ -80,7 +80,7 @@ public sealed class ModelFormatTests
         }
         var copy = CdatModelParameters.FromBytes(stream.ToArray());
         Assert.AreEqual(CdatRegime.Unknown, copy.TrainingMetrics.Regime);
-        CollectionAssert.AreEqual(model.Network.Layers[1].Weight, copy.Network.Layers[1].Weight);
+        CollectionAssert.AreEqual(model.Network.Layers[1].Weight.ToArray(), copy.Network.Layers[1].Weight.ToArray());
         Assert.AreEqual(model.TrainingMetrics.StopReason, copy.TrainingMetrics.StopReason);
     }
 

@@ -18,7 +18,7 @@ public sealed class MlpWeightsTests
         var network = new MultilayerPerceptron(20, new[] { 48, 32 }, 7, activation).Build(seed: 4);
         // Move the weights away from the initialisation so the activations see a wide range.
         using (no_grad()) foreach (var p in network.parameters()) p.mul_(3.0);
-        var weights = MlpWeights.FromNetwork(network, activation);
+        var weights = new MlpWeights(MultilayerPerceptron.ReadLayers(network).Select(l => new DenseLayer(l.Inputs, l.Outputs, l.Weight, l.Bias)).ToArray(), activation);
         using var g = new Generator(5);
         var x = torch.randn(new long[] { 256, 20 }, generator: g);
         var expected = network.call(x).data<float>().ToArray();

@@ -77,7 +77,7 @@ public sealed class OutputFunctionsTests
         Assert.AreEqual(1f - OutputFunctions.ProbabilityFloor, OutputFunctions.Probability(40f));
         Assert.AreEqual(OutputFunctions.ProbabilityFloor, OutputFunctions.Probability(-1e30f));
         Assert.AreEqual(OutputFunctions.Sigmoid(1.5f), OutputFunctions.Probability(1.5f));
-        Assert.IsTrue(1f - OutputFunctions.ProbabilityFloor < 1f);
+        Assert.IsLessThan(1f, OutputFunctions.Probability(float.MaxValue));
         Assert.IsTrue(double.IsFinite(-Math.Log(OutputFunctions.Probability(-100f))));
         var row = new CdatBinaryRow();
         CdatBinaryFactory.Map(new CdatScoringRow { Features = new float[3], ModelBlob = ModelBlob.Encode(Model(CdatTask.BinaryClassification, new[] { -60f })).AsMemory() }, row);

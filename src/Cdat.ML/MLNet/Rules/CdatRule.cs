@@ -25,9 +25,9 @@ public sealed class CdatRule : LearningRateRule
 
     internal override void Validate(bool float64)
     {
-        RuleChecks.Require(Sigma is null || (double.IsFinite(Sigma.Value) && Sigma > 0), nameof(Sigma), "must be greater than 0 (or null to choose by regime)");
-        RuleChecks.Require(EmaBeta >= 0 && EmaBeta < 1, nameof(EmaBeta), "must lie in [0, 1)");
-        RuleChecks.Require(double.IsFinite(Epsilon) && Epsilon >= 0, nameof(Epsilon), "must be ≥ 0");
+        Check.Require(Sigma is null || (double.IsFinite(Sigma.Value) && Sigma > 0), nameof(Sigma), "must be greater than 0 (or null to choose by regime)");
+        Check.Require(EmaBeta >= 0 && EmaBeta < 1, nameof(EmaBeta), "must lie in [0, 1)");
+        Check.Require(double.IsFinite(Epsilon) && Epsilon >= 0, nameof(Epsilon), "must be ≥ 0");
         RequireRate(MaxLearningRate, nameof(MaxLearningRate), float64, optional: true);
     }
 

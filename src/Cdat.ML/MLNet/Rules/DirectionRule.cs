@@ -30,7 +30,7 @@ public sealed class MomentumRule : DirectionRule
 {
     /// <summary>Momentum μ in [0, 1). Default <see cref="MomentumDirection.DefaultMomentum"/> (0.9).</summary>
     public double Momentum { get; init; } = MomentumDirection.DefaultMomentum;
-    internal override void Validate() => RuleChecks.Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), "must lie in [0, 1)");
+    internal override void Validate() => Check.Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), "must lie in [0, 1)");
     internal override IDirection Create() => new MomentumDirection(Momentum);
     /// <inheritdoc/>
     public override string ToString() => FormattableString.Invariant($"MomentumRule({Momentum:G3})");
@@ -41,7 +41,7 @@ public sealed class RmsPropRule : DirectionRule
 {
     /// <summary>Decay of the second-moment average, in [0, 1). Default <see cref="RmsPropDirection.DefaultDecay"/> (0.9).</summary>
     public double Decay { get; init; } = RmsPropDirection.DefaultDecay;
-    internal override void Validate() => RuleChecks.Require(Decay >= 0 && Decay < 1, nameof(Decay), "must lie in [0, 1)");
+    internal override void Validate() => Check.Require(Decay >= 0 && Decay < 1, nameof(Decay), "must lie in [0, 1)");
     internal override IDirection Create() => new RmsPropDirection(Decay);
     /// <inheritdoc/>
     public override string ToString() => FormattableString.Invariant($"RmsPropRule({Decay:G3})");
@@ -56,8 +56,8 @@ public sealed class AdamRule : DirectionRule
     public double Beta2 { get; init; } = AdamDirection.DefaultBeta2;
     internal override void Validate()
     {
-        RuleChecks.Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), "must lie in [0, 1)");
-        RuleChecks.Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), "must lie in [0, 1)");
+        Check.Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), "must lie in [0, 1)");
+        Check.Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), "must lie in [0, 1)");
     }
     internal override IDirection Create() => new AdamDirection(Beta1, Beta2);
     /// <inheritdoc/>

@@ -22,19 +22,10 @@ public abstract class LearningRateRule
     {
         if (rate is null && optional) return;
         double largest = float64 ? double.MaxValue : float.MaxValue;
-        RuleChecks.Require(rate is double r && double.IsFinite(r) && r > 0 && r <= largest, setting,
+        Check.Require(rate is double r && double.IsFinite(r) && r > 0 && r <= largest, setting,
             $"must be greater than 0 and at most {largest:G3} (the largest {(float64 ? "float64" : "float32")})");
     }
 }
 
 /// <summary>What a rule needs to know about the run: the σ chosen for the data, and the run's length in steps.</summary>
 internal readonly record struct RuleContext(double RegimeSigma, long TotalSteps, string LengthOption);
-
-/// <summary>Readable checks of the options, naming the option at fault.</summary>
-internal static class RuleChecks
-{
-    public static void Require(bool condition, string option, string rule)
-    {
-        if (!condition) throw new ArgumentOutOfRangeException(option, $"Cdat option {option} {rule}.");
-    }
-}

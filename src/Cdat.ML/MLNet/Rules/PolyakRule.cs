@@ -12,7 +12,7 @@ public sealed class PolyakRule : LearningRateRule
 
     internal override void Validate(bool float64)
     {
-        RuleChecks.Require(double.IsFinite(C) && C > 0, nameof(C), "must be greater than 0");
+        Check.Require(double.IsFinite(C) && C > 0, nameof(C), "must be greater than 0");
         RequireRate(MaxLearningRate, nameof(MaxLearningRate), float64);
     }
 

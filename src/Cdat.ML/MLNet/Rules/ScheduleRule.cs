@@ -15,8 +15,8 @@ public sealed class ScheduleRule : LearningRateRule
     internal override void Validate(bool float64)
     {
         RequireRate(PeakLearningRate, nameof(PeakLearningRate), float64);
-        RuleChecks.Require(WarmupSteps >= 0 && WarmupSteps < int.MaxValue, nameof(WarmupSteps), $"must lie in [0, {int.MaxValue})");
-        RuleChecks.Require(Enum.IsDefined(Shape), nameof(Shape), "is not a known schedule shape");
+        Check.Require(WarmupSteps >= 0 && WarmupSteps < int.MaxValue, nameof(WarmupSteps), $"must lie in [0, {int.MaxValue})");
+        Check.Require(Enum.IsDefined(Shape), nameof(Shape), "is not a known schedule shape");
     }
 
     internal override ILearningRateTuner Create(RuleContext context)

@@ -1,18 +1,25 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cdat.ML.Training;
+namespace Cdat.ML;
 
 /// <summary>Turns a device name into a TorchSharp device, with readable errors.</summary>
-public static class Devices
+internal static class Devices
 {
     /// <summary>Resolves <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c> (CUDA when available, else CPU).</summary>
+    /// <param name="name">The device name, any case.</param>
+    /// <param name="onCpuFallback">Told, in words, when <c>auto</c> falls back to the CPU.</param>
     /// <exception cref="ArgumentException">Unknown name, or CUDA requested but not available.</exception>
-    public static Device Resolve(string name)
+    public static Device Resolve(string name, Action<string>? onCpuFallback = null)
     {
         string key = (name ?? "").Trim().ToLowerInvariant();
         if (key == "cpu") return CPU;
-        if (key == "auto") return torch.cuda.is_available() ? CUDA : CPU;
+        if (key == "auto")
+        {
+            if (torch.cuda.is_available()) return CUDA;
+            onCpuFallback?.Invoke("Device 'auto': CUDA is not available, training on the CPU.");
+            return CPU;
+        }
         if (key == "cuda" || key.StartsWith("cuda:", StringComparison.Ordinal))
         {
             // A malformed index is a typo whatever the machine: say so before asking for CUDA.
@@ -29,6 +36,10 @@ public static class Devices
         }
         throw new ArgumentException($"Unknown device '{name}': use 'cpu', 'cuda', 'cuda:N' or 'auto'.", nameof(name));
     }
+
+    /// <summary>The canonical name of a device: <c>cpu</c> or <c>cuda:N</c>.</summary>
+    public static string NameOf(Device device) =>
+        device.type == DeviceType.CPU ? "cpu" : FormattableString.Invariant($"cuda:{Math.Max(0, device.index)}");
 
     /// <summary>Whether two devices are the same (type and index).</summary>
     public static bool Same(Device a, Device b) =>

@@ -1,6 +1,3 @@
-using Cdat.ML.Diagnostics;
-using Cdat.ML.Training;
-
 namespace Cdat.ML;
 
 /// <summary>
@@ -77,63 +74,6 @@ public sealed class CdatTrainingMetrics
 
     /// <summary>How the data was used: batch size, training and validation rows, as chosen from the options and the data.</summary>
     public CdatRegime Regime { get; }
-
-    internal static CdatTrainingMetrics From(TrainingResult result, double seconds, string tuner, string direction, string device, CdatRegime? regime = null)
-    {
-        var steps = result.Steps;
-        var finite = steps.Where(s => double.IsFinite(s.Loss)).ToArray();
-        var measured = steps.Where(s => s.Edge is not null).ToArray();
-        return new CdatTrainingMetrics(
-            finalTrainingLoss: finite.Length > 0 ? finite[^1].Loss : double.NaN,
-            bestTrainingLoss: finite.Length > 0 ? finite.Min(s => s.Loss) : double.NaN,
-            validationLoss: result.BestValidationLoss,
-            steps: steps.Count,
-            epochs: steps.Count > 0 ? steps[^1].Epoch : 0,
-            meanLearningRate: steps.Count > 0 ? steps.Average(s => s.LearningRate) : 0,
-            finalLearningRate: steps.Count > 0 ? steps[^1].LearningRate : 0,
-            maxSharpness: steps.Any(s => s.Sharpness is not null) ? steps.Max(s => s.Sharpness ?? double.MinValue) : null,
-            edgeFraction: measured.Length > 0 ? (double)measured.Count(s => s.Edge >= EdgeThreshold) / measured.Length : null,
-            nonDescentSteps: steps.LongCount(s => s.Flags.HasFlag(StepFlags.NonDescent)),
-            lineSearchTrials: steps.Sum(s => (long)s.Trials),
-            diverged: result.StopReason == Training.StopReason.Diverged,
-            rolledBack: result.RolledBack,
-            stopReason: result.StopReason.ToString(),
-            trainingSeconds: seconds,
-            tuner: tuner,
-            direction: direction,
-            device: device,
-            regime: regime);
-    }
-
-    internal void Write(BinaryWriter w)
-    {
-        w.Write(FinalTrainingLoss); w.Write(BestTrainingLoss); WriteNullable(w, ValidationLoss);
-        w.Write(Steps); w.Write(Epochs); w.Write(MeanLearningRate); w.Write(FinalLearningRate);
-        WriteNullable(w, MaxSharpness); WriteNullable(w, EdgeFraction);
-        w.Write(NonDescentSteps); w.Write(LineSearchTrials); w.Write(Diverged); w.Write(RolledBack);
-        w.Write(StopReason); w.Write(TrainingSeconds); w.Write(Tuner); w.Write(Direction); w.Write(Device);
-        // Format version 2.
-        w.Write(Regime.BatchSize); w.Write(Regime.TrainingRows); w.Write(Regime.ValidationRows); w.Write(Regime.HeldOut); w.Write(Regime.Description);
-    }
-
-    internal static CdatTrainingMetrics Read(BinaryReader r, ushort version) => new(
-        r.ReadDouble(), r.ReadDouble(), ReadNullable(r), r.ReadInt64(), r.ReadInt32(), r.ReadDouble(), r.ReadDouble(),
-        ReadNullable(r), ReadNullable(r), r.ReadInt64(), r.ReadInt64(), r.ReadBoolean(), r.ReadBoolean(),
-        r.ReadString(), r.ReadDouble(), r.ReadString(), r.ReadString(), r.ReadString(),
-        version >= 2 ? new CdatRegime(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadBoolean(), r.ReadString()) : CdatRegime.Unknown);
-
-    private static void WriteNullable(BinaryWriter w, double? value)
-    {
-        w.Write(value.HasValue);
-        w.Write(value ?? 0.0);
-    }
-
-    private static double? ReadNullable(BinaryReader r)
-    {
-        bool has = r.ReadBoolean();
-        double value = r.ReadDouble();
-        return has ? value : null;
-    }
 
     /// <inheritdoc/>
     public override string ToString()

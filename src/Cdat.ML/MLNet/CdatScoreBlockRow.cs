@@ -1,6 +1,7 @@
 // One block of 64 per-class scores as scalar columns. Concatenating scalar columns named after the classes is the one
 // public way to give the multiclass Score vector its slot names; blocks keep the number of classes unbounded.
 // The fields are spelled out because CustomMapping reads output columns from fields; column names are on-disk format.
+// ScoreBlockRowTests checks that field i is B{i:00}, named ColumnName(i), and filled from score offset + i.
 using System.ComponentModel;
 using Microsoft.ML.Data;
 
@@ -10,7 +11,7 @@ namespace Cdat.ML.MLNet;
 
 /// <summary>64 consecutive class scores (part of the persisted scoring pipeline; not for direct use).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class CdatScoreBlockRow
+internal sealed class CdatScoreBlockRow
 {
     /// <summary>Scores per block.</summary>
     public const int Size = 64;

@@ -1,0 +1,65 @@
+using Cdat.ML.Curvature;
+using Cdat.ML.Diagnostics;
+using Cdat.ML.Objectives;
+using Cdat.ML.Tuners;
+using static TorchSharp.torch;
+
+namespace Cdat.ML.Training.Steps;
+
+/// <summary>The tuner's view of one step: the cheap scalars now, the curvature and trial losses on demand.</summary>
+internal sealed class StepContext : IStepContext
+{
+    private readonly Tensor[] _parameters;
+    private readonly IObjective _objective;
+    private readonly HessianOperator? _hessian;
+    private readonly IReadOnlyList<Tensor> _direction;
+    private readonly CurvatureSchedule _schedule;
+    private readonly bool _curvatureDue;
+    private readonly TrialPoints _trials;
+
+    public StepContext(Tensor[] parameters, IObjective objective, HessianOperator? hessian, IReadOnlyList<Tensor> direction,
+                       CurvatureSchedule schedule, bool curvatureDue, long step, int stepsPerEpoch, double loss, double gu, double gg, double uu)
+    {
+        _parameters = parameters;
+        _objective = objective;
+        _hessian = hessian;
+        _direction = direction;
+        _schedule = schedule;
+        _curvatureDue = curvatureDue;
+        _trials = new TrialPoints(parameters, direction, objective);
+        Step = step;
+        StepsPerEpoch = Math.Max(1, stepsPerEpoch);
+        Loss = loss;
+        GradientDotDirection = gu;
+        GradientNormSquared = gg;
+        DirectionNormSquared = uu;
+    }
+
+    public long Step { get; }
+    public int StepsPerEpoch { get; }
+    public double Loss { get; }
+    public double GradientDotDirection { get; }
+    public double GradientNormSquared { get; }
+    public double DirectionNormSquared { get; }
+
+    /// <summary>How the curvature was obtained (estimated, subsampled).</summary>
+    public StepFlags Flags { get; private set; }
+    /// <summary>uᵀHu if the tuner asked for it.</summary>
+    public double? MeasuredCurvature { get; private set; }
+    /// <summary>The gradient's kept graph, while it still matches the parameters.</summary>
+    public HessianOperator? RetainedHessian => _trials.MovedParameters ? null : _hessian;
+
+    public double Curvature()
+    {
+        if (MeasuredCurvature is double known) return known;
+        var (value, flags) = _schedule.Measure(_curvatureDue, _parameters, _objective, RetainedHessian, _direction, DirectionNormSquared);
+        Flags |= flags;
+        MeasuredCurvature = value;
+        return value;
+    }
+
+    public double LossAt(double learningRate) => _trials.LossAt(learningRate);
+
+    /// <summary>Puts the parameters back where the step started if trial points moved them.</summary>
+    public void RestoreParameters() => _trials.Restore();
+}
