@@ -42,25 +42,3 @@ public sealed class ScoreBlockRowTests
             Assert.AreEqual(offset + i < scores.Length ? scores[offset + i] : 0f, (float)fields[i].GetValue(row)!, fields[i].Name);
     }
 }
-
-/// <summary>The one flat form of a step: every field of the record has its column.</summary>
-[TestClass]
-public sealed class TraceColumnsTests
-{
-    [TestMethod]
-    public void EveryStepRecordPropertyIsAColumnAndMissingValuesAreNaN()
-    {
-        var ml = new Microsoft.ML.MLContext(seed: 0);
-        var record = new Cdat.ML.Diagnostics.StepRecord { Step = 3, Epoch = 1, Loss = 0.5, LearningRate = 0.1, Sharpness = 4, Flags = Cdat.ML.Diagnostics.StepFlags.NonDescent | Cdat.ML.Diagnostics.StepFlags.CurvatureEstimated };
-        var view = CdatModel.TraceToDataView(ml, new[] { record });
-        var columns = view.Schema.Select(c => c.Name).ToHashSet();
-        var properties = typeof(Cdat.ML.Diagnostics.StepRecord).GetProperties(BindingFlags.Instance | BindingFlags.Public)
-            .Where(p => p.Name != "EqualityContract").Select(p => p.Name).ToArray();
-        CollectionAssert.AreEquivalent(properties, columns.ToArray());
-
-        var edge = view.GetColumn<double>("Edge").Single();
-        Assert.AreEqual(0.2, edge, 1e-12);
-        Assert.IsTrue(double.IsNaN(view.GetColumn<double>("Curvature").Single()));
-        Assert.AreEqual("NonDescent|CurvatureEstimated", view.GetColumn<string>("Flags").Single());
-    }
-}

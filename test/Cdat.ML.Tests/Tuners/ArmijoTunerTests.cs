@@ -42,6 +42,31 @@ public sealed class ArmijoTunerTests
     }
 
     [TestMethod]
+    [DataRow(0.0, 0.0, false)]     // f(w + lr·u) = f + 0.05 fails the plain test at every trial
+    [DataRow(0.01, 0.0, true)]     // rtol: f + 0.05 ≤ (1 + 0.01)·f + c·lr·gᵀu (slack 0.1)
+    [DataRow(0.0, 0.06, true)]     // atol: the violation 0.05 + c·lr is within 0.06
+    [DataRow(0.0, 0.04, false)]    // atol below the violation
+    [DataRow(0.004, 0.0, false)]   // rtol slack 0.04 below the violation
+    public void TolerancesAcceptTrialsWithinTheirSlackAndNoOthers(double relative, double absolute, bool accepted)
+    {
+        var ctx = new FakeStepContext { Loss = 10.0, LossFunction = _ => 10.05 };
+        var tuner = new ArmijoTuner(decreaseFactor: 0.5, maxLearningRate: 1.0, maxBacktrackingSteps: 3, failurePolicy: ArmijoFailurePolicy.Zero,
+                                    relativeTolerance: relative, absoluteTolerance: absolute);
+        var step = tuner.Propose(ctx);
+        Assert.AreEqual(!accepted, step.Flags.HasFlag(StepFlags.LineSearchFailed));
+        if (accepted)
+        {
+            Assert.AreEqual(1.0, step.LearningRate, "the first trial is within the slack");
+            Assert.AreEqual(1, step.Trials);
+        }
+        else
+        {
+            Assert.AreEqual(0.0, step.LearningRate);
+            Assert.AreEqual(4, step.Trials);
+        }
+    }
+
+    [TestMethod]
     public void WarmStartGrowsThePreviousStepAndBacktracksGeometrically()
     {
         var ctx = new FakeStepContext { CurvatureValue = 100.0 };
