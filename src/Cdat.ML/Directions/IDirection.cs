@@ -36,4 +36,10 @@ public interface IDirection : IDisposable
 
     /// <summary>Forgets all state.</summary>
     void Reset();
+
+    /// <summary>
+    /// Called once by the optimizer with the parameters it trains, before the first <see cref="Compute"/>. Directions
+    /// that need the weights themselves (Prodigy's distance from the start) keep them; the others ignore them.
+    /// </summary>
+    void Bind(IReadOnlyList<Tensor> parameters) { }
 }

@@ -25,6 +25,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
     private readonly Tensor[] _parameters;
     private readonly CurvatureSchedule _curvature;
     private readonly SharpnessProbe _sharpness;
+    private readonly StartPoint _start;
     private readonly double _largestRate;
 
     /// <summary>Creates the optimizer.</summary>
@@ -43,6 +44,8 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         Options.Validate();
         _curvature = new CurvatureSchedule(Options);
         _sharpness = new SharpnessProbe(Options);
+        _start = new StartPoint(_parameters);
+        Direction.Bind(_parameters);
         // A rate beyond the parameters' float range cannot be applied (libtorch refuses to convert it).
         _largestRate = _parameters.Min(p => p.dtype switch
         {
@@ -101,7 +104,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         record = record with { Loss = loss, Decrease = -gu, GradientNorm = Math.Sqrt(gg), DirectionNorm = Math.Sqrt(uu) };
         if (!double.IsFinite(gu) || !double.IsFinite(uu)) return Finish(record with { Flags = StepFlags.NonFinite | StepFlags.Skipped }, clock);
 
-        var context = new StepContext(_parameters, objective, hessian, direction, _curvature, curvatureDue, step, stepsPerEpoch, loss, gu, gg, uu);
+        var context = new StepContext(_parameters, objective, hessian, direction, _curvature, curvatureDue, _start, step, stepsPerEpoch, loss, gu, gg, uu);
         var decision = Tuner.Propose(context);
         context.RestoreParameters();
 
@@ -148,6 +151,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         Direction.Reset();
         Tuner.Reset();
         _sharpness.Reset();
+        _start.Reset();
     }
 
     /// <inheritdoc/>
@@ -155,5 +159,6 @@ public sealed class CurvatureAwareOptimizer : IDisposable
     {
         _sharpness.Dispose();
         _curvature.Dispose();
+        _start.Dispose();
     }
 }

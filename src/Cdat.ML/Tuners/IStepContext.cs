@@ -25,4 +25,10 @@ public interface IStepContext
     double Curvature();
     /// <summary>f(w + lr·u) on the same batch; the parameters are restored afterwards. NaN when not finite.</summary>
     double LossAt(double learningRate);
+    /// <summary>
+    /// (‖w − w₀‖, ‖w₀‖): the distance of the parameters from where training started, and the size of that start, for
+    /// distance-based rules (DoG). w₀ is recorded at the first call (step 1 for a rule that asks every step).
+    /// </summary>
+    (double Distance, double StartNorm) DistanceFromStart() =>
+        throw new NotSupportedException("This step context does not track the starting point.");
 }

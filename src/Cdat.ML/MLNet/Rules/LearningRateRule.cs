@@ -4,7 +4,7 @@ namespace Cdat.ML;
 
 /// <summary>
 /// The step-size rule of <see cref="CdatTrainer.Options.Tuner"/>: <see cref="CdatRule"/> (the default),
-/// <see cref="ConstantRule"/>, <see cref="ScheduleRule"/>, <see cref="ArmijoRule"/>, <see cref="PolyakRule"/> or
+/// <see cref="ConstantRule"/>, <see cref="ScheduleRule"/>, <see cref="ArmijoRule"/>, <see cref="PolyakRule"/>, <see cref="DogRule"/> or
 /// <see cref="CustomRule"/>. Each carries its own settings and defaults, and creates a fresh tuner for every training run.
 /// </summary>
 public abstract class LearningRateRule

@@ -16,9 +16,10 @@ internal sealed class StepContext : IStepContext
     private readonly CurvatureSchedule _schedule;
     private readonly bool _curvatureDue;
     private readonly TrialPoints _trials;
+    private readonly StartPoint _start;
 
     public StepContext(Tensor[] parameters, IObjective objective, HessianOperator? hessian, IReadOnlyList<Tensor> direction,
-                       CurvatureSchedule schedule, bool curvatureDue, long step, int stepsPerEpoch, double loss, double gu, double gg, double uu)
+                       CurvatureSchedule schedule, bool curvatureDue, StartPoint start, long step, int stepsPerEpoch, double loss, double gu, double gg, double uu)
     {
         _parameters = parameters;
         _objective = objective;
@@ -26,6 +27,7 @@ internal sealed class StepContext : IStepContext
         _direction = direction;
         _schedule = schedule;
         _curvatureDue = curvatureDue;
+        _start = start;
         _trials = new TrialPoints(parameters, direction, objective);
         Step = step;
         StepsPerEpoch = Math.Max(1, stepsPerEpoch);
@@ -59,6 +61,8 @@ internal sealed class StepContext : IStepContext
     }
 
     public double LossAt(double learningRate) => _trials.LossAt(learningRate);
+
+    public (double Distance, double StartNorm) DistanceFromStart() => _start.Measure();
 
     /// <summary>Puts the parameters back where the step started if trial points moved them.</summary>
     public void RestoreParameters() => _trials.Restore();
