@@ -14,6 +14,7 @@ var root = new RootCommand("Curvature-aware learning-rate tuning (CDAT, Armijo, 
 DefaultRun.Configure(root);
 root.Subcommands.Add(EosCommand.Create());
 root.Subcommands.Add(TunersCommand.Create());
+root.Subcommands.Add(StudyCommand.Create());
 root.Subcommands.Add(MinibatchCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(FashionCommand.Create());

@@ -17,6 +17,7 @@ internal static class Experiment
         "momentum" => new MomentumDirection(0.9),
         "rmsprop" => new RmsPropDirection(),
         "adam" => new AdamDirection(),
+        "prodigy" => new ProdigyDirection(),
         _ => new GradientDescentDirection(),
     };
 

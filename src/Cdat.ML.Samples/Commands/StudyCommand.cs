@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Cdat.ML.Samples.Cli;
+using Cdat.ML.Samples.Datasets;
+using Cdat.ML.Training;
+using Cdat.ML.Tuners;
+using Spectre.Console;
+using static System.FormattableString;
+
+namespace Cdat.ML.Samples.Commands;
+
+/// <summary>
+/// Full batch, over seeds: every step-size rule against tuned baselines (the best constant rate of a grid and the best
+/// warm-up + cosine schedule, both chosen per seed on the final training loss, which favours them), for each direction.
+/// Writes study.md (median and range over seeds) and study.csv (every run).
+/// </summary>
+internal static class StudyCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("study", "Full batch over seeds: CDAT (a σ sweep), greedy, Armijo, Polyak, DoG and Prodigy against the best constant rate and the best warm-up + cosine schedule of a grid, per direction.");
+        var common = new CommonOptions(loss: "mse", hidden: "32,32", steps: 1000);
+        common.AddTo(command);
+        var directions = new Option<string>("--directions") { Description = "Directions: gd, momentum, rmsprop, adam", DefaultValueFactory = _ => "gd,adam" };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds 0..N-1 (initial weights and split)", DefaultValueFactory = _ => 5 };
+        var sigmas = new Option<string>("--sigmas") { Description = "CDAT σ values (β = 0)", DefaultValueFactory = _ => "1.8,1.9,2,2.1" };
+        var grid = new Option<string?>("--lr-grid") { Description = "Constant rates (default per direction)" };
+        var every = new Option<int>("--sharpness-every") { Description = "Steps between sharpness measurements", DefaultValueFactory = _ => 50 };
+        foreach (var o in new Option[] { directions, seeds, sigmas, grid, every }) command.Options.Add(o);
+        CommandRunner.SetAction(command, result =>
+        {
+            var s = common.Read(result, "study");
+            string? g = result.GetValue(grid);
+            return Run(s, result.GetValue(directions)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                result.GetValue(seeds), CommonOptions.Numbers(result.GetValue(sigmas)!), g is null ? null : CommonOptions.Numbers(g), result.GetValue(every));
+        });
+        return command;
+    }
+
+    /// <summary>Default constant grids: wide enough that the best rate is inside, the top rates unstable.</summary>
+    public static double[] DefaultGrid(string direction) => direction switch
+    {
+        "momentum" => new[] { 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15 },
+        "rmsprop" or "adam" => new[] { 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1 },
+        _ => new[] { 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5 },
+    };
+
+    private sealed record Candidate(string Rule, string Family, Func<ILearningRateTuner> Tuner, string? Direction = null);
+
+    private sealed record Row(string Direction, string Rule, string Family, long Seed, double FinalLoss, double MeanRate, double LateEdge, double LateSharpness);
+
+    public static int Run(Settings s, string[] directions, int seeds, double[] sigmas, double[]? grid, int every)
+    {
+        AnsiConsole.MarkupLine($"[bold]study[/]: {Markup.Escape(s.Describe())}, seeds 0-{seeds - 1}");
+        var rows = new List<Row>();
+        var md = new StringBuilder();
+        md.AppendLine(Invariant($"# study: {s.Describe()}, seeds 0-{seeds - 1}")).AppendLine();
+        foreach (var direction in directions)
+        {
+            var rates = grid ?? DefaultGrid(direction);
+            var peaks = rates.Skip(rates.Length / 2).ToArray();
+            int warmup = (int)Math.Max(1, s.Steps / 20);
+            var candidates = rates.Select(lr => new Candidate(Invariant($"constant {lr:G3}"), "constant", () => new ConstantTuner(lr)))
+                .Concat(peaks.Select(lr => new Candidate(Invariant($"warm-up + cosine, peak {lr:G3}"), "schedule",
+                    () => new ScheduleTuner(lr, warmup, ScheduleShape.Cosine, (int)s.Steps))))
+                .Append(new Candidate("CDAT σ=1 (greedy)", "rule", () => CdatTuner.QuadraticallyGreedy()))
+                .Concat(sigmas.Select(σ => new Candidate(Invariant($"CDAT σ={σ:G3}"), "rule", () => new CdatTuner(σ, beta: 0))))
+                .Append(new Candidate("CDAT σ=2, EMA 0.9", "rule", () => new CdatTuner(2, beta: 0.9)))
+                .Append(new Candidate("Armijo (optax, cap 10)", "rule", () => ArmijoTuner.FromPreset(ArmijoPreset.Optax, maxLearningRate: 10)))
+                .Append(new Candidate("Polyak SPS_max (cap 10)", "rule", () => new PolyakTuner(maxLearningRate: 10)))
+                .Append(new Candidate("DoG", "rule", () => new DogTuner()))
+                .ToList();
+            if (direction == "adam") candidates.Add(new Candidate("Prodigy (its own Adam, η = 1)", "rule", () => new ConstantTuner(1.0), "prodigy"));
+
+            for (int seed = 0; seed < seeds; seed++)
+            {
+                var at = s with { Seed = seed };
+                var data = SampleData.Load(at.Dataset, at.Label, at.Seed, limit: at.Limit);
+                var runs = Experiment.RunAll(candidates.Select(c => (Invariant($"{direction} seed {seed}: {c.Rule}"),
+                    (Func<ProgressTask, TrainingResult>)(task => Experiment.Run(data, at, c.Tuner(), every, c.Direction ?? direction, task)))), at.Steps);
+                for (int i = 0; i < candidates.Count; i++)
+                {
+                    var r = runs[i].Result;
+                    rows.Add(new Row(direction, candidates[i].Rule, candidates[i].Family, seed, Experiment.FinalLoss(r),
+                        r.Steps.Average(x => x.LearningRate), Experiment.LateEdge(r), Experiment.LateMedian(r, x => x.Sharpness)));
+                }
+            }
+            md.Append(Table(direction, rows.Where(r => r.Direction == direction).ToList(), rates, peaks));
+        }
+
+        Directory.CreateDirectory(s.OutputDirectory);
+        string mdPath = Path.Combine(s.OutputDirectory, "study.md"), csvPath = Path.Combine(s.OutputDirectory, "study.csv");
+        File.WriteAllText(mdPath, md.ToString());
+        File.WriteAllLines(csvPath, new[] { "direction,rule,seed,final_loss,mean_lr,late_edge,late_sharpness" }
+            .Concat(rows.Select(r => Invariant($"{r.Direction},{r.Rule},{r.Seed},{r.FinalLoss:G6},{r.MeanRate:G6},{r.LateEdge:G4},{r.LateSharpness:G4}"))));
+        AnsiConsole.WriteLine(md.ToString());
+        CommandRunner.Wrote(s.OutputDirectory, mdPath, csvPath);
+        return 0;
+    }
+
+    private static string Table(string direction, List<Row> rows, double[] rates, double[] peaks)
+    {
+        var seeds = rows.Select(r => r.Seed).Distinct().Order().ToArray();
+        // The tuned baselines, per seed: the best constant rate and the best schedule of the grid.
+        var bestConstant = seeds.ToDictionary(k => k, k => rows.Where(r => r.Seed == k && r.Family == "constant").MinBy(r => r.FinalLoss)!);
+        var bestSchedule = seeds.ToDictionary(k => k, k => rows.Where(r => r.Seed == k && r.Family == "schedule").MinBy(r => r.FinalLoss)!);
+        var sb = new StringBuilder();
+        sb.AppendLine(Invariant($"## {direction}")).AppendLine();
+        sb.AppendLine(Invariant($"Best constant rate per seed: {string.Join(", ", seeds.Select(k => bestConstant[k].Rule.Replace("constant ", "")))} (grid {string.Join(", ", rates.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)))})."));
+        if (seeds.Any(k => bestConstant[k].Rule == Invariant($"constant {rates[0]:G3}") || bestConstant[k].Rule == Invariant($"constant {rates[^1]:G3}")))
+            sb.AppendLine("**The best constant rate is at an edge of the grid for some seed: widen the grid.**");
+        sb.AppendLine(Invariant($"Best warm-up + cosine peak per seed: {string.Join(", ", seeds.Select(k => bestSchedule[k].Rule.Replace("warm-up + cosine, peak ", "")))}.")).AppendLine();
+        sb.AppendLine("| rule | final loss, median [range] | ÷ best constant, median [range] | beats best constant (seeds) | beats best schedule (seeds) | mean lr | late edge |");
+        sb.AppendLine("|---|---|---|---|---|---|---|");
+        void Line(string name, Func<long, Row> pick)
+        {
+            var losses = seeds.Select(k => pick(k).FinalLoss).ToArray();
+            var ratios = seeds.Select(k => pick(k).FinalLoss / bestConstant[k].FinalLoss).ToArray();
+            int beatsConstant = seeds.Count(k => pick(k).FinalLoss < bestConstant[k].FinalLoss);
+            int beatsSchedule = seeds.Count(k => pick(k).FinalLoss < bestSchedule[k].FinalLoss);
+            sb.AppendLine(Invariant($"| {name} | {Stats.Median(losses):G3} [{losses.Min():G3}-{losses.Max():G3}] | {Stats.Median(ratios):F2} [{ratios.Min():F2}-{ratios.Max():F2}] | {beatsConstant}/{seeds.Length} | {beatsSchedule}/{seeds.Length} | {Stats.Median(seeds.Select(k => pick(k).MeanRate)):G3} | {Stats.Median(seeds.Select(k => pick(k).LateEdge)):F2} |"));
+        }
+        Line("best constant (tuned per seed)", k => bestConstant[k]);
+        Line("best warm-up + cosine (tuned per seed)", k => bestSchedule[k]);
+        foreach (var rule in rows.Where(r => r.Family == "rule").Select(r => r.Rule).Distinct())
+            Line(rule, k => rows.Single(r => r.Seed == k && r.Rule == rule));
+        sb.AppendLine();
+        return sb.ToString();
+    }
+}
