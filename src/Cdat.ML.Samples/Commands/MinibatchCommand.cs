@@ -9,64 +9,174 @@ using Spectre.Console;
 
 namespace Cdat.ML.Samples.Commands;
 
-/// <summary>Mini-batch CDAT: σ × batch size, with and without an EMA; final / initial loss as a heat map.</summary>
+/// <summary>
+/// Mini-batch CDAT: σ × batch size, with and without an EMA, beside a constant-rate baseline on the same batches (the best
+/// rate of a grid per batch size and seed); final / initial loss, median over seeds, as tables and heat maps.
+/// </summary>
 internal static class MinibatchCommand
 {
     public static Command Create()
     {
-        var command = new Command("minibatch", "Mini-batch CDAT: a sigma × batch-size grid, with and without EMA; heat map of final/initial loss and the best sigma per batch size.");
+        var command = new Command("minibatch", "Mini-batch CDAT: a sigma × batch-size grid, with and without EMA, beside the best constant rate of a grid on the same batches; median over seeds.");
         var common = new CommonOptions(loss: "ce", hidden: "64,64", steps: 0);
         common.AddTo(command);
-        var sigmas = new Option<string>("--sigmas") { Description = "CDAT scales", DefaultValueFactory = _ => "0.25,0.5,1,1.5,2,2.5" };
-        var batches = new Option<string>("--batch-sizes") { Description = "Batch sizes", DefaultValueFactory = _ => "16,64,256,1024" };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs per run (equal epochs for every batch size)", DefaultValueFactory = _ => 10 };
+        var sigmas = new Option<string>("--sigmas") { Description = "CDAT scales", DefaultValueFactory = _ => "0.25,0.5,1,1.5,2,3,4,6,8" };
+        var batches = new Option<string>("--batch-sizes") { Description = "Batch sizes", DefaultValueFactory = _ => "16,64,256" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs per run (equal epochs for every batch size)", DefaultValueFactory = _ => 8 };
         var beta = new Option<double>("--ema") { Description = "EMA factor of the smoothed runs", DefaultValueFactory = _ => 0.9 };
-        foreach (var o in new Option[] { sigmas, batches, epochs, beta }) command.Options.Add(o);
+        var rates = new Option<string>("--lr-grid") { Description = "Constant rates of the baseline (same direction and batches)", DefaultValueFactory = _ => "0.05,0.1,0.2,0.5,1,2,4" };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds 0..N-1 (median and range)", DefaultValueFactory = _ => 1 };
+        foreach (var o in new Option[] { sigmas, batches, epochs, beta, rates, seeds }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "minibatch");
             double[] Parse(Option<string> o) => CommonOptions.Numbers(result.GetValue(o)!);
-            return Run(s, Parse(sigmas), Parse(batches).Select(b => (int)b).ToArray(), result.GetValue(epochs), result.GetValue(beta));
+            return Run(s, Parse(sigmas), Parse(batches).Select(b => (int)b).ToArray(), result.GetValue(epochs), result.GetValue(beta), Parse(rates), result.GetValue(seeds));
         });
         return command;
     }
 
-    public static int Run(Settings s, double[] sigmas, int[] batchSizes, int epochs, double ema)
+    public static int Run(Settings s, double[] sigmas, int[] batchSizes, int epochs, double ema, double[] rates, int seeds = 1)
     {
-        var data = SampleData.Load(s.Dataset, s.Label, s.Seed, limit: s.Limit);
-        long rows = data.TrainX.shape[0];
-        AnsiConsole.MarkupLine($"[bold]minibatch[/]: {Markup.Escape(s.Describe($"{epochs} epochs per run"))}, EMA β = {ema} for the smoothed runs");
+        AnsiConsole.MarkupLine($"[bold]minibatch[/]: {Markup.Escape(s.Describe($"{epochs} epochs per run"))}, EMA β = {ema} for the smoothed runs, seeds 0-{seeds - 1}");
         var files = new List<string>();
-        foreach (double beta in new[] { 0.0, ema })
+        var betas = new[] { 0.0, ema };
+        // ratio[seed][row, batch]: rows are (β, σ) pairs, then the constant rates.
+        int cdatRows = betas.Length * sigmas.Length, allRows = cdatRows + rates.Length;
+        var ratios = new double[seeds][,];
+        for (int seed = 0; seed < seeds; seed++)
         {
-            var ratio = new double[sigmas.Length, batchSizes.Length];
+            var at = s with { Seed = seed };
+            var data = SampleData.Load(at.Dataset, at.Label, at.Seed, limit: at.Limit);
+            long rows = data.TrainX.shape[0];
             var jobs = new List<(string, Func<ProgressTask, TrainingResult>)>();
-            foreach (var sigma in sigmas)
+            foreach (var beta in betas)
+                foreach (var sigma in sigmas)
+                    foreach (var b in batchSizes)
+                        jobs.Add((FormattableString.Invariant($"seed {seed} β={beta} σ={sigma} B={b}"), task => Experiment.Run(data, at, new CdatTuner(sigma, beta), 0, progress: task, batchSize: b, steps: epochs * (rows / b))));
+            foreach (var lr in rates)
                 foreach (var b in batchSizes)
-                    jobs.Add(($"β={beta} σ={sigma} B={b}", task => Experiment.Run(data, s, new CdatTuner(sigma, beta), 0, progress: task, batchSize: b, steps: epochs * (rows / b))));
+                    jobs.Add((FormattableString.Invariant($"seed {seed} constant {lr} B={b}"), task => Experiment.Run(data, at, new ConstantTuner(lr), 0, progress: task, batchSize: b, steps: epochs * (rows / b))));
             var results = Experiment.RunAll(jobs, 1);
+            var ratio = new double[allRows, batchSizes.Length];
             int k = 0;
-            for (int i = 0; i < sigmas.Length; i++)
+            for (int i = 0; i < allRows; i++)
                 for (int j = 0; j < batchSizes.Length; j++)
                 {
                     var r = results[k++].Result;
                     ratio[i, j] = Experiment.FinalLoss(r) / r.Steps.Take(Math.Max(1, (int)(rows / batchSizes[j]))).Average(x => x.Loss);
                     if (!double.IsFinite(ratio[i, j])) ratio[i, j] = 1e3;
-                    string csv = Path.Combine(s.OutputDirectory, FormattableString.Invariant($"beta{beta}-sigma{sigmas[i]}-b{batchSizes[j]}.csv"));
-                    StepCsv.Write(csv, r.Steps);
+                    if (seed == 0)
+                    {
+                        string name = i < cdatRows ? FormattableString.Invariant($"beta{betas[i / sigmas.Length]}-sigma{sigmas[i % sigmas.Length]}") : FormattableString.Invariant($"constant{rates[i - cdatRows]}");
+                        StepCsv.Write(Path.Combine(s.OutputDirectory, FormattableString.Invariant($"{name}-b{batchSizes[j]}.csv")), r.Steps);
+                    }
                 }
-            var table = new Table().Title($"final / initial loss, EMA β = {beta}").AddColumn("σ \\ batch");
+            ratios[seed] = ratio;
+        }
+
+        string Cell(int i, int j)
+        {
+            var v = Enumerable.Range(0, seeds).Select(k => ratios[k][i, j]).ToArray();
+            string F(double x) => x >= 1e3 ? "div." : x.ToString("G3", CultureInfo.InvariantCulture);
+            return seeds == 1 ? F(v[0]) : $"{F(Stats.Median(v))} [{F(v.Min())}-{F(v.Max())}]";
+        }
+        var md = new System.Text.StringBuilder();
+        md.AppendLine(FormattableString.Invariant($"# minibatch: {s.Describe($"{epochs} epochs per run")}, seeds 0-{seeds - 1}; final / initial loss, median [range]")).AppendLine();
+        for (int bi = 0; bi < betas.Length; bi++)
+        {
+            var median = new double[sigmas.Length, batchSizes.Length];
+            var table = new Table().Title($"final / initial loss, EMA β = {betas[bi]} (median over seeds)").AddColumn("σ \\ batch");
             foreach (var b in batchSizes) table.AddColumn(b.ToString(CultureInfo.InvariantCulture));
+            md.AppendLine(FormattableString.Invariant($"## CDAT, EMA β = {betas[bi]}")).AppendLine();
+            md.AppendLine("| σ \\ batch | " + string.Join(" | ", batchSizes) + " |").AppendLine("|---|" + string.Concat(batchSizes.Select(_ => "---|")));
             for (int i = 0; i < sigmas.Length; i++)
-                table.AddRow(new[] { sigmas[i].ToString(CultureInfo.InvariantCulture) }.Concat(Enumerable.Range(0, batchSizes.Length).Select(j => ratio[i, j] >= 1e3 ? "diverged" : $"{ratio[i, j]:G3}")).ToArray());
+            {
+                int row = bi * sigmas.Length + i;
+                for (int j = 0; j < batchSizes.Length; j++) median[i, j] = Stats.Median(Enumerable.Range(0, seeds).Select(k => ratios[k][row, j]));
+                var cells = Enumerable.Range(0, batchSizes.Length).Select(j => Cell(row, j)).ToArray();
+                table.AddRow(new[] { sigmas[i].ToString(CultureInfo.InvariantCulture) }.Concat(cells.Select(Markup.Escape)).ToArray());
+                md.AppendLine($"| {sigmas[i].ToString(CultureInfo.InvariantCulture)} | {string.Join(" | ", cells)} |");
+            }
             AnsiConsole.Write(table);
-            var bestSigma = Enumerable.Range(0, batchSizes.Length).Select(j => sigmas[Enumerable.Range(0, sigmas.Length).OrderBy(i => ratio[i, j]).First()]).ToArray();
-            AnsiConsole.MarkupLine($"best σ per batch size ({string.Join(", ", batchSizes)}): [bold]{string.Join(", ", bestSigma)}[/]");
-            files.Add(Charts.Heatmap(Path.Combine(s.OutputDirectory, FormattableString.Invariant($"heatmap-beta{beta}.png")),
-                $"CDAT, EMA β = {beta}: log10 final / initial loss", ratio, sigmas.Select(x => x.ToString(CultureInfo.InvariantCulture)).ToArray(),
+            var bestSigma = Enumerable.Range(0, batchSizes.Length).Select(j => sigmas[Enumerable.Range(0, sigmas.Length).OrderBy(i => median[i, j]).First()]).ToArray();
+            string bestLine = $"best σ per batch size ({string.Join(", ", batchSizes)}): {string.Join(", ", bestSigma)}";
+            AnsiConsole.MarkupLine(bestLine);
+            md.AppendLine().AppendLine(bestLine + (bestSigma.Any(x => x == sigmas[0] || x == sigmas[^1]) ? " (**at an edge of the σ grid**)" : "")).AppendLine();
+            files.Add(Charts.Heatmap(Path.Combine(s.OutputDirectory, FormattableString.Invariant($"heatmap-beta{betas[bi]}.png")),
+                $"CDAT, EMA β = {betas[bi]}: log10 final / initial loss", median, sigmas.Select(x => x.ToString(CultureInfo.InvariantCulture)).ToArray(),
                 batchSizes.Select(x => x.ToString(CultureInfo.InvariantCulture)).ToArray(), "sigma", "batch size"));
         }
-        CommandRunner.Wrote(s.OutputDirectory, files.Concat(new[] { "(and one CSV per run)" }).ToArray());
+        md.AppendLine("## Constant rate on the same batches").AppendLine();
+        md.AppendLine("| lr \\ batch | " + string.Join(" | ", batchSizes) + " |").AppendLine("|---|" + string.Concat(batchSizes.Select(_ => "---|")));
+        for (int i = 0; i < rates.Length; i++)
+            md.AppendLine($"| {rates[i].ToString(CultureInfo.InvariantCulture)} | {string.Join(" | ", Enumerable.Range(0, batchSizes.Length).Select(j => Cell(cdatRows + i, j)))} |");
+        // The tuned baseline per seed and batch size against the best CDAT cell of each EMA setting.
+        md.AppendLine().AppendLine("| per batch size, median [range] over seeds | " + string.Join(" | ", batchSizes) + " |").AppendLine("|---|" + string.Concat(batchSizes.Select(_ => "---|")));
+        string Best(int from, int count, int j)
+        {
+            var v = Enumerable.Range(0, seeds).Select(k => Enumerable.Range(from, count).Min(i => ratios[k][i, j])).ToArray();
+            return seeds == 1 ? v[0].ToString("G3", CultureInfo.InvariantCulture) : FormattableString.Invariant($"{Stats.Median(v):G3} [{v.Min():G3}-{v.Max():G3}]");
+        }
+        md.AppendLine($"| best constant rate (per seed) | {string.Join(" | ", Enumerable.Range(0, batchSizes.Length).Select(j => Best(cdatRows, rates.Length, j)))} |");
+        for (int bi = 0; bi < betas.Length; bi++)
+            md.AppendLine($"| best CDAT σ, β = {betas[bi].ToString(CultureInfo.InvariantCulture)} (per seed) | {string.Join(" | ", Enumerable.Range(0, batchSizes.Length).Select(j => Best(bi * sigmas.Length, sigmas.Length, j)))} |");
+        md.AppendLine().Append(LineSearches(s, batchSizes, epochs, seeds));
+        string mdPath = Path.Combine(s.OutputDirectory, "minibatch.md");
+        File.WriteAllText(mdPath, md.ToString());
+        AnsiConsole.WriteLine(md.ToString());
+        files.Add(mdPath);
+        CommandRunner.Wrote(s.OutputDirectory, files.Concat(new[] { "(and one CSV per run of seed 0)" }).ToArray());
         return 0;
+    }
+
+    /// <summary>
+    /// Paper 2's stochastic finding: Armijo and Polyak across batch sizes, with the edge (lr·λmax/2) and the sharpness measured
+    /// on a fixed subset 40 times per run; median [range] over seeds.
+    /// </summary>
+    private static string LineSearches(Settings s, int[] batchSizes, int epochs, int seeds)
+    {
+        var rules = new (string Name, Func<ILearningRateTuner> Make)[]
+        {
+            ("Armijo (optax, cap 10)", () => ArmijoTuner.FromPreset(ArmijoPreset.Optax, maxLearningRate: 10)),
+            ("Polyak SPS_max (cap 10)", () => new PolyakTuner(maxLearningRate: 10)),
+        };
+        var cells = new Dictionary<(int Rule, int Batch), List<(double Ratio, double Edge, double Sharpness, double Rate)>>();
+        for (int seed = 0; seed < seeds; seed++)
+        {
+            var at = s with { Seed = seed };
+            var data = SampleData.Load(at.Dataset, at.Label, at.Seed, limit: at.Limit);
+            long rows = data.TrainX.shape[0];
+            var jobs = new List<(string, Func<ProgressTask, TrainingResult>)>();
+            foreach (var (name, make) in rules)
+                foreach (var b in batchSizes)
+                    jobs.Add(($"seed {seed} {name} B={b}", task => Experiment.Run(data, at, make(), (int)Math.Max(1, epochs * (rows / b) / 40), progress: task, batchSize: b, steps: epochs * (rows / b))));
+            var results = Experiment.RunAll(jobs, 1);
+            int k = 0;
+            for (int i = 0; i < rules.Length; i++)
+                for (int j = 0; j < batchSizes.Length; j++)
+                {
+                    var r = results[k++].Result;
+                    double ratio = Experiment.FinalLoss(r) / r.Steps.Take(Math.Max(1, (int)(rows / batchSizes[j]))).Average(x => x.Loss);
+                    if (!cells.TryGetValue((i, j), out var list)) cells[(i, j)] = list = new();
+                    list.Add((double.IsFinite(ratio) ? ratio : 1e3, Experiment.LateEdge(r), Experiment.LateMedian(r, x => x.Sharpness), r.Steps.Average(x => x.LearningRate)));
+                }
+        }
+        var md = new System.Text.StringBuilder();
+        md.AppendLine("## Armijo and Polyak across batch sizes (edge and sharpness over the last 30% of steps)").AppendLine();
+        md.AppendLine("| rule | batch | final / initial loss | mean lr | late edge lr·λ/2 | late sharpness |").AppendLine("|---|---|---|---|---|---|");
+        string F(IEnumerable<double> values, string format)
+        {
+            var v = values.ToArray();
+            return seeds == 1 ? v[0].ToString(format, CultureInfo.InvariantCulture)
+                : $"{Stats.Median(v).ToString(format, CultureInfo.InvariantCulture)} [{v.Min().ToString(format, CultureInfo.InvariantCulture)}-{v.Max().ToString(format, CultureInfo.InvariantCulture)}]";
+        }
+        for (int i = 0; i < rules.Length; i++)
+            for (int j = 0; j < batchSizes.Length; j++)
+            {
+                var c = cells[(i, j)];
+                md.AppendLine($"| {rules[i].Name} | {batchSizes[j]} | {F(c.Select(x => x.Ratio), "G3")} | {F(c.Select(x => x.Rate), "G3")} | {F(c.Select(x => x.Edge), "F2")} | {F(c.Select(x => x.Sharpness), "G3")} |");
+            }
+        return md.ToString();
     }
 }
