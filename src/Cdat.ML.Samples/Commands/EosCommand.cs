@@ -19,13 +19,17 @@ internal static class EosCommand
         common.AddTo(command);
         var lrs = new Option<string>("--lr") { Description = "Comma-separated learning rates", DefaultValueFactory = _ => "0.1,0.2,0.4,0.5" };
         var every = new Option<int>("--sharpness-every") { Description = "Steps between sharpness measurements", DefaultValueFactory = _ => 10 };
+        var seeds = new Option<int>("--seeds") { Description = "Also repeat over seeds 0..N-1 and write eos.md (median and range)", DefaultValueFactory = _ => 1 };
         command.Options.Add(lrs);
         command.Options.Add(every);
+        command.Options.Add(seeds);
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "eos");
             var rates = CommonOptions.Numbers(result.GetValue(lrs)!);
-            return Run(s, rates, result.GetValue(every));
+            int code = Run(s, rates, result.GetValue(every));
+            int n = result.GetValue(seeds);
+            return code == 0 && n > 1 ? Summarise(s, rates, result.GetValue(every), n) : code;
         });
         return command;
     }
@@ -66,4 +70,34 @@ internal static class EosCommand
 
     private static double[] Xs(TrainingResult r) => r.Steps.Where(x => x.Sharpness is not null).Select(x => (double)x.Step).ToArray();
     private static double[] Ys(TrainingResult r) => r.Steps.Where(x => x.Sharpness is not null).Select(x => x.Sharpness!.Value).ToArray();
+
+    /// <summary>The plateau of every rate over seeds 0..N-1 (the first run above is seed <see cref="Settings.Seed"/>), as eos.md.</summary>
+    private static int Summarise(Settings s, double[] rates, int every, int seeds)
+    {
+        var plateaus = rates.ToDictionary(lr => lr, _ => new List<(double Edge, double Ratio, double Loss)>());
+        for (int seed = 0; seed < seeds; seed++)
+        {
+            var at = s with { Seed = seed };
+            var data = SampleData.Load(at.Dataset, at.Label, at.Seed, limit: at.Limit);
+            var runs = Experiment.RunAll(rates.Select(lr => ($"seed {seed} lr={lr}", (Func<ProgressTask, TrainingResult>)(task =>
+                Experiment.Run(data, at, new ConstantTuner(lr), every, progress: task)))), at.Steps);
+            foreach (var ((_, r), lr) in runs.Zip(rates))
+                plateaus[lr].Add((Experiment.LateMedian(r, x => x.Sharpness) * lr / 2, Experiment.LateMedian(r, x => x.StabilityRatio), Experiment.FinalLoss(r)));
+        }
+        string F(IEnumerable<double> v, string format)
+        {
+            var a = v.ToArray();
+            return FormattableString.Invariant($"{Stats.Median(a).ToString(format, CultureInfo.InvariantCulture)} [{a.Min().ToString(format, CultureInfo.InvariantCulture)}-{a.Max().ToString(format, CultureInfo.InvariantCulture)}]");
+        }
+        var md = new System.Text.StringBuilder();
+        md.AppendLine(FormattableString.Invariant($"# eos: {s.Describe()}, seeds 0-{seeds - 1}, median [range]")).AppendLine();
+        md.AppendLine("| lr | 2/lr | plateau sharpness × lr / 2 (last 30%) | plateau stability ratio | final loss |").AppendLine("|---|---|---|---|---|");
+        foreach (var lr in rates)
+            md.AppendLine(FormattableString.Invariant($"| {lr} | {2 / lr:G4} | {F(plateaus[lr].Select(x => x.Edge), "F3")} | {F(plateaus[lr].Select(x => x.Ratio), "F3")} | {F(plateaus[lr].Select(x => x.Loss), "G3")} |"));
+        string path = Path.Combine(s.OutputDirectory, "eos.md");
+        File.WriteAllText(path, md.ToString());
+        AnsiConsole.WriteLine(md.ToString());
+        CommandRunner.Wrote(s.OutputDirectory, path);
+        return 0;
+    }
 }
