@@ -30,6 +30,7 @@ internal static class MinibatchCommand
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "minibatch");
+            if (result.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1.");
             double[] Parse(Option<string> o) => CommonOptions.Numbers(result.GetValue(o)!);
             return Run(s, Parse(sigmas), Parse(batches).Select(b => (int)b).ToArray(), result.GetValue(epochs), result.GetValue(beta), Parse(rates), result.GetValue(seeds));
         });

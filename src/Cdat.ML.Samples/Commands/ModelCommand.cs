@@ -9,8 +9,9 @@ namespace Cdat.ML.Samples.Commands;
 /// The simplified joint dynamics of learning rate and sharpness, as in the literature it builds on (Damian et al.'s
 /// self-stabilisation, with the learning rate left free): x is the displacement along the top eigenvector, λ the
 /// sharpness, <c>x ← (1 − ηλ)·x</c>, <c>λ ← λ + η·(a − b·x²)</c>, and y = ηλ − 2 (0 = edge of stability). Along the top
-/// eigenvector CDAT's rate is σ·(λ²x²)/(λ³x²) = σ/λ; a tuner only knows the curvature it measured, so the rules here take
-/// it from the previous step, or from CDAT's moving averages of numerator and denominator. Nothing else is added.
+/// eigenvector CDAT's rate is σ·(λ²x²)/(λ³x²) = σ/λ; measured at the current point that gives ηλ = σ exactly, a marginal
+/// fixed point at σ = 2. The rules here take the curvature from the previous step (one step of lag, as a network's
+/// curvature lags its sharpness) or from CDAT's moving averages of numerator and denominator. Nothing else is added.
 /// </summary>
 internal static class ModelCommand
 {
@@ -44,7 +45,8 @@ internal static class ModelCommand
     {
         // x is kept as sign and log|x|: on its way to 2/η a rule passes ηλ ≈ 1, where x is multiplied by almost 0, and a
         // plain double would underflow to an exact 0 from which x could never grow back (it does in exact arithmetic).
-        double logX = Math.Log(Math.Abs(x0)), signX = Math.Sign(x0), lambda = lambda0, previousLambda = lambda0, numerator = 0, denominator = 0;
+        // A factor of exactly 0 makes log|x| = −∞: x is then 0 and stays 0, as in exact arithmetic.
+        double logX = Math.Log(Math.Abs(x0)), lambda = lambda0, previousLambda = lambda0, numerator = 0, denominator = 0;
         var y = new double[steps];
         var lam = new double[steps];
         var eta = new double[steps];
@@ -66,7 +68,6 @@ internal static class ModelCommand
             previousLambda = lambda;
             double factor = 1 - e * lambda;
             logX += Math.Log(Math.Abs(factor));
-            signX *= Math.Sign(factor);
             lambda += e * (a - b * x2);
             if (!(double.IsFinite(lambda) && lambda > 0) || double.IsNaN(logX) || double.IsPositiveInfinity(logX))
                 return new Trajectory(rule.Name, y[..(t + 1)], lam[..(t + 1)], eta[..(t + 1)]) { DivergedAt = t + 1 };

@@ -31,6 +31,7 @@ internal static class StudyCommand
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "study");
+            if (result.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1.");
             string? g = result.GetValue(grid);
             return Run(s, result.GetValue(directions)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 result.GetValue(seeds), CommonOptions.Numbers(result.GetValue(sigmas)!), g is null ? null : CommonOptions.Numbers(g), result.GetValue(every));
@@ -59,13 +60,15 @@ internal static class StudyCommand
         foreach (var direction in directions)
         {
             var rates = grid ?? DefaultGrid(direction);
-            var peaks = rates.Skip(rates.Length / 2).ToArray();
+            // A cosine schedule spends most steps below its peak: its grid goes past the constant one.
+            var peaks = rates.Skip(rates.Length / 2).Concat(new[] { 1.5 * rates[^1], 2 * rates[^1], 3 * rates[^1] }).ToArray();
             int warmup = (int)Math.Max(1, s.Steps / 20);
             var candidates = rates.Select(lr => new Candidate(Invariant($"constant {lr:G3}"), "constant", () => new ConstantTuner(lr)))
                 .Concat(peaks.Select(lr => new Candidate(Invariant($"warm-up + cosine, peak {lr:G3}"), "schedule",
                     () => new ScheduleTuner(lr, warmup, ScheduleShape.Cosine, (int)s.Steps))))
                 .Append(new Candidate("CDAT σ=1 (greedy)", "rule", () => CdatTuner.QuadraticallyGreedy()))
                 .Concat(sigmas.Select(σ => new Candidate(Invariant($"CDAT σ={σ:G3}"), "rule", () => new CdatTuner(σ, beta: 0))))
+                .Append(new Candidate("CDAT σ=1.9, EMA 0.9 (the trainer's full-batch default)", "rule", () => new CdatTuner(1.9, beta: 0.9)))
                 .Append(new Candidate("CDAT σ=2, EMA 0.9", "rule", () => new CdatTuner(2, beta: 0.9)))
                 .Append(new Candidate("Armijo (optax, cap 10)", "rule", () => ArmijoTuner.FromPreset(ArmijoPreset.Optax, maxLearningRate: 10)))
                 .Append(new Candidate("Polyak SPS_max (cap 10)", "rule", () => new PolyakTuner(maxLearningRate: 10)))
@@ -93,7 +96,7 @@ internal static class StudyCommand
         string mdPath = Path.Combine(s.OutputDirectory, "study.md"), csvPath = Path.Combine(s.OutputDirectory, "study.csv");
         File.WriteAllText(mdPath, md.ToString());
         File.WriteAllLines(csvPath, new[] { "direction,rule,seed,final_loss,mean_lr,late_edge,late_sharpness" }
-            .Concat(rows.Select(r => Invariant($"{r.Direction},{r.Rule},{r.Seed},{r.FinalLoss:G6},{r.MeanRate:G6},{r.LateEdge:G4},{r.LateSharpness:G4}"))));
+            .Concat(rows.Select(r => Invariant($"{r.Direction},\"{r.Rule}\",{r.Seed},{r.FinalLoss:G6},{r.MeanRate:G6},{r.LateEdge:G4},{r.LateSharpness:G4}"))));
         AnsiConsole.WriteLine(md.ToString());
         CommandRunner.Wrote(s.OutputDirectory, mdPath, csvPath);
         return 0;
@@ -110,7 +113,10 @@ internal static class StudyCommand
         sb.AppendLine(Invariant($"Best constant rate per seed: {string.Join(", ", seeds.Select(k => bestConstant[k].Rule.Replace("constant ", "")))} (grid {string.Join(", ", rates.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)))})."));
         if (seeds.Any(k => bestConstant[k].Rule == Invariant($"constant {rates[0]:G3}") || bestConstant[k].Rule == Invariant($"constant {rates[^1]:G3}")))
             sb.AppendLine("**The best constant rate is at an edge of the grid for some seed: widen the grid.**");
-        sb.AppendLine(Invariant($"Best warm-up + cosine peak per seed: {string.Join(", ", seeds.Select(k => bestSchedule[k].Rule.Replace("warm-up + cosine, peak ", "")))}.")).AppendLine();
+        sb.AppendLine(Invariant($"Best warm-up + cosine peak per seed: {string.Join(", ", seeds.Select(k => bestSchedule[k].Rule.Replace("warm-up + cosine, peak ", "")))} (peaks {string.Join(", ", peaks.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)))}; warm-up 5% of the steps)."));
+        if (seeds.Any(k => bestSchedule[k].Rule == Invariant($"warm-up + cosine, peak {peaks[^1]:G3}")))
+            sb.AppendLine("**The best schedule peak is at the top of its grid for some seed: widen the grid.**");
+        sb.AppendLine();
         sb.AppendLine("| rule | final loss, median [range] | ÷ best constant, median [range] | beats best constant (seeds) | beats best schedule (seeds) | mean lr | late edge |");
         sb.AppendLine("|---|---|---|---|---|---|---|");
         void Line(string name, Func<long, Row> pick)
@@ -124,7 +130,7 @@ internal static class StudyCommand
         Line("best constant (tuned per seed)", k => bestConstant[k]);
         Line("best warm-up + cosine (tuned per seed)", k => bestSchedule[k]);
         foreach (var rule in rows.Where(r => r.Family == "rule").Select(r => r.Rule).Distinct())
-            Line(rule, k => rows.Single(r => r.Seed == k && r.Rule == rule));
+            Line(rule, k => rows.First(r => r.Seed == k && r.Rule == rule));
         sb.AppendLine();
         return sb.ToString();
     }

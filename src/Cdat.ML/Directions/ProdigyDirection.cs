@@ -19,7 +19,7 @@ public sealed class ProdigyDirection : IDirection
     private readonly ParameterState _m = new(), _v = new(), _s = new();
     private IReadOnlyList<Tensor>? _parameters;
     private Tensor[]? _start;
-    private double _r;
+    private double _r, _stepD;
 
     /// <summary>Creates the direction.</summary>
     /// <param name="learningRate">η &gt; 0, the multiplier of the estimated step. Default 1 (the authors' advice).</param>
@@ -56,7 +56,11 @@ public sealed class ProdigyDirection : IDirection
     public long StepCount { get; private set; }
 
     /// <inheritdoc/>
-    public void Bind(IReadOnlyList<Tensor> parameters) => _parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
+    public void Bind(IReadOnlyList<Tensor> parameters)
+    {
+        _parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
+        DisposeStart();
+    }
 
     /// <inheritdoc/>
     public IReadOnlyList<Tensor> Compute(IReadOnlyList<Tensor> gradient)
@@ -70,33 +74,36 @@ public sealed class ProdigyDirection : IDirection
         var v = _v.For(gradient);
         var s = _s.For(gradient);
         double d = D, root = Math.Sqrt(Beta2), weight = (1 - root) * LearningRate * d * d;
+        _stepD = d;
 
-        double towardStart = 0, sNorm = 0;
+        var towardStartVector = _start.Select((x0, i) => x0 - _parameters[i].detach()).ToArray();
+        double towardStart = ParameterVectors.Dot(gradient, towardStartVector);
+        var sAbs = new Tensor[gradient.Count];
         var u = new Tensor[gradient.Count];
         using Scalar beta1 = Scalars.Of(Beta1), dg = Scalars.Of((1 - Beta1) * d), beta2 = Scalars.Of(Beta2), dg2 = Scalars.Of((1 - Beta2) * d * d),
                      rootB2 = Scalars.Of(root), w = Scalars.Of(weight), dEps = Scalars.Of(d * Epsilon), step = Scalars.Of(-LearningRate * d);
         for (int i = 0; i < u.Length; i++)
         {
-            using var scope = torch.NewDisposeScope();
             var g = gradient[i];
-            towardStart += g.to(ScalarType.Float64).mul(_start[i].to(ScalarType.Float64) - _parameters[i].detach().to(ScalarType.Float64)).sum().item<double>();
             m[i].mul_(beta1).add_(g, alpha: dg);
             v[i].mul_(beta2).addcmul_(g, g, value: dg2);
             s[i].mul_(rootB2).add_(g, alpha: w);
-            sNorm += s[i].abs().sum().to(ScalarType.Float64).item<double>();
-            u[i] = m[i].div(v[i].sqrt().add_(dEps)).mul_(step).MoveToOuterDisposeScope();
+            sAbs[i] = s[i].abs().sum().to(ScalarType.Float64);
+            u[i] = m[i].div(v[i].sqrt().add_(dEps)).mul_(step);
         }
+        // One synchronisation for ‖s‖₁ instead of one per tensor.
+        double sNorm = torch.stack(sAbs).sum().item<double>();
         _r = root * _r + weight * towardStart;
         if (sNorm > 0 && double.IsFinite(_r / sNorm)) D = Math.Max(d, _r / sNorm);
         return u;
     }
 
-    /// <summary>P with u = −P⁻¹·m̄, m̄ = m/d the gradient average: (√v + d·ε)/(η·d²).</summary>
+    /// <summary>P with u = −P⁻¹·m̄, m̄ = m/d the gradient average: (√v + d·ε)/(η·d²), with the d of the last step.</summary>
     public IReadOnlyList<Tensor>? Preconditioner()
     {
         if (_v.Existing is not { } v || StepCount == 0) return null;
         using var _ = torch.no_grad();
-        return v.Select(t => t.sqrt().add_(D * Epsilon).div_(LearningRate * D * D)).ToArray();
+        return v.Select(t => t.sqrt().add_(_stepD * Epsilon).div_(LearningRate * _stepD * _stepD)).ToArray();
     }
 
     /// <summary>Adam's threshold (2 + 2β1)/((1 − β1)·lr) for the preconditioned sharpness.</summary>
@@ -111,6 +118,11 @@ public sealed class ProdigyDirection : IDirection
         _m.Dispose();
         _v.Dispose();
         _s.Dispose();
+        DisposeStart();
+    }
+
+    private void DisposeStart()
+    {
         if (_start is not null) foreach (var t in _start) t.Dispose();
         _start = null;
     }

@@ -72,6 +72,34 @@ public sealed partial class CdatTrainer
         return new CdatModelParameters(Task, new MlpWeights(new[] { layer }, Activation.Tanh), names, metrics);
     }
 
+    /// <summary>The run as ML.NET-style metrics.</summary>
+    private static CdatTrainingMetrics Summarize(TrainingResult result, double seconds, string tuner, string direction, string device, CdatRegime? regime = null)
+    {
+        var steps = result.Steps;
+        var finite = steps.Where(s => double.IsFinite(s.Loss)).ToArray();
+        var measured = steps.Where(s => s.Edge is not null).ToArray();
+        return new CdatTrainingMetrics(
+            finalTrainingLoss: finite.Length > 0 ? finite[^1].Loss : double.NaN,
+            bestTrainingLoss: finite.Length > 0 ? finite.Min(s => s.Loss) : double.NaN,
+            validationLoss: result.BestValidationLoss,
+            steps: steps.Count,
+            epochs: steps.Count > 0 ? steps[^1].Epoch : 0,
+            meanLearningRate: steps.Count > 0 ? steps.Average(s => s.LearningRate) : 0,
+            finalLearningRate: steps.Count > 0 ? steps[^1].LearningRate : 0,
+            maxSharpness: steps.Any(s => s.Sharpness is not null) ? steps.Max(s => s.Sharpness ?? double.MinValue) : null,
+            edgeFraction: measured.Length > 0 ? (double)measured.Count(s => s.Edge >= CdatTrainingMetrics.EdgeThreshold) / measured.Length : null,
+            nonDescentSteps: steps.LongCount(s => s.Flags.HasFlag(StepFlags.NonDescent)),
+            lineSearchTrials: steps.Sum(s => (long)s.Trials),
+            diverged: result.StopReason == StopReason.Diverged,
+            rolledBack: result.RolledBack,
+            stopReason: result.StopReason.ToString(),
+            trainingSeconds: seconds,
+            tuner: tuner,
+            direction: direction,
+            device: device,
+            regime: regime);
+    }
+
     /// <summary>Forwards steps to the user's progress and writes a log line every N steps.</summary>
     private sealed class Reporter(IProgress<StepRecord>? progress, IChannel? channel, int every) : IProgress<StepRecord>
     {

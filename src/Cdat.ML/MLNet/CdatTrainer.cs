@@ -134,6 +134,8 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 + (loaded.Density is double density ? FormattableString.Invariant($", sparse features ({density:P2} non-zero)") : "");
             channel?.Info(MessageSensitivity.None, FormattableString.Invariant(
                 $"Cdat: training {Task} on {features} features, {regime}, on {device}{(holdout is not null && loaded.HeldOut is null ? (loaded.Streamed ? "; streamed data: nothing held out, give a ValidationSet" : "; too few rows to hold any out") : "")}."));
+            if (o.Direction is ProdigyRule && o.Tuner is not ConstantRule { LearningRate: 1 })
+                channel?.Warning(MessageSensitivity.None, $"Cdat: ProdigyRule sets its own step length; it is meant to run with Tuner = new ConstantRule(1), not {o.Tuner}.");
             int outputs = Task == CdatTask.MulticlassClassification ? columns.ClassCount : 1;
             var spec = new MultilayerPerceptron(columns.FeatureCount, o.HiddenLayers, outputs, o.Activation);
             using var scope = torch.NewDisposeScope();
@@ -168,7 +170,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             var weights = ToWeights(loop.Network, o.Activation, columns.LabelOffset, columns.LabelScale);
             if (!weights.IsFinite())
                 throw new InvalidOperationException("Training produced non-finite weights that could not be rolled back; try a smaller Sigma, a learning-rate cap or standardised features.");
-            var metrics = result.Summarize(clock.Elapsed.TotalSeconds, tuner.Name, direction.Name, device,
+            var metrics = Summarize(result, clock.Elapsed.TotalSeconds, tuner.Name, direction.Name, device,
                 new CdatRegime(plan.BatchSize ?? 0, training.Rows, validation?.Rows ?? 0, given is null && validation is not null, regime));
             channel?.Info(MessageSensitivity.None, "Cdat: " + metrics);
             if (result.RolledBack && result.StopReason == StopReason.Diverged)

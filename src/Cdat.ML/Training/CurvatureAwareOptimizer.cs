@@ -104,9 +104,10 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         record = record with { Loss = loss, Decrease = -gu, GradientNorm = Math.Sqrt(gg), DirectionNorm = Math.Sqrt(uu) };
         if (!double.IsFinite(gu) || !double.IsFinite(uu)) return Finish(record with { Flags = StepFlags.NonFinite | StepFlags.Skipped }, clock);
 
-        var context = new StepContext(_parameters, objective, hessian, direction, _curvature, curvatureDue, _start, step, stepsPerEpoch, loss, gu, gg, uu);
-        var decision = Tuner.Propose(context);
-        context.RestoreParameters();
+        using var context = new StepContext(_parameters, objective, hessian, direction, _curvature, curvatureDue, _start, step, stepsPerEpoch, loss, gu, gg, uu);
+        TunerStep decision;
+        try { decision = Tuner.Propose(context); }
+        finally { context.RestoreParameters(); }
 
         var flags = decision.Flags | context.Flags | (uu == 0 ? StepFlags.ZeroGradient : StepFlags.None);
         double lr = decision.LearningRate;

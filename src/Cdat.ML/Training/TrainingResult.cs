@@ -47,32 +47,4 @@ public sealed record TrainingResult(IReadOnlyList<StepRecord> Steps, StopReason 
 
     /// <summary>The last finite step loss, or NaN when there is none.</summary>
     public double FinalLoss => Steps.LastOrDefault(s => double.IsFinite(s.Loss))?.Loss ?? double.NaN;
-
-    /// <summary>The run as ML.NET-style metrics.</summary>
-    internal CdatTrainingMetrics Summarize(double seconds, string tuner, string direction, string device, CdatRegime? regime = null)
-    {
-        var steps = Steps;
-        var finite = steps.Where(s => double.IsFinite(s.Loss)).ToArray();
-        var measured = steps.Where(s => s.Edge is not null).ToArray();
-        return new CdatTrainingMetrics(
-            finalTrainingLoss: finite.Length > 0 ? finite[^1].Loss : double.NaN,
-            bestTrainingLoss: finite.Length > 0 ? finite.Min(s => s.Loss) : double.NaN,
-            validationLoss: BestValidationLoss,
-            steps: steps.Count,
-            epochs: steps.Count > 0 ? steps[^1].Epoch : 0,
-            meanLearningRate: steps.Count > 0 ? steps.Average(s => s.LearningRate) : 0,
-            finalLearningRate: steps.Count > 0 ? steps[^1].LearningRate : 0,
-            maxSharpness: steps.Any(s => s.Sharpness is not null) ? steps.Max(s => s.Sharpness ?? double.MinValue) : null,
-            edgeFraction: measured.Length > 0 ? (double)measured.Count(s => s.Edge >= CdatTrainingMetrics.EdgeThreshold) / measured.Length : null,
-            nonDescentSteps: steps.LongCount(s => s.Flags.HasFlag(StepFlags.NonDescent)),
-            lineSearchTrials: steps.Sum(s => (long)s.Trials),
-            diverged: StopReason == StopReason.Diverged,
-            rolledBack: RolledBack,
-            stopReason: StopReason.ToString(),
-            trainingSeconds: seconds,
-            tuner: tuner,
-            direction: direction,
-            device: device,
-            regime: regime);
-    }
 }

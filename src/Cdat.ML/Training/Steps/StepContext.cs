@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Cdat.ML.Training.Steps;
 
 /// <summary>The tuner's view of one step: the cheap scalars now, the curvature and trial losses on demand.</summary>
-internal sealed class StepContext : IStepContext
+internal sealed class StepContext : IStepContext, IDisposable
 {
     private readonly Tensor[] _parameters;
     private readonly IObjective _objective;
@@ -66,4 +66,6 @@ internal sealed class StepContext : IStepContext
 
     /// <summary>Puts the parameters back where the step started if trial points moved them.</summary>
     public void RestoreParameters() => _trials.Restore();
+
+    public void Dispose() => _trials.Dispose();
 }

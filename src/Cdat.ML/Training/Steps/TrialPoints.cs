@@ -9,7 +9,7 @@ namespace Cdat.ML.Training.Steps;
 /// Losses at trial points w + lr·u for line searches. The parameters are written in place (the snapshot is taken on
 /// the first trial) and <see cref="Restore"/> puts them back.
 /// </summary>
-internal sealed class TrialPoints(Tensor[] parameters, IReadOnlyList<Tensor> direction, IObjective objective)
+internal sealed class TrialPoints(Tensor[] parameters, IReadOnlyList<Tensor> direction, IObjective objective) : IDisposable
 {
     private Tensor[]? _snapshot;
 
@@ -25,7 +25,8 @@ internal sealed class TrialPoints(Tensor[] parameters, IReadOnlyList<Tensor> dir
         if (!double.IsFinite(learningRate)) return double.NaN;
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        _snapshot ??= parameters.Select(p => p.detach().clone().MoveToOuterDisposeScope()).ToArray();
+        // Outside every scope: a tuner may call this inside a scope of its own.
+        _snapshot ??= parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
         using var rate = Scalars.Of(learningRate);
         for (int i = 0; i < parameters.Length; i++)
             parameters[i].copy_(_snapshot[i].add(direction[i], alpha: rate));
@@ -44,5 +45,11 @@ internal sealed class TrialPoints(Tensor[] parameters, IReadOnlyList<Tensor> dir
         if (_snapshot is null) return;
         using var _ = torch.no_grad();
         for (int i = 0; i < _snapshot.Length; i++) parameters[i].copy_(_snapshot[i]);
+    }
+
+    public void Dispose()
+    {
+        if (_snapshot is null) return;
+        foreach (var t in _snapshot) t.Dispose();
     }
 }
