@@ -9,4 +9,16 @@ internal static class Stats
         var v = values.Order().ToArray();
         return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
+
+    /// <summary>"median [min-max]" of the values, each shown by <paramref name="show"/>; one value alone when
+    /// <paramref name="singleAlone"/> and there is only one.</summary>
+    public static string MedianRange(IEnumerable<double> values, Func<double, string> show, bool singleAlone = true)
+    {
+        var v = values.ToArray();
+        return singleAlone && v.Length == 1 ? show(v[0]) : $"{show(Median(v))} [{show(v.Min())}-{show(v.Max())}]";
+    }
+
+    /// <summary>"median [min-max]" with every value in the invariant <paramref name="format"/>.</summary>
+    public static string MedianRange(IEnumerable<double> values, string format, bool singleAlone = true) =>
+        MedianRange(values, x => x.ToString(format, System.Globalization.CultureInfo.InvariantCulture), singleAlone);
 }

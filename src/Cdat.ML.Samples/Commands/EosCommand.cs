@@ -84,11 +84,7 @@ internal static class EosCommand
             foreach (var ((_, r), lr) in runs.Zip(rates))
                 plateaus[lr].Add((Experiment.LateMedian(r, x => x.Sharpness) * lr / 2, Experiment.LateMedian(r, x => x.StabilityRatio), Experiment.FinalLoss(r)));
         }
-        string F(IEnumerable<double> v, string format)
-        {
-            var a = v.ToArray();
-            return FormattableString.Invariant($"{Stats.Median(a).ToString(format, CultureInfo.InvariantCulture)} [{a.Min().ToString(format, CultureInfo.InvariantCulture)}-{a.Max().ToString(format, CultureInfo.InvariantCulture)}]");
-        }
+        static string F(IEnumerable<double> v, string format) => Stats.MedianRange(v, format, singleAlone: false);
         var md = new System.Text.StringBuilder();
         md.AppendLine(FormattableString.Invariant($"# eos: {s.Describe()}, seeds 0-{seeds - 1}, median [range]")).AppendLine();
         md.AppendLine("| lr | 2/lr | plateau sharpness × lr / 2 (last 30%) | plateau stability ratio | final loss |").AppendLine("|---|---|---|---|---|");

@@ -76,12 +76,8 @@ internal static class MinibatchCommand
             ratios[seed] = ratio;
         }
 
-        string Cell(int i, int j)
-        {
-            var v = Enumerable.Range(0, seeds).Select(k => ratios[k][i, j]).ToArray();
-            string F(double x) => x >= 1e3 ? "div." : x.ToString("G3", CultureInfo.InvariantCulture);
-            return seeds == 1 ? F(v[0]) : $"{F(Stats.Median(v))} [{F(v.Min())}-{F(v.Max())}]";
-        }
+        string Cell(int i, int j) => Stats.MedianRange(Enumerable.Range(0, seeds).Select(k => ratios[k][i, j]),
+            x => x >= 1e3 ? "div." : x.ToString("G3", CultureInfo.InvariantCulture));
         var md = new System.Text.StringBuilder();
         md.AppendLine(FormattableString.Invariant($"# minibatch: {s.Describe($"{epochs} epochs per run")}, seeds 0-{seeds - 1}; final / initial loss, median [range]")).AppendLine();
         for (int bi = 0; bi < betas.Length; bi++)
@@ -114,11 +110,8 @@ internal static class MinibatchCommand
             md.AppendLine($"| {rates[i].ToString(CultureInfo.InvariantCulture)} | {string.Join(" | ", Enumerable.Range(0, batchSizes.Length).Select(j => Cell(cdatRows + i, j)))} |");
         // The tuned baseline per seed and batch size against the best CDAT cell of each EMA setting.
         md.AppendLine().AppendLine("| per batch size, median [range] over seeds | " + string.Join(" | ", batchSizes) + " |").AppendLine("|---|" + string.Concat(batchSizes.Select(_ => "---|")));
-        string Best(int from, int count, int j)
-        {
-            var v = Enumerable.Range(0, seeds).Select(k => Enumerable.Range(from, count).Min(i => ratios[k][i, j])).ToArray();
-            return seeds == 1 ? v[0].ToString("G3", CultureInfo.InvariantCulture) : FormattableString.Invariant($"{Stats.Median(v):G3} [{v.Min():G3}-{v.Max():G3}]");
-        }
+        string Best(int from, int count, int j) =>
+            Stats.MedianRange(Enumerable.Range(0, seeds).Select(k => Enumerable.Range(from, count).Min(i => ratios[k][i, j])), "G3");
         md.AppendLine($"| best constant rate (per seed) | {string.Join(" | ", Enumerable.Range(0, batchSizes.Length).Select(j => Best(cdatRows, rates.Length, j)))} |");
         for (int bi = 0; bi < betas.Length; bi++)
             md.AppendLine($"| best CDAT σ, β = {betas[bi].ToString(CultureInfo.InvariantCulture)} (per seed) | {string.Join(" | ", Enumerable.Range(0, batchSizes.Length).Select(j => Best(bi * sigmas.Length, sigmas.Length, j)))} |");
@@ -166,12 +159,7 @@ internal static class MinibatchCommand
         var md = new System.Text.StringBuilder();
         md.AppendLine("## Armijo and Polyak across batch sizes (edge and sharpness over the last 30% of steps)").AppendLine();
         md.AppendLine("| rule | batch | final / initial loss | mean lr | late edge lr·λ/2 | late sharpness |").AppendLine("|---|---|---|---|---|---|");
-        string F(IEnumerable<double> values, string format)
-        {
-            var v = values.ToArray();
-            return seeds == 1 ? v[0].ToString(format, CultureInfo.InvariantCulture)
-                : $"{Stats.Median(v).ToString(format, CultureInfo.InvariantCulture)} [{v.Min().ToString(format, CultureInfo.InvariantCulture)}-{v.Max().ToString(format, CultureInfo.InvariantCulture)}]";
-        }
+        static string F(IEnumerable<double> values, string format) => Stats.MedianRange(values, format);
         for (int i = 0; i < rules.Length; i++)
             for (int j = 0; j < batchSizes.Length; j++)
             {

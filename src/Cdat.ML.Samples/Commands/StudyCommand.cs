@@ -125,7 +125,7 @@ internal static class StudyCommand
             var ratios = seeds.Select(k => pick(k).FinalLoss / bestConstant[k].FinalLoss).ToArray();
             int beatsConstant = seeds.Count(k => pick(k).FinalLoss < bestConstant[k].FinalLoss);
             int beatsSchedule = seeds.Count(k => pick(k).FinalLoss < bestSchedule[k].FinalLoss);
-            sb.AppendLine(Invariant($"| {name} | {Stats.Median(losses):G3} [{losses.Min():G3}-{losses.Max():G3}] | {Stats.Median(ratios):F2} [{ratios.Min():F2}-{ratios.Max():F2}] | {beatsConstant}/{seeds.Length} | {beatsSchedule}/{seeds.Length} | {Stats.Median(seeds.Select(k => pick(k).MeanRate)):G3} | {Stats.Median(seeds.Select(k => pick(k).LateEdge)):F2} |"));
+            sb.AppendLine(Invariant($"| {name} | {Stats.MedianRange(losses, "G3", singleAlone: false)} | {Stats.MedianRange(ratios, "F2", singleAlone: false)} | {beatsConstant}/{seeds.Length} | {beatsSchedule}/{seeds.Length} | {Stats.Median(seeds.Select(k => pick(k).MeanRate)):G3} | {Stats.Median(seeds.Select(k => pick(k).LateEdge)):F2} |"));
         }
         Line("best constant (tuned per seed)", k => bestConstant[k]);
         Line("best warm-up + cosine (tuned per seed)", k => bestSchedule[k]);
