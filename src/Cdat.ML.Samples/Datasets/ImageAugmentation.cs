@@ -24,9 +24,11 @@ internal sealed class ImageAugmentation(IBatchSource source, int side, int maxSh
         }
         using var generator = new Generator((ulong)(seed * 7_919 + epoch));
         // The pixel grid, reused by every batch: row and column of each output pixel.
-        using var grid = torch.arange(side * side, device: device).DetachFromDisposeScope();
-        using var rowOf = grid.div(side, RoundingMode.floor).DetachFromDisposeScope();
-        using var columnOf = grid.remainder(side).DetachFromDisposeScope();
+        // Scalars are created and disposed explicitly: TorchSharp's implicit ones can be finalized mid-call.
+        using Scalar start = 0L.ToScalar(), pixels = ((long)side * side).ToScalar(), step = 1L.ToScalar(), width = ((long)side).ToScalar();
+        using var grid = torch.arange(start, pixels, step, ScalarType.Int64, device).DetachFromDisposeScope();
+        using var rowOf = grid.div(width, RoundingMode.floor).DetachFromDisposeScope();
+        using var columnOf = grid.remainder(width).DetachFromDisposeScope();
         foreach (var (x, y) in source.Batches(epoch, device))
             yield return (Augment(x, generator, rowOf, columnOf), y);
     }
@@ -39,16 +41,17 @@ internal sealed class ImageAugmentation(IBatchSource source, int side, int maxSh
         long n = x.shape[0];
         var dx = torch.randint(-maxShift, maxShift + 1, new long[] { n, 1 }, generator: generator).to(x.device);
         var dy = torch.randint(-maxShift, maxShift + 1, new long[] { n, 1 }, generator: generator).to(x.device);
+        using Scalar zero = 0L.ToScalar(), last = ((long)side - 1).ToScalar(), width = ((long)side).ToScalar(), one = 1L.ToScalar(), half = 0.5.ToScalar();
         var column = columnOf.unsqueeze(0).expand(n, -1);
         if (mirror)
         {
-            var flip = torch.rand(new long[] { n, 1 }, generator: generator).lt(0.5).to(x.device);
-            column = torch.where(flip, (side - 1) - column, column);
+            var flip = torch.rand(new long[] { n, 1 }, generator: generator).lt(half).to(x.device);
+            column = torch.where(flip, column.neg().add_(last, one), column);
         }
         var sourceRow = rowOf.unsqueeze(0) - dy;
         var sourceColumn = column - dx;
-        var inside = sourceRow.ge(0) & sourceRow.lt(side) & sourceColumn.ge(0) & sourceColumn.lt(side);
-        var index = (sourceRow.clamp(0, side - 1) * side + sourceColumn.clamp(0, side - 1)).to(ScalarType.Int64);
+        var inside = sourceRow.ge(zero) & sourceRow.lt(width) & sourceColumn.ge(zero) & sourceColumn.lt(width);
+        var index = sourceRow.clamp(zero, last).mul(width).add_(sourceColumn.clamp(zero, last), alpha: one).to(ScalarType.Int64);
         return torch.where(inside, x.gather(1, index), torch.tensor(background, x.dtype, x.device));
     }
 }

@@ -100,13 +100,15 @@ internal sealed record SampleData(string Name, CdatTask Task, int Classes, Tenso
     {
         using var scope = NewDisposeScope();
         int n = y.Length, test = (int)Math.Round(n * testFraction);
-        var order = seed < 0 ? torch.arange(n) : torch.randperm(n, generator: new Generator((ulong)seed));
+        // Scalars are created and disposed explicitly: TorchSharp's implicit ones can be finalized mid-call.
+        using Scalar zero = 0L.ToScalar(), rows = ((long)n).ToScalar(), one = 1L.ToScalar();
+        var order = seed < 0 ? torch.arange(zero, rows, one, ScalarType.Int64) : torch.randperm(n, generator: new Generator((ulong)seed));
         var all = torch.tensor(x).index_select(0, order);
         var labels = torch.tensor(y).index_select(0, order);
         var trainX = all.narrow(0, test, n - test);
         var mean = trainX.mean(new long[] { 0 });
         var std = trainX.std(0, unbiased: false);
-        std = torch.where(std > 0, std, torch.ones_like(std));
+        std = torch.where(std.gt(zero), std, torch.ones_like(std));
         Tensor Standardise(Tensor t) => (t - mean) / std;
         var trainY = labels.narrow(0, test, n - test);
         var testY = labels.narrow(0, 0, test);

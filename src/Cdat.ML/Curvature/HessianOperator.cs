@@ -59,7 +59,7 @@ public sealed class HessianOperator
             else
             {
                 using var __ = torch.no_grad();
-                for (int i = 0; i < total.Length; i++) total[i].add_(hv[i]);
+                for (int i = 0; i < total.Length; i++) total[i].add_(hv[i], alpha: Scalars.One);
             }
         }
         return total!;

@@ -71,7 +71,7 @@ public sealed class AdamDirection : IDirection
     private Tensor Precondition(Tensor v, double biasCorrection2)
     {
         using Scalar correction = Scalars.Of(biasCorrection2), root = Scalars.Of(EpsilonRoot), epsilon = Scalars.Of(Epsilon);
-        return v.div(correction).add_(root).sqrt_().add_(epsilon);
+        return v.div(correction).add_(root, Scalars.One).sqrt_().add_(epsilon, Scalars.One);
     }
 
     /// <inheritdoc/>

@@ -44,7 +44,7 @@ public sealed class MomentumDirection : IDirection
         using var momentum = Scalars.Of(Momentum);
         for (int i = 0; i < u.Length; i++)
         {
-            m[i].mul_(momentum).add_(gradient[i]);
+            m[i].mul_(momentum).add_(gradient[i], alpha: Scalars.One);
             u[i] = Nesterov ? gradient[i].add(m[i], alpha: momentum).neg_() : m[i].neg();
         }
         return u;

@@ -89,7 +89,7 @@ public sealed class ProdigyDirection : IDirection
             v[i].mul_(beta2).addcmul_(g, g, value: dg2);
             s[i].mul_(rootB2).add_(g, alpha: w);
             sAbs[i] = s[i].abs().sum().to(ScalarType.Float64);
-            u[i] = m[i].div(v[i].sqrt().add_(dEps)).mul_(step);
+            u[i] = m[i].div(v[i].sqrt().add_(dEps, Scalars.One)).mul_(step);
         }
         // One synchronisation for ‖s‖₁ instead of one per tensor.
         double sNorm = torch.stack(sAbs).sum().item<double>();
@@ -103,7 +103,8 @@ public sealed class ProdigyDirection : IDirection
     {
         if (_v.Existing is not { } v || StepCount == 0) return null;
         using var _ = torch.no_grad();
-        return v.Select(t => t.sqrt().add_(_stepD * Epsilon).div_(LearningRate * _stepD * _stepD)).ToArray();
+        using Scalar epsilon = Scalars.Of(_stepD * Epsilon), scale = Scalars.Of(LearningRate * _stepD * _stepD);
+        return v.Select(t => t.sqrt().add_(epsilon, Scalars.One).div_(scale)).ToArray();
     }
 
     /// <summary>Adam's threshold (2 + 2β1)/((1 − β1)·lr) for the preconditioned sharpness.</summary>

@@ -46,7 +46,7 @@ public sealed class RmsPropDirection : IDirection
         for (int i = 0; i < u.Length; i++)
         {
             nu[i].mul_(decay).addcmul_(gradient[i], gradient[i], value: rest);
-            u[i] = gradient[i].div(nu[i].add(epsilon).sqrt_()).neg_();
+            u[i] = gradient[i].div(nu[i].add(epsilon, Scalars.One).sqrt_()).neg_();
         }
         return u;
     }
@@ -57,7 +57,7 @@ public sealed class RmsPropDirection : IDirection
         if (_nu.Existing is not { } nu) return null;
         using var _ = torch.no_grad();
         using var epsilon = Scalars.Of(Epsilon);
-        return nu.Select(v => v.add(epsilon).sqrt_()).ToArray();
+        return nu.Select(v => v.add(epsilon, Scalars.One).sqrt_()).ToArray();
     }
 
     /// <inheritdoc/>

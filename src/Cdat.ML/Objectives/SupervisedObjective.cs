@@ -66,7 +66,7 @@ public sealed class SupervisedObjective : IObjective
         {
             long start = chunk * ChunkRows, length = Math.Min(ChunkRows, Rows - start);
             // Sparse features cannot be narrowed: their chunk rows are selected.
-            var x = Features.is_sparse ? Features.index_select(0, torch.arange(start, start + length, device: Features.device)) : Features.narrow(0, start, length);
+            var x = Features.is_sparse ? Features.index_select(0, RowRange(start, length)) : Features.narrow(0, start, length);
             var y = Targets.narrow(0, start, length);
             using var share = Scalars.Of((double)length / Rows);
             loss = Loss.Compute(Network.call(x), y).mul(share);
@@ -75,9 +75,15 @@ public sealed class SupervisedObjective : IObjective
         if (WeightDecay > 0 && chunk == 0)
         {
             using var half = Scalars.Of(0.5 * WeightDecay);
-            foreach (var p in Network.parameters()) loss = loss + (p * p).sum().mul(half);
+            foreach (var p in Network.parameters()) loss = loss.add((p * p).sum().mul(half), Scalars.One);
         }
         return loss;
+    }
+
+    private Tensor RowRange(long start, long length)
+    {
+        using Scalar from = Scalars.OfInt64(start), to = Scalars.OfInt64(start + length), step = Scalars.OfInt64(1);
+        return torch.arange(from, to, step, ScalarType.Int64, Features.device);
     }
 
     /// <inheritdoc/>

@@ -34,7 +34,7 @@ internal static class GradientPass
             sum += loss.detach().to(ScalarType.Float64).item<double>();
             using var __ = torch.no_grad();
             if (total is null) total = g.Select(t => t.detach().MoveToOuterDisposeScope()).ToArray();
-            else for (int i = 0; i < total.Length; i++) total[i].add_(g[i]);
+            else for (int i = 0; i < total.Length; i++) total[i].add_(g[i], alpha: Scalars.One);
         }
         return (sum, total!, null);
     }
