@@ -18,6 +18,9 @@ internal static class Experiment
         "rmsprop" => new RmsPropDirection(),
         "adam" => new AdamDirection(),
         "prodigy" => new ProdigyDirection(),
+        "schedule-free" => new ScheduleFreeAdamWDirection(),
+        _ when name.StartsWith("schedule-free@", StringComparison.Ordinal) =>
+            new ScheduleFreeAdamWDirection(double.Parse(name["schedule-free@".Length..], System.Globalization.CultureInfo.InvariantCulture)),
         _ => new GradientDescentDirection(),
     };
 
@@ -69,11 +72,15 @@ internal static class Experiment
         return Stats.Median(r.Steps.Where(s => s.Step > from).Select(value).Where(x => x is double d && double.IsFinite(d)).Select(x => x!.Value));
     }
 
-    /// <summary>Mean of the last 5% of step losses (the papers' "final loss").</summary>
+    /// <summary>
+    /// Mean of the last 5% of step losses (the papers' "final loss"); for a run that ends with averaged weights
+    /// (schedule-free), the loss of that average.
+    /// </summary>
     public static double FinalLoss(TrainingResult r)
     {
         var finite = r.Steps.Where(s => double.IsFinite(s.Loss)).ToArray();
         if (finite.Length == 0 || r.StopReason == StopReason.Diverged) return double.PositiveInfinity;
+        if (r.AveragedLoss is double averaged) return averaged;
         int n = Math.Max(1, finite.Length / 20);
         return finite.TakeLast(n).Average(s => s.Loss);
     }

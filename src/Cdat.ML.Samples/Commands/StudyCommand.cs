@@ -74,7 +74,14 @@ internal static class StudyCommand
                 .Append(new Candidate("Polyak SPS_max (cap 10)", "rule", () => new PolyakTuner(maxLearningRate: 10)))
                 .Append(new Candidate("DoG", "rule", () => new DogTuner()))
                 .ToList();
-            if (direction == "adam") candidates.Add(new Candidate("Prodigy (its own Adam, η = 1)", "rule", () => new ConstantTuner(1.0), "prodigy"));
+            if (direction == "adam")
+            {
+                candidates.Add(new Candidate("Prodigy (its own Adam, η = 1)", "rule", () => new ConstantTuner(1.0), "prodigy"));
+                // Schedule-free AdamW at the authors' default η and two larger ones; judged at its average x.
+                foreach (double eta in new[] { 0.0025, 0.01, 0.03 })
+                    candidates.Add(new Candidate(Invariant($"schedule-free AdamW, η = {eta:G3}{(eta == 0.0025 ? " (default)" : "")}"), "rule",
+                        () => new ConstantTuner(1.0), Invariant($"schedule-free@{eta}")));
+            }
 
             for (int seed = 0; seed < seeds; seed++)
             {

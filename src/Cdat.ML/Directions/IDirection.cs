@@ -42,4 +42,10 @@ public interface IDirection : IDisposable
     /// that need the weights themselves (Prodigy's distance from the start) keep them; the others ignore them.
     /// </summary>
     void Bind(IReadOnlyList<Tensor> parameters) { }
+
+    /// <summary>
+    /// The weights to evaluate and to end training with, when the direction keeps them apart from the weights it takes
+    /// gradients at (schedule-free's average x); null for the others. The training loop validates these and ends with them.
+    /// </summary>
+    IReadOnlyList<Tensor>? EvaluationWeights => null;
 }

@@ -123,6 +123,7 @@ public sealed partial class CdatTrainer
             Require(MaxSteps is null || MaxSteps > 0, nameof(MaxSteps), "must be greater than 0");
             Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "must be ≥ 0");
             Require(WeightAverageDecay is null || (WeightAverageDecay >= 0 && WeightAverageDecay < 1), nameof(WeightAverageDecay), "must lie in [0, 1) (0: keep the last weights; null: chosen by regime)");
+            Require(!(Direction.AveragesOwnWeights && WeightAverageDecay > 0), nameof(WeightAverageDecay), $"must be null or 0 with {Direction}, which averages its own weights");
             Require(SharpnessEvery >= 0, nameof(SharpnessEvery), "must be ≥ 0 (0 turns it off)");
             Require(CurvatureEvery > 0, nameof(CurvatureEvery), "must be greater than 0");
             Require(CurvatureSubsampleRows is null || CurvatureSubsampleRows > 0, nameof(CurvatureSubsampleRows), "must be greater than 0");

@@ -134,8 +134,8 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 + (loaded.Density is double density ? FormattableString.Invariant($", sparse features ({density:P2} non-zero)") : "");
             channel?.Info(MessageSensitivity.None, FormattableString.Invariant(
                 $"Cdat: training {Task} on {features} features, {regime}, on {device}{(holdout is not null && loaded.HeldOut is null ? (loaded.Streamed ? "; streamed data: nothing held out, give a ValidationSet" : "; too few rows to hold any out") : "")}."));
-            if (o.Direction is ProdigyRule && o.Tuner is not ConstantRule { LearningRate: 1 })
-                channel?.Warning(MessageSensitivity.None, $"Cdat: ProdigyRule sets its own step length; it is meant to run with Tuner = new ConstantRule(1), not {o.Tuner}.");
+            if (o.Direction.SetsOwnStepLength && o.Tuner is not ConstantRule { LearningRate: 1 })
+                channel?.Warning(MessageSensitivity.None, $"Cdat: {o.Direction} sets its own step length; it is meant to run with Tuner = new ConstantRule(1), not {o.Tuner}.");
             int outputs = Task == CdatTask.MulticlassClassification ? columns.ClassCount : 1;
             var spec = new MultilayerPerceptron(columns.FeatureCount, o.HiddenLayers, outputs, o.Activation);
             using var scope = torch.NewDisposeScope();
@@ -150,7 +150,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 Seed = seed,
                 Device = device,
                 WeightDecay = o.WeightDecay,
-                WeightAverageDecay = plan.AverageDecay,
+                WeightAverageDecay = o.Direction.AveragesOwnWeights ? null : plan.AverageDecay,
                 ValidationEvery = plan.ValidationEvery,
                 EarlyStoppingPatience = plan.Patience,
                 Optimizer = new OptimizerOptions

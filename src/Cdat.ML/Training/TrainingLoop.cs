@@ -45,12 +45,13 @@ public sealed class TrainingLoop
 
     /// <summary>
     /// From a progress callback during <c>Run</c>: puts the running average of the weights
-    /// (<see cref="TrainingOptions.WeightAverageDecay"/>) into the network until the returned handle is disposed, e.g. to
-    /// evaluate it. Null when no average is kept or no run is in progress.
+    /// (<see cref="TrainingOptions.WeightAverageDecay"/>, or the direction's own <see cref="IDirection.EvaluationWeights"/>)
+    /// into the network until the returned handle is disposed, e.g. to evaluate it. Null when no average is kept or no run
+    /// is in progress.
     /// </summary>
     public IDisposable? UseAveragedWeights() => _average?.SwapIn();
 
-    private WeightAverage? _average;
+    private AveragedWeights? _average;
 
     /// <summary>Trains on in-memory <paramref name="features"/> and <paramref name="targets"/> (first dimension = rows).</summary>
     /// <param name="features">Inputs.</param>
@@ -85,7 +86,10 @@ public sealed class TrainingLoop
         using var optimizer = new CurvatureAwareOptimizer(parameters, Direction, Tuner, Options.Optimizer) { CancellationToken = cancellationToken };
         using var guard = new DivergenceGuard(parameters, Options);
         using var stopping = validation is null ? null : new EarlyStopping(parameters, Options.EarlyStoppingPatience, Options.EarlyStoppingMinDelta);
-        using var average = Options.WeightAverageDecay is double decay ? new WeightAverage(parameters, decay) : null;
+        if (Options.WeightAverageDecay is not null && Direction.EvaluationWeights is not null)
+            throw new ArgumentException($"The {Direction.Name} direction averages its own weights: leave {nameof(TrainingOptions.WeightAverageDecay)} unset.", nameof(TrainingOptions.WeightAverageDecay));
+        using AveragedWeights? average = Options.WeightAverageDecay is double decay ? new WeightAverage(parameters, decay)
+            : Direction.EvaluationWeights is not null ? new DirectionAverage(parameters, Direction) : null;
 
         // Full batch: one objective for the whole run (its graph also serves the sharpness). Mini-batch: the sharpness
         // is measured on one fixed random subset so that measurements are comparable over time.
@@ -157,7 +161,8 @@ public sealed class TrainingLoop
                 }
                 if (step == epochStart) break;  // the source ran dry
             }
-            return EndWeights(records, reason, step, guard, stopping, average);
+            var result = EndWeights(records, reason, step, guard, stopping, average);
+            return result.AveragedWeights && fullObjective is not null ? result with { AveragedLoss = FullLoss(fullObjective) } : result;
         }
         finally
         {
@@ -174,7 +179,7 @@ public sealed class TrainingLoop
     /// the network ends with the best validated weights, or the average of the weights when one is kept.
     /// </summary>
     private static TrainingResult EndWeights(List<StepRecord> records, StopReason reason, long step, DivergenceGuard guard,
-                                             EarlyStopping? stopping, WeightAverage? average)
+                                             EarlyStopping? stopping, AveragedWeights? average)
     {
         double? bestValidation = stopping is null || double.IsPositiveInfinity(stopping.BestLoss) ? null : stopping.BestLoss;
         var result = new TrainingResult(records, reason) { BestValidationLoss = bestValidation };
@@ -215,6 +220,15 @@ public sealed class TrainingLoop
     }
 
     private SupervisedObjective Objective(Tensor x, Tensor y) => new(Network, Loss, x, y, Options.ChunkRows, Options.WeightDecay);
+
+    private static double FullLoss(SupervisedObjective objective)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        double sum = 0;
+        for (int c = 0; c < objective.ChunkCount; c++) sum += objective.ChunkLoss(c).to(ScalarType.Float64).item<double>();
+        return sum;
+    }
 
     /// <summary>Mean loss over all validation rows (no penalty), without gradients.</summary>
     private double ValidationLoss(IBatchSource validation, Device device)

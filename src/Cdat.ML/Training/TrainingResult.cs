@@ -42,8 +42,17 @@ public sealed record TrainingResult(IReadOnlyList<StepRecord> Steps, StopReason 
     /// <summary>The step whose weights the network holds at the end when they are not the last step's (best validation, rollback).</summary>
     public long? RestoredStep { get; init; }
 
-    /// <summary>True when the network ends with the running average of its weights (<see cref="TrainingOptions.WeightAverageDecay"/>).</summary>
+    /// <summary>
+    /// True when the network ends with an average of its weights (<see cref="TrainingOptions.WeightAverageDecay"/>, or the
+    /// direction's own, <see cref="Directions.IDirection.EvaluationWeights"/>).
+    /// </summary>
     public bool AveragedWeights { get; init; }
+
+    /// <summary>
+    /// In full batch, the training loss of the averaged weights the network ends with (the step losses are the iterates');
+    /// null otherwise.
+    /// </summary>
+    public double? AveragedLoss { get; init; }
 
     /// <summary>The last finite step loss, or NaN when there is none.</summary>
     public double FinalLoss => Steps.LastOrDefault(s => double.IsFinite(s.Loss))?.Loss ?? double.NaN;

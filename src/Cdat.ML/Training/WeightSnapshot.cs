@@ -1,4 +1,5 @@
 using Cdat.ML.Curvature;
+using Cdat.ML.Directions;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,7 +21,7 @@ internal class WeightSnapshot : IDisposable
     public void Capture() => CopyInto(Copy);
 
     /// <summary>Writes the copy back into the parameters.</summary>
-    public void Restore()
+    public virtual void Restore()
     {
         using var _ = torch.no_grad();
         for (int i = 0; i < Copy.Length; i++) Parameters[i].copy_(Copy[i]);
@@ -81,32 +82,15 @@ internal sealed class LastGoodWeights : WeightSnapshot
     }
 }
 
-/// <summary>
-/// A running exponential average of the weights (Polyak averaging), which smooths the noise mini-batch steps leave in
-/// the last iterate. The decay of update t (1, 2, ...) ramps up as min(β, (t − 1) / (t + 8)): the first update copies the
-/// weights, so the average holds no trace of the initial ones and is not biased towards them early on.
-/// </summary>
-internal sealed class WeightAverage : WeightSnapshot
+/// <summary>Weights that are validated and kept instead of the trained ones: an average of them.</summary>
+internal abstract class AveragedWeights : WeightSnapshot
 {
-    private readonly double _decay;
     private readonly Tensor[] _held;
-    private long _updates;
 
-    public WeightAverage(IReadOnlyList<Tensor> parameters, double decay) : base(parameters)
-    {
-        _decay = decay;
-        _held = Clone();
-    }
+    protected AveragedWeights(IReadOnlyList<Tensor> parameters) : base(parameters) => _held = Clone();
 
-    /// <summary>Folds the current weights into the average.</summary>
-    public void Update()
-    {
-        _updates++;
-        double decay = Math.Min(_decay, (_updates - 1.0) / (_updates + 8.0));
-        using var _ = torch.no_grad();
-        using Scalar kept = Scalars.Of(decay), added = Scalars.Of(1 - decay);
-        for (int i = 0; i < Copy.Length; i++) Copy[i].mul_(kept).add_(Parameters[i], alpha: added);
-    }
+    /// <summary>Called after every healthy step.</summary>
+    public abstract void Update();
 
     /// <summary>Puts the average into the parameters until the returned handle is disposed, which puts the weights back.</summary>
     public IDisposable SwapIn()
@@ -122,7 +106,7 @@ internal sealed class WeightAverage : WeightSnapshot
         foreach (var t in _held) t.Dispose();
     }
 
-    private sealed class Swap(WeightAverage owner) : IDisposable
+    private sealed class Swap(AveragedWeights owner) : IDisposable
     {
         private bool _done;
 
@@ -133,5 +117,40 @@ internal sealed class WeightAverage : WeightSnapshot
             using var _ = torch.no_grad();
             for (int i = 0; i < owner._held.Length; i++) owner.Parameters[i].copy_(owner._held[i]);
         }
+    }
+}
+
+/// <summary>The average a direction keeps itself (schedule-free's x, <see cref="IDirection.EvaluationWeights"/>).</summary>
+internal sealed class DirectionAverage(IReadOnlyList<Tensor> parameters, IDirection direction) : AveragedWeights(parameters)
+{
+    public override void Update() { }
+
+    public override void Restore()
+    {
+        if (direction.EvaluationWeights is not { } x) return;
+        using (torch.no_grad())
+            for (int i = 0; i < Copy.Length; i++) Copy[i].copy_(x[i]);
+        base.Restore();
+    }
+}
+
+/// <summary>
+/// A running exponential average of the weights (Polyak averaging), which smooths the noise mini-batch steps leave in
+/// the last iterate. The decay of update t (1, 2, ...) ramps up as min(β, (t − 1) / (t + 8)): the first update copies the
+/// weights, so the average holds no trace of the initial ones and is not biased towards them early on.
+/// </summary>
+internal sealed class WeightAverage(IReadOnlyList<Tensor> parameters, double decay) : AveragedWeights(parameters)
+{
+    private readonly double _decay = decay;
+    private long _updates;
+
+    /// <summary>Folds the current weights into the average.</summary>
+    public override void Update()
+    {
+        _updates++;
+        double ramped = Math.Min(_decay, (_updates - 1.0) / (_updates + 8.0));
+        using var _ = torch.no_grad();
+        using Scalar kept = Scalars.Of(ramped), added = Scalars.Of(1 - ramped);
+        for (int i = 0; i < Copy.Length; i++) Copy[i].mul_(kept).add_(Parameters[i], alpha: added);
     }
 }

@@ -143,6 +143,7 @@ public sealed class DefaultsTests
     [DataRow("polyak", "adam")]
     [DataRow("dog", "gd")]
     [DataRow("constant", "prodigy")]
+    [DataRow("constant", "schedule-free")]
     public void EveryRuleAndDirectionIsReachableFromTheOptions(string tuner, string direction)
     {
         LearningRateRule rule = tuner switch
@@ -160,6 +161,7 @@ public sealed class DefaultsTests
             "momentum" => new MomentumRule { Momentum = 0.5 },
             "rmsprop" => new RmsPropRule(),
             "prodigy" => new ProdigyRule(),
+            "schedule-free" => new ScheduleFreeAdamWRule { LearningRate = 0.01 },
             _ => new AdamRule { Beta1 = 0.8 },
         };
         var ml = new MLContext(seed: 1);
@@ -196,6 +198,8 @@ public sealed class DefaultsTests
         Assert.AreEqual("C", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new PolyakRule { C = 0 } })).ParamName);
         Assert.AreEqual("Beta2", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new AdamRule { Beta2 = 1 } })).ParamName);
         Assert.AreEqual("InitialD", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new ProdigyRule { InitialD = 0 } })).ParamName);
+        Assert.AreEqual("WarmupSteps", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new ScheduleFreeAdamWRule { WarmupSteps = -1 } })).ParamName);
+        Assert.AreEqual("WeightAverageDecay", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new ScheduleFreeAdamWRule(), WeightAverageDecay = 0.9 })).ParamName);
         Assert.AreEqual("RelativeInitialDistance", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new DogRule { RelativeInitialDistance = -1 } })).ParamName);
         Assert.AreEqual("Tuner", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = null! })).ParamName);
         Assert.AreEqual("ValidationFraction", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { ValidationFraction = 1 })).ParamName);

@@ -5,11 +5,17 @@ namespace Cdat.ML;
 /// <summary>
 /// The base optimizer of <see cref="CdatTrainer.Options.Direction"/>, whose update at unit learning rate the tuner scales:
 /// <see cref="AdamRule"/> (the default), <see cref="RmsPropRule"/>, <see cref="MomentumRule"/>, <see cref="GradientDescentRule"/> or
-/// <see cref="ProdigyRule"/>.
+/// <see cref="ProdigyRule"/> and <see cref="ScheduleFreeAdamWRule"/>.
 /// </summary>
 public abstract class DirectionRule
 {
     private protected DirectionRule() { }
+
+    /// <summary>True for whole optimizers that set their own step length and run with <c>Tuner = new ConstantRule(1)</c>.</summary>
+    internal virtual bool SetsOwnStepLength => false;
+
+    /// <summary>True when the direction keeps the weights to end with itself (no <c>WeightAverageDecay</c> then).</summary>
+    internal virtual bool AveragesOwnWeights => false;
 
     internal abstract void Validate();
 
@@ -83,7 +89,40 @@ public sealed class ProdigyRule : DirectionRule
         Check.Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), "must lie in [0, 1)");
         Check.Require(double.IsFinite(InitialD) && InitialD > 0, nameof(InitialD), "must be greater than 0");
     }
+    internal override bool SetsOwnStepLength => true;
     internal override IDirection Create() => new ProdigyDirection(beta1: Beta1, beta2: Beta2, initialD: InitialD);
     /// <inheritdoc/>
     public override string ToString() => FormattableString.Invariant($"ProdigyRule(β1={Beta1:G3}, β2={Beta2:G3})");
+}
+
+/// <summary>
+/// Schedule-free AdamW (Defazio et al., 2024): AdamW steps on one sequence, a running average of it as the weights to keep,
+/// and gradients taken between the two, so that no schedule is needed. It is a whole optimizer with its own learning rate:
+/// pair it with <c>Tuner = new ConstantRule(1)</c>. The model ends with the average.
+/// </summary>
+public sealed class ScheduleFreeAdamWRule : DirectionRule
+{
+    /// <summary>η &gt; 0. Default 0.0025 (the authors' default).</summary>
+    public double LearningRate { get; init; } = 0.0025;
+    /// <summary>β1 in [0, 1), the interpolation between the average and the AdamW sequence. Default 0.9.</summary>
+    public double Beta1 { get; init; } = 0.9;
+    /// <summary>β2 in [0, 1). Default 0.999.</summary>
+    public double Beta2 { get; init; } = 0.999;
+    /// <summary>Decoupled weight decay ≥ 0. Default 0.</summary>
+    public double WeightDecay { get; init; }
+    /// <summary>Steps of linear warm-up ≥ 0. Default 0.</summary>
+    public int WarmupSteps { get; init; }
+    internal override bool SetsOwnStepLength => true;
+    internal override bool AveragesOwnWeights => true;
+    internal override void Validate()
+    {
+        Check.Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), "must be greater than 0");
+        Check.Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), "must lie in [0, 1)");
+        Check.Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), "must lie in [0, 1)");
+        Check.Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "must be ≥ 0");
+        Check.Require(WarmupSteps >= 0, nameof(WarmupSteps), "must be ≥ 0");
+    }
+    internal override IDirection Create() => new ScheduleFreeAdamWDirection(LearningRate, Beta1, Beta2, weightDecay: WeightDecay, warmupSteps: WarmupSteps);
+    /// <inheritdoc/>
+    public override string ToString() => FormattableString.Invariant($"ScheduleFreeAdamWRule(η={LearningRate:G3}, β1={Beta1:G3}, β2={Beta2:G3})");
 }
