@@ -26,7 +26,7 @@ internal static class SuiteCommand
 
     public static Command Create()
     {
-        var command = new Command("suite", "Benchmark: Cdat at its defaults beside ML.NET's SDCA, L-BFGS, FastTree and LightGbm, and an Adam oracle tuned on a validation split, on real tabular, text and image data.");
+        var command = new Command("suite", "Benchmark: Cdat at its defaults beside ML.NET's SDCA, L-BFGS, FastTree and LightGbm, schedule-free AdamW and Prodigy in the same trainer, and an Adam oracle tuned on a validation split, on real tabular, text and image data.");
         var quick = new Option<bool>("--quick") { Description = $"Subsets of at most {QuickRows} training rows, one seed: a few minutes on two cores" };
         var sets = new Option<string?>("--sets") { Description = $"Comma-separated data sets (default all): {string.Join(", ", SuiteSet.All.Select(s => s.Name))}" };
         var seeds = new Option<int?>("--seeds") { Description = "Seeds of the Cdat default row (median and range; default 3, 1 with --quick)" };
@@ -105,6 +105,15 @@ internal static class SuiteCommand
             Add("Cdat (defaults)", () => new SuiteTrainer("Cdat", (c, _) => SuiteTrainer.Cdat(c, set.Task, new CdatTrainer.Options { Seed = s }))
                 .Run(ml, set.Task, train, test, s, model => runs.Add(((CdatTransformer)model).TrainingMetrics)));
         }
+        // The learning-rate-free optimizers a user might pick instead, in the same trainer (same network, batches, early stopping).
+        foreach (var (name, direction) in new (string, Func<DirectionRule>)[]
+                 { ("Schedule-free AdamW (η 0.0025)", () => new ScheduleFreeAdamWRule()), ("Prodigy", () => new ProdigyRule()) })
+            for (int seed = 0; seed < seedCount; seed++)
+            {
+                int s = seed;
+                Add(name, () => new SuiteTrainer(name, (c, _) => SuiteTrainer.Cdat(c, set.Task,
+                    new CdatTrainer.Options { Seed = s, Direction = direction(), Tuner = new ConstantRule(1) })).Run(ml, set.Task, train, test, s));
+            }
         var (oracle, rate, gridSeconds) = Oracle(ml, set.Task, train, test);
         Add("Adam oracle", () => oracle, Invariant($"lr {rate:G2} chosen on validation; grid {gridSeconds:F0} s"));
 
