@@ -42,7 +42,8 @@ internal static class StudyCommand
     /// <summary>Default constant grids: wide enough that the best rate is inside, the top rates unstable.</summary>
     public static double[] DefaultGrid(string direction) => direction switch
     {
-        "momentum" => new[] { 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15 },
+        // Heavy ball (u = −m, m ← g + 0.9·m) is stable up to lr·λ < 3.8, nearly twice GD's 2: its grid reaches past GD's.
+        "momentum" => new[] { 0.05, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3 },
         "rmsprop" or "adam" => new[] { 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1 },
         _ => new[] { 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5 },
     };
