@@ -41,7 +41,15 @@ internal static class Experiment
             DivergencePatience = 1,
             Optimizer = (optimizer ?? new OptimizerOptions()) with { SharpnessEvery = sharpnessEvery, Seed = s.Seed },
         });
-        return loop.Run(data.TrainX, data.Targets(data.TrainY, s.Loss), progress is null ? null : new Ticker(progress));
+        var targets = data.Targets(data.TrainY, s.Loss);
+        var result = loop.Run(data.TrainX, targets, progress is null ? null : new Ticker(progress));
+        if (result.AveragedWeights && result.AveragedLoss is null)
+        {
+            // Mini-batch: the step losses are the iterates'; measure the average the network ends with on all training rows.
+            using var _ = no_grad();
+            result = result with { AveragedLoss = data.Loss(s.Loss).Compute(network.call(data.TrainX), targets).to(ScalarType.Float64).item<double>() };
+        }
+        return result;
     }
 
     /// <summary>Runs <paramref name="runs"/> under one Spectre progress display (one bar per run).</summary>

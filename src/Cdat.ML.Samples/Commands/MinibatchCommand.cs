@@ -26,21 +26,46 @@ internal static class MinibatchCommand
         var beta = new Option<double>("--ema") { Description = "EMA factor of the smoothed runs", DefaultValueFactory = _ => 0.9 };
         var rates = new Option<string>("--lr-grid") { Description = "Constant rates of the baseline (same direction and batches)", DefaultValueFactory = _ => "0.05,0.1,0.2,0.5,1,2,4" };
         var seeds = new Option<int>("--seeds") { Description = "Seeds 0..N-1 (median and range)", DefaultValueFactory = _ => 1 };
-        foreach (var o in new Option[] { sigmas, batches, epochs, beta, rates, seeds }) command.Options.Add(o);
+        var sections = new Option<string>("--sections")
+        {
+            Description = "Which parts to run: cdat (σ × batch grid and the constant baseline), line-searches (Armijo, Polyak), lr-free (DoG, Prodigy, schedule-free AdamW beside tuned Adam)",
+            DefaultValueFactory = _ => "cdat,line-searches,lr-free",
+        };
+        foreach (var o in new Option[] { sigmas, batches, epochs, beta, rates, seeds, sections }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "minibatch");
             if (result.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1.");
             double[] Parse(Option<string> o) => CommonOptions.Numbers(result.GetValue(o)!);
-            return Run(s, Parse(sigmas), Parse(batches).Select(b => (int)b).ToArray(), result.GetValue(epochs), result.GetValue(beta), Parse(rates), result.GetValue(seeds));
+            var parts = result.GetValue(sections)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var unknown = parts.Except(new[] { "cdat", "line-searches", "lr-free" }).ToArray();
+            if (unknown.Length > 0 || parts.Length == 0) throw new ArgumentException($"--sections: unknown part(s) {string.Join(", ", unknown)}; known: cdat, line-searches, lr-free.");
+            return Run(s, Parse(sigmas), Parse(batches).Select(b => (int)b).ToArray(), result.GetValue(epochs), result.GetValue(beta), Parse(rates), result.GetValue(seeds), parts);
         });
         return command;
     }
 
-    public static int Run(Settings s, double[] sigmas, int[] batchSizes, int epochs, double ema, double[] rates, int seeds = 1)
+    public static int Run(Settings s, double[] sigmas, int[] batchSizes, int epochs, double ema, double[] rates, int seeds = 1, string[]? sections = null)
     {
+        sections ??= new[] { "cdat", "line-searches", "lr-free" };
         AnsiConsole.MarkupLine($"[bold]minibatch[/]: {Markup.Escape(s.Describe($"{epochs} epochs per run"))}, EMA β = {ema} for the smoothed runs, seeds 0-{seeds - 1}");
         var files = new List<string>();
+        var md = new System.Text.StringBuilder();
+        md.AppendLine(FormattableString.Invariant($"# minibatch: {s.Describe($"{epochs} epochs per run")}, seeds 0-{seeds - 1}; final / initial loss, median [range]")).AppendLine();
+        if (sections.Contains("cdat")) md.Append(CdatGrid(s, sigmas, batchSizes, epochs, ema, rates, seeds, files));
+        if (sections.Contains("line-searches")) md.Append(Compare(s, batchSizes, epochs, seeds, "Armijo and Polyak across batch sizes", LineSearchRules));
+        if (sections.Contains("lr-free")) md.Append(Compare(s, batchSizes, epochs, seeds, "Learning-rate-free methods beside Adam at constant rates", LearningRateFreeRules));
+        Directory.CreateDirectory(s.OutputDirectory);
+        string mdPath = Path.Combine(s.OutputDirectory, "minibatch.md");
+        File.WriteAllText(mdPath, md.ToString());
+        AnsiConsole.WriteLine(md.ToString());
+        files.Add(mdPath);
+        CommandRunner.Wrote(s.OutputDirectory, files.Concat(sections.Contains("cdat") ? new[] { "(and one CSV per run of seed 0)" } : []).ToArray());
+        return 0;
+    }
+
+    private static string CdatGrid(Settings s, double[] sigmas, int[] batchSizes, int epochs, double ema, double[] rates, int seeds, List<string> files)
+    {
         var betas = new[] { 0.0, ema };
         // ratio[seed][row, batch]: rows are (β, σ) pairs, then the constant rates.
         int cdatRows = betas.Length * sigmas.Length, allRows = cdatRows + rates.Length;
@@ -79,7 +104,6 @@ internal static class MinibatchCommand
         string Cell(int i, int j) => Stats.MedianRange(Enumerable.Range(0, seeds).Select(k => ratios[k][i, j]),
             x => x >= 1e3 ? "div." : x.ToString("G3", CultureInfo.InvariantCulture));
         var md = new System.Text.StringBuilder();
-        md.AppendLine(FormattableString.Invariant($"# minibatch: {s.Describe($"{epochs} epochs per run")}, seeds 0-{seeds - 1}; final / initial loss, median [range]")).AppendLine();
         for (int bi = 0; bi < betas.Length; bi++)
         {
             var median = new double[sigmas.Length, batchSizes.Length];
@@ -115,26 +139,38 @@ internal static class MinibatchCommand
         md.AppendLine($"| best constant rate (per seed) | {string.Join(" | ", Enumerable.Range(0, batchSizes.Length).Select(j => Best(cdatRows, rates.Length, j)))} |");
         for (int bi = 0; bi < betas.Length; bi++)
             md.AppendLine($"| best CDAT σ, β = {betas[bi].ToString(CultureInfo.InvariantCulture)} (per seed) | {string.Join(" | ", Enumerable.Range(0, batchSizes.Length).Select(j => Best(bi * sigmas.Length, sigmas.Length, j)))} |");
-        md.AppendLine().Append(LineSearches(s, batchSizes, epochs, seeds));
-        string mdPath = Path.Combine(s.OutputDirectory, "minibatch.md");
-        File.WriteAllText(mdPath, md.ToString());
-        AnsiConsole.WriteLine(md.ToString());
-        files.Add(mdPath);
-        CommandRunner.Wrote(s.OutputDirectory, files.Concat(new[] { "(and one CSV per run of seed 0)" }).ToArray());
-        return 0;
+        md.AppendLine();
+        return md.ToString();
     }
 
-    /// <summary>
-    /// Paper 2's stochastic finding: Armijo and Polyak across batch sizes, with the edge (lr·λmax/2) and the sharpness measured
-    /// on a fixed subset 40 times per run; median [range] over seeds.
-    /// </summary>
-    private static string LineSearches(Settings s, int[] batchSizes, int epochs, int seeds)
+    private sealed record Rule(string Name, Func<ILearningRateTuner> Make, string? Direction = null);
+
+    /// <summary>Paper 2's stochastic finding: Armijo and Polyak across batch sizes.</summary>
+    private static readonly Rule[] LineSearchRules =
     {
-        var rules = new (string Name, Func<ILearningRateTuner> Make)[]
-        {
-            ("Armijo (optax, cap 10)", () => ArmijoTuner.FromPreset(ArmijoPreset.Optax, maxLearningRate: 10)),
-            ("Polyak SPS_max (cap 10)", () => new PolyakTuner(maxLearningRate: 10)),
-        };
+        new("Armijo (optax, cap 10)", () => ArmijoTuner.FromPreset(ArmijoPreset.Optax, maxLearningRate: 10)),
+        new("Polyak SPS_max (cap 10)", () => new PolyakTuner(maxLearningRate: 10)),
+    };
+
+    /// <summary>What a user might pick instead of CDAT, beside Adam at a small constant grid (its best is the tuned baseline).</summary>
+    private static readonly Rule[] LearningRateFreeRules =
+    {
+        new("DoG (GD)", () => new DogTuner(), "gd"),
+        new("Prodigy (η = 1)", () => new ConstantTuner(1), "prodigy"),
+        new("schedule-free AdamW (η = 0.0025, default)", () => new ConstantTuner(1), "schedule-free"),
+        new("CDAT σ = 1, EMA 0.9, Adam", () => new CdatTuner(1, 0.9), "adam"),
+        new("Adam, constant 0.001", () => new ConstantTuner(0.001), "adam"),
+        new("Adam, constant 0.003", () => new ConstantTuner(0.003), "adam"),
+        new("Adam, constant 0.01", () => new ConstantTuner(0.01), "adam"),
+        new("Adam, constant 0.03", () => new ConstantTuner(0.03), "adam"),
+    };
+
+    /// <summary>
+    /// Rules across batch sizes, with the edge (lr·λmax/2) and the sharpness measured on a fixed subset 40 times per run;
+    /// median [range] over seeds.
+    /// </summary>
+    private static string Compare(Settings s, int[] batchSizes, int epochs, int seeds, string title, Rule[] rules)
+    {
         var cells = new Dictionary<(int Rule, int Batch), List<(double Ratio, double Edge, double Sharpness, double Rate)>>();
         for (int seed = 0; seed < seeds; seed++)
         {
@@ -142,9 +178,9 @@ internal static class MinibatchCommand
             var data = SampleData.Load(at.Dataset, at.Label, at.Seed, limit: at.Limit);
             long rows = data.TrainX.shape[0];
             var jobs = new List<(string, Func<ProgressTask, TrainingResult>)>();
-            foreach (var (name, make) in rules)
+            foreach (var rule in rules)
                 foreach (var b in batchSizes)
-                    jobs.Add(($"seed {seed} {name} B={b}", task => Experiment.Run(data, at, make(), (int)Math.Max(1, epochs * (rows / b) / 40), progress: task, batchSize: b, steps: epochs * (rows / b))));
+                    jobs.Add(($"seed {seed} {rule.Name} B={b}", task => Experiment.Run(data, at, rule.Make(), (int)Math.Max(1, epochs * (rows / b) / 40), rule.Direction, progress: task, batchSize: b, steps: epochs * (rows / b))));
             var results = Experiment.RunAll(jobs, 1);
             int k = 0;
             for (int i = 0; i < rules.Length; i++)
@@ -157,7 +193,7 @@ internal static class MinibatchCommand
                 }
         }
         var md = new System.Text.StringBuilder();
-        md.AppendLine("## Armijo and Polyak across batch sizes (edge and sharpness over the last 30% of steps)").AppendLine();
+        md.AppendLine($"## {title} (edge and sharpness over the last 30% of steps)").AppendLine();
         md.AppendLine("| rule | batch | final / initial loss | mean lr | late edge lr·λ/2 | late sharpness |").AppendLine("|---|---|---|---|---|---|");
         static string F(IEnumerable<double> values, string format) => Stats.MedianRange(values, format);
         for (int i = 0; i < rules.Length; i++)

@@ -78,8 +78,8 @@ internal static class StudyCommand
             if (direction == "adam")
             {
                 candidates.Add(new Candidate("Prodigy (its own Adam, η = 1)", "rule", () => new ConstantTuner(1.0), "prodigy"));
-                // Schedule-free AdamW at the authors' default η and two larger ones; judged at its average x.
-                foreach (double eta in new[] { 0.0025, 0.01, 0.03 })
+                // Schedule-free AdamW at the authors' default η and three larger ones; judged at its average x.
+                foreach (double eta in new[] { 0.0025, 0.01, 0.03, 0.1 })
                     candidates.Add(new Candidate(Invariant($"schedule-free AdamW, η = {eta:G3}{(eta == 0.0025 ? " (default)" : "")}"), "rule",
                         () => new ConstantTuner(1.0), Invariant($"schedule-free@{eta}")));
             }
