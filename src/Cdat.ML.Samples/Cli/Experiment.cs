@@ -18,7 +18,7 @@ internal static class Experiment
         "rmsprop" => new RmsPropDirection(),
         "adam" => new AdamDirection(),
         "prodigy" => new ProdigyDirection(),
-        "schedule-free" => new ScheduleFreeAdamWDirection(),
+        "schedule-free" or "schedule-free-adamw" => new ScheduleFreeAdamWDirection(),
         _ when name.StartsWith("schedule-free@", StringComparison.Ordinal) =>
             new ScheduleFreeAdamWDirection(double.Parse(name["schedule-free@".Length..], System.Globalization.CultureInfo.InvariantCulture)),
         _ => new GradientDescentDirection(),
@@ -47,7 +47,9 @@ internal static class Experiment
         {
             // Mini-batch: the step losses are the iterates'; measure the average the network ends with on all training rows.
             using var _ = no_grad();
-            result = result with { AveragedLoss = data.Loss(s.Loss).Compute(network.call(data.TrainX), targets).to(ScalarType.Float64).item<double>() };
+            using var scope2 = NewDisposeScope();
+            var device = loop.Device;
+            result = result with { AveragedLoss = data.Loss(s.Loss).Compute(loop.Network.call(data.TrainX.to(device)), targets.to(device)).to(ScalarType.Float64).item<double>() };
         }
         return result;
     }

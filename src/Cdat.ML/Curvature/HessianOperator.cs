@@ -92,7 +92,7 @@ public sealed class HessianOperator
         for (int i = 0; i < gradient.Length; i++)
         {
             var term = (gradient[i] * v[i].detach()).sum();
-            s = s is null ? term : s + term;
+            s = s is null ? term : s.add(term, Scalars.One);
         }
         var hv = SafeAutograd.Grad(s!, _parameters, createGraph: false);
         for (int i = 0; i < hv.Length; i++) hv[i] = hv[i].detach();

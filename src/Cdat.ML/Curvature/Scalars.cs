@@ -8,8 +8,9 @@ namespace Cdat.ML.Curvature;
 /// number (<c>t.mul(0.5)</c>, <c>alpha: lr</c>, <c>t / norm</c>) can be finalized while libtorch still reads it, which
 /// surfaced as "INTERNAL ASSERT FAILED at Scalar.h" or "Expected false to be true … from toFloat" under allocation pressure. Library code therefore creates every
 /// scalar argument with <c>using var s = Scalars.Of(x);</c>, which keeps it alive until the end of the scope.
-/// TorchSharp's own one-operand overloads (<c>a.add_(b)</c>, <c>a.add(s)</c>, <c>a + b</c>, <c>addcdiv_(x, y)</c>) create an
-/// implicit alpha of 1 in the same way, so library code passes <see cref="One"/> instead.
+/// TorchSharp's own one-operand overloads (<c>a.add_(b)</c>, <c>a.add(s)</c>, <c>a + b</c>, <c>a + s</c>, <c>s − a</c>,
+/// <c>addcdiv_(x, y)</c>, <c>torch.arange(n)</c>) create an implicit scalar in the same way, so library code passes
+/// <see cref="One"/> (a float64 1: for integer tensors use <see cref="OfInt64"/>) instead. <c>a − b</c> of two tensors is safe.
 /// </summary>
 internal static class Scalars
 {

@@ -46,6 +46,9 @@ public interface IDirection : IDisposable
     /// <summary>
     /// The weights to evaluate and to end training with, when the direction keeps them apart from the weights it takes
     /// gradients at (schedule-free's average x); null for the others. The training loop validates these and ends with them.
+    /// Unlike <see cref="Training.TrainingOptions.WeightAverageDecay"/>'s average, which skips unhealthy steps, this one is
+    /// the direction's own: it has taken in every step it computed, including a step cancelled midway or rolled back by the
+    /// divergence guard (which restores the trained weights only).
     /// </summary>
     IReadOnlyList<Tensor>? EvaluationWeights => null;
 }

@@ -21,7 +21,14 @@ public sealed class ScheduleFreeAdamWDirection : IDirection
     private readonly ParameterState _v = new();
     private IReadOnlyList<Tensor>? _parameters;
     private Tensor[]? _z, _x;
-    private double _maxRate, _weightSum, _lastRate;
+    private double _maxRate, _weightSum, _lastRate, _lastC = 1;
+
+    /// <summary>The authors' default η.</summary>
+    public const double DefaultLearningRate = 0.0025;
+    /// <summary>Default β1.</summary>
+    public const double DefaultBeta1 = 0.9;
+    /// <summary>Default β2.</summary>
+    public const double DefaultBeta2 = 0.999;
 
     /// <summary>Creates the direction.</summary>
     /// <param name="learningRate">η &gt; 0. Default 0.0025 (the authors' default).</param>
@@ -30,7 +37,7 @@ public sealed class ScheduleFreeAdamWDirection : IDirection
     /// <param name="epsilon">ε &gt; 0. Default 1e-8.</param>
     /// <param name="weightDecay">Decoupled weight decay λ ≥ 0, applied at y. Default 0.</param>
     /// <param name="warmupSteps">Steps of linear warm-up of γ (≥ 0). Default 0.</param>
-    public ScheduleFreeAdamWDirection(double learningRate = 0.0025, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8,
+    public ScheduleFreeAdamWDirection(double learningRate = DefaultLearningRate, double beta1 = DefaultBeta1, double beta2 = DefaultBeta2, double epsilon = 1e-8,
                                       double weightDecay = 0, int warmupSteps = 0)
     {
         Check.Positive(learningRate, nameof(learningRate));
@@ -38,7 +45,7 @@ public sealed class ScheduleFreeAdamWDirection : IDirection
         Check.InRange(beta2, 0, 1, nameof(beta2));
         Check.Positive(epsilon, nameof(epsilon));
         Check.NonNegative(weightDecay, nameof(weightDecay));
-        Check.Require(warmupSteps >= 0, nameof(warmupSteps), "must be 0 or more", warmupSteps);
+        Check.Require(warmupSteps >= 0, nameof(warmupSteps), "must be ≥ 0", warmupSteps);
         (LearningRate, Beta1, Beta2, Epsilon, WeightDecay, WarmupSteps) = (learningRate, beta1, beta2, epsilon, weightDecay, warmupSteps);
     }
 
@@ -75,7 +82,8 @@ public sealed class ScheduleFreeAdamWDirection : IDirection
     {
         if (_parameters is null)
             throw new InvalidOperationException("Schedule-free AdamW needs the weights: use it through CurvatureAwareOptimizer or TrainingLoop, which call Bind.");
-        if (_z is null) Start();
+        // The first step starts z and x from the weights as they are now (a caller may have set them after Bind).
+        if (_z is null || StepCount == 0) Start();
         long k = StepCount++;
         double warm = k < WarmupSteps ? (k + 1.0) / WarmupSteps : 1.0;
         double rate = LearningRate * warm * Math.Sqrt(1 - Math.Pow(Beta2, k + 1));
@@ -83,7 +91,7 @@ public sealed class ScheduleFreeAdamWDirection : IDirection
         double weight = _maxRate * _maxRate;
         _weightSum += weight;
         double c = weight / _weightSum;
-        _lastRate = rate;
+        (_lastRate, _lastC) = (rate, c);
 
         using var _ = torch.no_grad();
         var v = _v.For(gradient);
@@ -105,7 +113,9 @@ public sealed class ScheduleFreeAdamWDirection : IDirection
         return u;
     }
 
-    /// <summary>P = (√v + ε)/γ, the z step's preconditioner at the last γ (u ≈ −P⁻¹·g up to the averaging).</summary>
+    /// <summary>
+    /// P = (√v + ε)/γ, the z step's preconditioner at the last γ (z moves by −P⁻¹·g; y at once by only −(1 − β1 + β1·c)·P⁻¹·g).
+    /// </summary>
     public IReadOnlyList<Tensor>? Preconditioner()
     {
         if (_v.Existing is not { } v || StepCount == 0) return null;
@@ -114,14 +124,19 @@ public sealed class ScheduleFreeAdamWDirection : IDirection
         return v.Select(t => t.sqrt().add_(epsilon, Scalars.One).div_(rate)).ToArray();
     }
 
-    /// <summary>2 for the preconditioned sharpness of the z step (its γ is inside P; the tuner's rate is 1).</summary>
-    public double StabilityThreshold(double learningRate) => 2.0 / learningRate;
+    /// <summary>
+    /// The largest preconditioned curvature a for which the (z, x) iteration on a quadratic stays stable:
+    /// <c>(4 − 2c) / (2(1 − β1) + c(2β1 − 1))</c> at the last averaging weight c, divided by the tuner's rate (1). It is 2 at
+    /// the first step (c = 1) and tends to 2/(1 − β1) as the average slows down.
+    /// </summary>
+    public double StabilityThreshold(double learningRate) =>
+        (4 - 2 * _lastC) / ((2 * (1 - Beta1) + _lastC * (2 * Beta1 - 1)) * learningRate);
 
     /// <inheritdoc/>
     public void Reset()
     {
         StepCount = 0;
-        (_maxRate, _weightSum, _lastRate) = (0, 0, 0);
+        (_maxRate, _weightSum, _lastRate, _lastC) = (0, 0, 0, 1);
         _v.Dispose();
         DisposeSequences();
     }
@@ -131,7 +146,13 @@ public sealed class ScheduleFreeAdamWDirection : IDirection
 
     private void Start()
     {
+        using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
+        if (_z is not null && _x is not null)
+        {
+            for (int i = 0; i < _z.Length; i++) { _z[i].copy_(_parameters![i]); _x[i].copy_(_parameters[i]); }
+            return;
+        }
         _z = _parameters!.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
         _x = _parameters!.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
     }

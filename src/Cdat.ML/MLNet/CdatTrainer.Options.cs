@@ -50,12 +50,13 @@ public sealed partial class CdatTrainer
         /// test R² −0.10 instead of 0.39 at the defaults).
         /// </summary>
         public bool StandardizeLabel = true;
-        /// <summary>L2 penalty λ: the loss gains ½λ‖w‖². Default 0.</summary>
+        /// <summary>L2 penalty λ: the loss gains ½λ‖w‖². Default 0. (<see cref="ScheduleFreeAdamWRule.WeightDecay"/> is the decoupled kind; the two add up.)</summary>
         public double WeightDecay;
         /// <summary>
         /// End training with a running average of the weights, of decay β in (0, 1) (0.99 averages about the last 100
         /// steps); it smooths the noise of mini-batch steps, and validation judges the average. 0 keeps the last weights.
-        /// Null (default): 0.99 in mini-batch, none in full batch.
+        /// Null (default): 0.99 in mini-batch, none in full batch. <see cref="ScheduleFreeAdamWRule"/> keeps its own
+        /// average and refuses a decay above 0.
         /// </summary>
         public double? WeightAverageDecay;
 

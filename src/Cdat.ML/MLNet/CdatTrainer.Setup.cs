@@ -79,7 +79,7 @@ public sealed partial class CdatTrainer
         var finite = steps.Where(s => double.IsFinite(s.Loss)).ToArray();
         var measured = steps.Where(s => s.Edge is not null).ToArray();
         return new CdatTrainingMetrics(
-            finalTrainingLoss: finite.Length > 0 ? finite[^1].Loss : double.NaN,
+            finalTrainingLoss: result.AveragedLoss ?? (finite.Length > 0 ? finite[^1].Loss : double.NaN),
             bestTrainingLoss: finite.Length > 0 ? finite.Min(s => s.Loss) : double.NaN,
             validationLoss: result.BestValidationLoss,
             steps: steps.Count,

@@ -129,7 +129,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             var validation = given ?? loaded.HeldOut;
             var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : batchSize,
                                         o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, validation is not null,
-                                        squaredError: Task == CdatTask.Regression, o.WeightAverageDecay);
+                                        squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay);
             string regime = plan.Describe(training.Rows, validation?.Rows ?? 0, heldOut: given is null)
                 + (loaded.Density is double density ? FormattableString.Invariant($", sparse features ({density:P2} non-zero)") : "");
             channel?.Info(MessageSensitivity.None, FormattableString.Invariant(
@@ -150,7 +150,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 Seed = seed,
                 Device = device,
                 WeightDecay = o.WeightDecay,
-                WeightAverageDecay = o.Direction.AveragesOwnWeights ? null : plan.AverageDecay,
+                WeightAverageDecay = plan.AverageDecay,
                 ValidationEvery = plan.ValidationEvery,
                 EarlyStoppingPatience = plan.Patience,
                 Optimizer = new OptimizerOptions

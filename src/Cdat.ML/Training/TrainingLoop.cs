@@ -162,7 +162,8 @@ public sealed class TrainingLoop
                 if (step == epochStart) break;  // the source ran dry
             }
             var result = EndWeights(records, reason, step, guard, stopping, average);
-            return result.AveragedWeights && fullObjective is not null ? result with { AveragedLoss = FullLoss(fullObjective) } : result;
+            return result.AveragedWeights && fullObjective is not null && reason != StopReason.Cancelled
+                ? result with { AveragedLoss = FullLoss(fullObjective) } : result;
         }
         finally
         {
@@ -211,7 +212,7 @@ public sealed class TrainingLoop
             stopping.RestoreBest();
             return result with { RestoredStep = b != step ? b : null, AveragedWeights = average is not null };
         }
-        if (average is not null && step > 0)
+        if (average is not null && step > 0 && average.HasAverage)
         {
             average.Restore();
             return result with { AveragedWeights = true };

@@ -45,6 +45,7 @@ public sealed record TrainingOptions
     /// Keep an exponential moving average of the weights with this decay β in (0, 1) (e.g. 0.999, about the last 1/(1-β)
     /// steps) and end training with it; validation and early stopping then judge the average. Null (default) keeps the
     /// last iterate. Mini-batch noise leaves the last iterate scattered around a minimum; the average sits nearer its centre.
+    /// A direction that averages its own weights (<see cref="Directions.IDirection.EvaluationWeights"/>) refuses it.
     /// </summary>
     public double? WeightAverageDecay { get; init; }
 

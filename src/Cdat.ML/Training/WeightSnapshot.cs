@@ -92,6 +92,9 @@ internal abstract class AveragedWeights : WeightSnapshot
     /// <summary>Called after every healthy step.</summary>
     public abstract void Update();
 
+    /// <summary>False while there is no average to put in (a direction reset since its last step).</summary>
+    public virtual bool HasAverage => true;
+
     /// <summary>Puts the average into the parameters until the returned handle is disposed, which puts the weights back.</summary>
     public IDisposable SwapIn()
     {
@@ -124,6 +127,8 @@ internal abstract class AveragedWeights : WeightSnapshot
 internal sealed class DirectionAverage(IReadOnlyList<Tensor> parameters, IDirection direction) : AveragedWeights(parameters)
 {
     public override void Update() { }
+
+    public override bool HasAverage => direction.EvaluationWeights is not null;
 
     public override void Restore()
     {

@@ -4,8 +4,9 @@ namespace Cdat.ML;
 
 /// <summary>
 /// The base optimizer of <see cref="CdatTrainer.Options.Direction"/>, whose update at unit learning rate the tuner scales:
-/// <see cref="AdamRule"/> (the default), <see cref="RmsPropRule"/>, <see cref="MomentumRule"/>, <see cref="GradientDescentRule"/> or
-/// <see cref="ProdigyRule"/> and <see cref="ScheduleFreeAdamWRule"/>.
+/// <see cref="AdamRule"/> (the default), <see cref="RmsPropRule"/>, <see cref="MomentumRule"/> or <see cref="GradientDescentRule"/>;
+/// or a whole optimizer that sets its own step, run with a constant rate of 1: <see cref="ProdigyRule"/> or
+/// <see cref="ScheduleFreeAdamWRule"/>.
 /// </summary>
 public abstract class DirectionRule
 {
@@ -102,13 +103,13 @@ public sealed class ProdigyRule : DirectionRule
 /// </summary>
 public sealed class ScheduleFreeAdamWRule : DirectionRule
 {
-    /// <summary>η &gt; 0. Default 0.0025 (the authors' default).</summary>
-    public double LearningRate { get; init; } = 0.0025;
+    /// <summary>η &gt; 0. Default <see cref="ScheduleFreeAdamWDirection.DefaultLearningRate"/> (0.0025, the authors' default).</summary>
+    public double LearningRate { get; init; } = ScheduleFreeAdamWDirection.DefaultLearningRate;
     /// <summary>β1 in [0, 1), the interpolation between the average and the AdamW sequence. Default 0.9.</summary>
-    public double Beta1 { get; init; } = 0.9;
+    public double Beta1 { get; init; } = ScheduleFreeAdamWDirection.DefaultBeta1;
     /// <summary>β2 in [0, 1). Default 0.999.</summary>
-    public double Beta2 { get; init; } = 0.999;
-    /// <summary>Decoupled weight decay ≥ 0. Default 0.</summary>
+    public double Beta2 { get; init; } = ScheduleFreeAdamWDirection.DefaultBeta2;
+    /// <summary>Decoupled weight decay ≥ 0, applied at the point the gradient is taken. Default 0. (The trainer's <c>WeightDecay</c> is an L2 term of the loss; the two add up.)</summary>
     public double WeightDecay { get; init; }
     /// <summary>Steps of linear warm-up ≥ 0. Default 0.</summary>
     public int WarmupSteps { get; init; }
@@ -124,5 +125,6 @@ public sealed class ScheduleFreeAdamWRule : DirectionRule
     }
     internal override IDirection Create() => new ScheduleFreeAdamWDirection(LearningRate, Beta1, Beta2, weightDecay: WeightDecay, warmupSteps: WarmupSteps);
     /// <inheritdoc/>
-    public override string ToString() => FormattableString.Invariant($"ScheduleFreeAdamWRule(η={LearningRate:G3}, β1={Beta1:G3}, β2={Beta2:G3})");
+    public override string ToString() => FormattableString.Invariant(
+        $"ScheduleFreeAdamWRule(η={LearningRate:G3}, β1={Beta1:G3}, β2={Beta2:G3}{(WeightDecay > 0 ? $", λ={WeightDecay:G3}" : "")}{(WarmupSteps > 0 ? $", warm-up {WarmupSteps}" : "")})");
 }
