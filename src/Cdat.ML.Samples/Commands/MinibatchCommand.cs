@@ -200,7 +200,7 @@ internal static class MinibatchCommand
             for (int j = 0; j < batchSizes.Length; j++)
             {
                 var c = cells[(i, j)];
-                md.AppendLine($"| {rules[i].Name} | {batchSizes[j]} | {F(c.Select(x => x.Ratio), "G3")} | {F(c.Select(x => x.Rate), "G3")} | {F(c.Select(x => x.Edge), "F2")} | {F(c.Select(x => x.Sharpness), "G3")} |");
+                md.AppendLine($"| {rules[i].Name} | {batchSizes[j]} | {Stats.MedianRange(c.Select(x => x.Ratio), x => x >= 1e3 ? "div." : x.ToString("G3", CultureInfo.InvariantCulture))} | {F(c.Select(x => x.Rate), "G3")} | {F(c.Select(x => x.Edge), "F2")} | {F(c.Select(x => x.Sharpness), "G3")} |");
             }
         return md.ToString();
     }
