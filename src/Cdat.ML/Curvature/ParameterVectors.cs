@@ -9,6 +9,14 @@ internal static class ParameterVectors
     /// <summary>Σ_i ⟨a_i, b_i⟩ accumulated in float64, with one device synchronisation.</summary>
     public static double Dot(IReadOnlyList<Tensor> a, IReadOnlyList<Tensor> b) => Dots((a, b))[0];
 
+    /// <summary>Copies made without gradients that belong to no dispose scope: the caller disposes them.</summary>
+    public static Tensor[] DetachedCopies(IEnumerable<Tensor> tensors)
+    {
+        using var scope = torch.NewDisposeScope();  // takes the detach() views
+        using var _ = torch.no_grad();
+        return tensors.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+    }
+
     /// <summary>Several dot products with a single device synchronisation.</summary>
     public static double[] Dots(params (IReadOnlyList<Tensor> A, IReadOnlyList<Tensor> B)[] pairs)
     {

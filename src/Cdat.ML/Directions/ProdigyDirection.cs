@@ -69,7 +69,7 @@ public sealed class ProdigyDirection : IDirection
             throw new InvalidOperationException("Prodigy needs the weights: use it through CurvatureAwareOptimizer or TrainingLoop, which call Bind.");
         StepCount++;
         using var _ = torch.no_grad();
-        _start ??= _parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+        _start ??= ParameterVectors.DetachedCopies(_parameters);
         var m = _m.For(gradient);
         var v = _v.For(gradient);
         var s = _s.For(gradient);

@@ -153,8 +153,8 @@ public sealed class ScheduleFreeAdamWDirection : IDirection
             for (int i = 0; i < _z.Length; i++) { _z[i].copy_(_parameters![i]); _x[i].copy_(_parameters[i]); }
             return;
         }
-        _z = _parameters!.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
-        _x = _parameters!.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+        _z = ParameterVectors.DetachedCopies(_parameters!);
+        _x = ParameterVectors.DetachedCopies(_parameters!);
     }
 
     private void DisposeSequences()

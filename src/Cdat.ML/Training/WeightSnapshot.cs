@@ -27,11 +27,7 @@ internal class WeightSnapshot : IDisposable
         for (int i = 0; i < Copy.Length; i++) Parameters[i].copy_(Copy[i]);
     }
 
-    protected Tensor[] Clone()
-    {
-        using var _ = torch.no_grad();
-        return Parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
-    }
+    protected Tensor[] Clone() => ParameterVectors.DetachedCopies(Parameters);
 
     protected void CopyInto(Tensor[] target)
     {

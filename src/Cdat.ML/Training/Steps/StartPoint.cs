@@ -20,7 +20,7 @@ internal sealed class StartPoint(Tensor[] parameters) : IDisposable
         using var _ = torch.no_grad();
         if (_start is null)
         {
-            _start = parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+            _start = ParameterVectors.DetachedCopies(parameters);
             _norm = Math.Sqrt(ParameterVectors.Dot(_start, _start));
             return (0.0, _norm);
         }

@@ -26,7 +26,7 @@ internal sealed class TrialPoints(Tensor[] parameters, IReadOnlyList<Tensor> dir
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         // Outside every scope: a tuner may call this inside a scope of its own.
-        _snapshot ??= parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+        _snapshot ??= ParameterVectors.DetachedCopies(parameters);
         using var rate = Scalars.Of(learningRate);
         for (int i = 0; i < parameters.Length; i++)
             parameters[i].copy_(_snapshot[i].add(direction[i], alpha: rate));
