@@ -10,8 +10,8 @@ internal sealed record Settings(
     string Device, long Seed, string OutputDirectory, int? Limit)
 {
     /// <summary>One line for the console; <paramref name="length"/> replaces "N steps" where a command counts otherwise.</summary>
-    public string Describe(string? length = null) => FormattableString.Invariant(
-        $"{Dataset}, {Loss}, MLP {string.Join("-", Hidden)} {Activation.ToString().ToLowerInvariant()}, {Direction}, {length ?? $"{Steps} steps"}, {(BatchSize is int b ? $"batch {b}" : "full batch")}, {Device}, seed {Seed}");
+    public string Describe(string? length = null, string? batches = null) => FormattableString.Invariant(
+        $"{Dataset}, {Loss}, MLP {string.Join("-", Hidden)} {Activation.ToString().ToLowerInvariant()}, {Direction}, {length ?? $"{Steps} steps"}, {batches ?? (BatchSize is int b ? $"batch {b}" : "full batch")}, {Device}, seed {Seed}");
 }
 
 /// <summary>The options every command takes, with per-command defaults.</summary>
