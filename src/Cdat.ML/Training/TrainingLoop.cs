@@ -163,7 +163,7 @@ public sealed class TrainingLoop
             }
             var result = EndWeights(records, reason, step, guard, stopping, average);
             return result.AveragedWeights && fullObjective is not null && reason != StopReason.Cancelled
-                ? result with { AveragedLoss = FullLoss(fullObjective) } : result;
+                ? result with { AveragedLoss = ObjectiveValue.Of(fullObjective) } : result;
         }
         finally
         {
@@ -222,15 +222,6 @@ public sealed class TrainingLoop
 
     private SupervisedObjective Objective(Tensor x, Tensor y) => new(Network, Loss, x, y, Options.ChunkRows, Options.WeightDecay);
 
-    private static double FullLoss(SupervisedObjective objective)
-    {
-        using var scope = torch.NewDisposeScope();
-        using var _ = torch.no_grad();
-        double sum = 0;
-        for (int c = 0; c < objective.ChunkCount; c++) sum += objective.ChunkLoss(c).to(ScalarType.Float64).item<double>();
-        return sum;
-    }
-
     /// <summary>Mean loss over all validation rows (no penalty), without gradients.</summary>
     private double ValidationLoss(IBatchSource validation, Device device)
     {
@@ -242,7 +233,7 @@ public sealed class TrainingLoop
         {
             long n = x.shape[0];
             var objective = new SupervisedObjective(Network, Loss, x, y, Options.ChunkRows);
-            for (int c = 0; c < objective.ChunkCount; c++) sum += objective.ChunkLoss(c).to(ScalarType.Float64).item<double>() * n;
+            sum += ObjectiveValue.Of(objective) * n;
             rows += n;
         }
         return rows == 0 ? double.NaN : sum / rows;

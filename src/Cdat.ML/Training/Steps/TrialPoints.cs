@@ -30,12 +30,7 @@ internal sealed class TrialPoints(Tensor[] parameters, IReadOnlyList<Tensor> dir
         using var rate = Scalars.Of(learningRate);
         for (int i = 0; i < parameters.Length; i++)
             parameters[i].copy_(_snapshot[i].add(direction[i], alpha: rate));
-        double sum = 0;
-        for (int c = 0; c < objective.ChunkCount; c++)
-        {
-            using var chunk = torch.NewDisposeScope();
-            sum += objective.ChunkLoss(c).to(ScalarType.Float64).item<double>();
-        }
+        double sum = ObjectiveValue.Of(objective);
         return double.IsFinite(sum) ? sum : double.NaN;
     }
 
