@@ -23,14 +23,14 @@ internal static class Devices
         if (key == "cuda" || key.StartsWith("cuda:", StringComparison.Ordinal))
         {
             // A malformed index is a typo whatever the machine: say so before asking for CUDA.
-            if (key.Length > 5 && (!int.TryParse(key[5..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int requested) || requested < 0))
+            int index = 0;
+            if (key.Length > 5 && !int.TryParse(key[5..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out index))
                 throw new ArgumentException($"Device '{name}' is not a device name: use 'cuda:N' with N a device index (0, 1, ...).", nameof(name));
             if (!torch.cuda.is_available())
                 throw new ArgumentException(
                     $"Device '{name}' was requested but CUDA is not available: reference the CUDA backend (build with -p:TorchBackend=cuda) " +
                     "on a machine with an NVIDIA GPU, or use 'cpu' or 'auto'.", nameof(name));
-            int index = 0;
-            if (key.Length > 5 && (!int.TryParse(key[5..], out index) || index < 0 || index >= torch.cuda.device_count()))
+            if (index >= torch.cuda.device_count())
                 throw new ArgumentException($"Device '{name}' does not exist: {torch.cuda.device_count()} CUDA device(s) found.", nameof(name));
             return torch.device(DeviceType.CUDA, index);
         }

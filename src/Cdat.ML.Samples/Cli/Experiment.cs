@@ -24,12 +24,16 @@ internal static class Experiment
         _ => new GradientDescentDirection(),
     };
 
-    /// <summary>Trains a fresh network (same seed every time) and returns the per-step records.</summary>
+    /// <summary>
+    /// Trains a fresh network (same seed every time) and returns the per-step records: the MLP of the settings, or the
+    /// network <paramref name="build"/> makes from the seed.
+    /// </summary>
     public static TrainingResult Run(SampleData data, Settings s, ILearningRateTuner tuner, int sharpnessEvery, string? direction = null,
-                                     ProgressTask? progress = null, OptimizerOptions? optimizer = null, int? batchSize = null, long? steps = null)
+                                     ProgressTask? progress = null, OptimizerOptions? optimizer = null, int? batchSize = null, long? steps = null,
+                                     Func<long, nn.Module<Tensor, Tensor>>? build = null)
     {
         using var scope = NewDisposeScope();
-        var network = new MultilayerPerceptron(data.Features, s.Hidden, data.Outputs, s.Activation).Build(s.Seed);
+        var network = build?.Invoke(s.Seed) ?? new MultilayerPerceptron(data.Features, s.Hidden, data.Outputs, s.Activation).Build(s.Seed);
         using var dir = Direction(direction ?? s.Direction);
         var loop = new TrainingLoop(network, data.Loss(s.Loss), dir, tuner, new TrainingOptions
         {

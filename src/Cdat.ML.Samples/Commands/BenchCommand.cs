@@ -70,7 +70,7 @@ internal static class BenchCommand
                 if (i >= 3) times.Add(clock.Elapsed.TotalMilliseconds);
             }
             // Amortised modes: the mean over whole cycles is the cost per step.
-            medians.Add((name, name.Contains("every") ? times.Average() : times.OrderBy(t => t).ElementAt(times.Count / 2)));
+            medians.Add((name, name.Contains("every") ? times.Average() : Stats.Median(times)));
         }
         double baseline = medians[0].Item2;
         var table = new Table().AddColumns("tuner", "ms / step", "ratio to constant");

@@ -66,9 +66,9 @@ internal static class DefaultRun
         foreach (var (name, model, metrics) in fitted)
         {
             var m = model.TrainingMetrics;
-            var late = model.TrainingTrace.Where(s => s.Step > steps * 0.7 && s.Edge is not null).Select(s => s.Edge!.Value).OrderBy(v => v).ToArray();
+            double late = Stats.Median(model.TrainingTrace.Where(s => s.Step > steps * 0.7 && s.Edge is not null).Select(s => s.Edge!.Value));
             table.AddRow(name, $"{metrics.MicroAccuracy:P1}", $"{metrics.LogLoss:F3}", $"{m.FinalTrainingLoss:G3}", $"{m.MeanLearningRate:G3}",
-                         $"{m.MaxSharpness:G4}", late.Length > 0 ? $"{late[late.Length / 2]:F2}" : "-", $"{m.TrainingSeconds:F1} s");
+                         $"{m.MaxSharpness:G4}", double.IsNaN(late) ? "-" : $"{late:F2}", $"{m.TrainingSeconds:F1} s");
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("[grey]late edge: median of lr·sharpness/2 over the last 30% of steps (1 = edge of stability for gradient descent).[/]");

@@ -12,22 +12,29 @@ internal static class FashionCnn
 {
     public const string Name = "CNN conv16-conv32-fc128";
 
-    /// <summary>Two 3×3 convolutions (16 and 32 channels, each with ReLU and 2×2 max pooling), a hidden layer of 128, 10 outputs.</summary>
-    public static nn.Module<Tensor, Tensor> Build(long seed)
+    /// <summary>The network's name for a table: its channels and hidden width.</summary>
+    public static string Describe(int channels1 = 16, int channels2 = 32, int hidden = 128) => $"CNN conv{channels1}-conv{channels2}-fc{hidden}";
+
+    /// <summary>
+    /// Two 3×3 convolutions (<paramref name="channels1"/> and <paramref name="channels2"/> channels, each with ReLU and
+    /// 2×2 max pooling), a hidden layer of <paramref name="hidden"/>, 10 outputs.
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> Build(long seed, int channels1 = 16, int channels2 = 32, int hidden = 128)
     {
+        if (channels1 < 1 || channels2 < 1 || hidden < 1) throw new ArgumentException("The CNN's channels and hidden width must be positive.");
         // The initialisers draw from the global generator: seeding it makes the weights reproducible.
         torch.random.manual_seed(seed);
         return nn.Sequential(
             ("image", nn.Unflatten(1, new long[] { 1, 28, 28 })),
-            ("conv1", nn.Conv2d(1, 16, 3, padding: 1)),
+            ("conv1", nn.Conv2d(1, channels1, 3, padding: 1)),
             ("relu1", nn.ReLU()),
             ("pool1", nn.MaxPool2d(2)),
-            ("conv2", nn.Conv2d(16, 32, 3, padding: 1)),
+            ("conv2", nn.Conv2d(channels1, channels2, 3, padding: 1)),
             ("relu2", nn.ReLU()),
             ("pool2", nn.MaxPool2d(2)),
             ("flatten", nn.Flatten()),
-            ("fc1", nn.Linear(32 * 7 * 7, 128)),
+            ("fc1", nn.Linear(channels2 * 7 * 7, hidden)),
             ("relu3", nn.ReLU()),
-            ("fc2", nn.Linear(128, 10)));
+            ("fc2", nn.Linear(hidden, 10)));
     }
 }

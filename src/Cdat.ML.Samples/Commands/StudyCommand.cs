@@ -27,14 +27,17 @@ internal static class StudyCommand
         var sigmas = new Option<string>("--sigmas") { Description = "CDAT σ values (β = 0)", DefaultValueFactory = _ => "1.8,1.9,2,2.1" };
         var grid = new Option<string?>("--lr-grid") { Description = "Constant rates (default per direction)" };
         var every = new Option<int>("--sharpness-every") { Description = "Steps between sharpness measurements", DefaultValueFactory = _ => 50 };
-        foreach (var o in new Option[] { directions, seeds, sigmas, grid, every }) command.Options.Add(o);
+        var network = new Option<string>("--network") { Description = "mlp (the --hidden widths) | cnn (28×28 images: two 3×3 convolutions with pooling and a hidden layer)", DefaultValueFactory = _ => "mlp" };
+        var cnnWidths = new Option<string>("--cnn-widths") { Description = "The CNN's channels of its two convolutions and its hidden width", DefaultValueFactory = _ => "8,16,32" };
+        foreach (var o in new Option[] { directions, seeds, sigmas, grid, every, network, cnnWidths }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "study");
             if (result.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1.");
             string? g = result.GetValue(grid);
+            var net = Network(result.GetValue(network)!, result.GetValue(cnnWidths)!);
             return Run(s, result.GetValue(directions)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                result.GetValue(seeds), CommonOptions.Numbers(result.GetValue(sigmas)!), g is null ? null : CommonOptions.Numbers(g), result.GetValue(every));
+                result.GetValue(seeds), CommonOptions.Numbers(result.GetValue(sigmas)!), g is null ? null : CommonOptions.Numbers(g), result.GetValue(every), net);
         });
         return command;
     }
@@ -48,16 +51,29 @@ internal static class StudyCommand
         _ => new[] { 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5 },
     };
 
+    /// <summary>A network other than the settings' MLP: its name and how to build it from a seed.</summary>
+    public sealed record NetworkChoice(string Name, Func<long, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>> Build);
+
+    private static NetworkChoice? Network(string kind, string widths) => kind.ToLowerInvariant() switch
+    {
+        "mlp" => null,
+        "cnn" => CommonOptions.Numbers(widths) is [var c1, var c2, var h] && new[] { c1, c2, h }.All(w => w >= 1 && w == Math.Floor(w))
+            ? new NetworkChoice(FashionCnn.Describe((int)c1, (int)c2, (int)h), seed => FashionCnn.Build(seed, (int)c1, (int)c2, (int)h))
+            : throw new ArgumentException($"--cnn-widths must be three positive integers (two convolutions' channels, then the hidden width), not '{widths}'."),
+        var other => throw new ArgumentException($"--network must be mlp or cnn, not '{other}'."),
+    };
+
     private sealed record Candidate(string Rule, string Family, Func<ILearningRateTuner> Tuner, string? Direction = null);
 
     private sealed record Row(string Direction, string Rule, string Family, long Seed, double FinalLoss, double MeanRate, double LateEdge, double LateSharpness);
 
-    public static int Run(Settings s, string[] directions, int seeds, double[] sigmas, double[]? grid, int every)
+    public static int Run(Settings s, string[] directions, int seeds, double[] sigmas, double[]? grid, int every, NetworkChoice? network = null)
     {
-        AnsiConsole.MarkupLine($"[bold]study[/]: {Markup.Escape(s.Describe())}, seeds 0-{seeds - 1}");
+        string described = network is null ? s.Describe() : s.Describe().Replace(Invariant($"MLP {string.Join("-", s.Hidden)} {s.Activation.ToString().ToLowerInvariant()}"), network.Name);
+        AnsiConsole.MarkupLine($"[bold]study[/]: {Markup.Escape(described)}, seeds 0-{seeds - 1}");
         var rows = new List<Row>();
         var md = new StringBuilder();
-        md.AppendLine(Invariant($"# study: {s.Describe()}, seeds 0-{seeds - 1}")).AppendLine();
+        md.AppendLine(Invariant($"# study: {described}, seeds 0-{seeds - 1}")).AppendLine();
         foreach (var direction in directions)
         {
             var rates = grid ?? DefaultGrid(direction);
@@ -88,8 +104,10 @@ internal static class StudyCommand
             {
                 var at = s with { Seed = seed };
                 var data = SampleData.Load(at.Dataset, at.Label, at.Seed, limit: at.Limit);
+                if (network is not null && data.Features != FashionMnist.Pixels)
+                    throw new ArgumentException($"--network cnn needs 28×28 images ({FashionMnist.Pixels} features, as --dataset fashion-mnist has); {at.Dataset} has {data.Features}.");
                 var runs = Experiment.RunAll(candidates.Select(c => (Invariant($"{direction} seed {seed}: {c.Rule}"),
-                    (Func<ProgressTask, TrainingResult>)(task => Experiment.Run(data, at, c.Tuner(), every, c.Direction ?? direction, task)))), at.Steps);
+                    (Func<ProgressTask, TrainingResult>)(task => Experiment.Run(data, at, c.Tuner(), every, c.Direction ?? direction, task, build: network?.Build)))), at.Steps);
                 for (int i = 0; i < candidates.Count; i++)
                 {
                     var r = runs[i].Result;

@@ -9,7 +9,7 @@ namespace Cdat.ML.Curvature;
 /// gradient's graph is built once and reused for every product; with several chunks each product rebuilds one chunk
 /// graph at a time, so memory stays bounded by a chunk. Create and use it inside a dispose scope.
 /// </summary>
-public sealed class HessianOperator
+internal sealed class HessianOperator
 {
     private readonly IReadOnlyList<Tensor> _parameters;
     private readonly IObjective _objective;

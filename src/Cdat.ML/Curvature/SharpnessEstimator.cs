@@ -67,7 +67,7 @@ public sealed class SharpnessEstimator : IDisposable
     /// <param name="preconditioner">Diagonal P shaped like the parameters, or null.</param>
     /// <param name="cancellationToken">Checked before every Hessian-vector product.</param>
     /// <exception cref="OperationCanceledException">The token fired.</exception>
-    public EigenEstimate Estimate(HessianOperator hessian, IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor>? preconditioner = null,
+    internal EigenEstimate Estimate(HessianOperator hessian, IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor>? preconditioner = null,
                                   CancellationToken cancellationToken = default)
     {
         using var scope = torch.NewDisposeScope();

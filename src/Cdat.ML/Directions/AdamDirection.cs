@@ -1,4 +1,3 @@
-using Cdat.ML.Curvature;
 using TorchSharp;
 using static TorchSharp.torch;
 

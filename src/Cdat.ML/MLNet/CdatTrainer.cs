@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Cdat.ML.Curvature;
 using Cdat.ML.Data;
 using Cdat.ML.Diagnostics;
 using Cdat.ML.Directions;

@@ -1,4 +1,3 @@
-using Cdat.ML.Curvature;
 using Cdat.ML.Networks;
 using TorchSharp;
 using static TorchSharp.torch;

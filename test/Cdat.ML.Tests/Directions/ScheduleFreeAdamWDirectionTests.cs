@@ -1,4 +1,3 @@
-using Cdat.ML.Curvature;
 using Cdat.ML.Diagnostics;
 using Cdat.ML.Directions;
 using Cdat.ML.Networks;

@@ -132,4 +132,24 @@ public sealed class OptionsCoverageTests
         StringAssert.Contains(e.Message, $"'{device}'");
         Assert.AreEqual("Device", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext().Regression.Trainers.Cdat(new CdatTrainer.Options { Device = device })).ParamName);
     }
+
+    [TestMethod]
+    [DataRow("cuda:0")]
+    [DataRow("CUDA:3")]
+    public void AWellFormedCudaNameIsParsedBeforeCudaIsAskedFor(string device)
+    {
+        if (TorchSharp.torch.cuda.is_available())
+        {
+            int index = int.Parse(device[5..], System.Globalization.CultureInfo.InvariantCulture);
+            if (index < TorchSharp.torch.cuda.device_count())
+                Assert.AreEqual($"cuda:{index}", Devices.NameOf(Devices.Resolve(device)));
+            else
+                StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Devices.Resolve(device)).Message, "does not exist");
+            return;
+        }
+        // On a CPU machine the name is good and the machine lacks CUDA: the message says that, not "not a device name".
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Devices.Resolve(device));
+        StringAssert.Contains(e.Message, "CUDA is not available");
+        Assert.IsFalse(e.Message.Contains("not a device name"), e.Message);
+    }
 }

@@ -239,7 +239,7 @@ public sealed class TrainingControlTests
         var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Device = "auto", MaxEpochs = 3 })).Fit(train);
         if (TorchSharp.torch.cuda.is_available())
         {
-            Assert.AreEqual("cuda", model.LastTransformer.TrainingMetrics.Device);
+            Assert.AreEqual("cuda:0", model.LastTransformer.TrainingMetrics.Device);
         }
         else
         {

@@ -26,8 +26,8 @@ public sealed class CdatRule : LearningRateRule
     internal override void Validate(bool float64)
     {
         Check.Require(Sigma is null || (double.IsFinite(Sigma.Value) && Sigma > 0), nameof(Sigma), "must be greater than 0 (or null to choose by regime)");
-        Check.Require(EmaBeta >= 0 && EmaBeta < 1, nameof(EmaBeta), "must lie in [0, 1)");
-        Check.Require(double.IsFinite(Epsilon) && Epsilon >= 0, nameof(Epsilon), "must be ≥ 0");
+        Check.InRange(EmaBeta, 0, 1, nameof(EmaBeta));
+        Check.NonNegative(Epsilon, nameof(Epsilon));
         RequireRate(MaxLearningRate, nameof(MaxLearningRate), float64, optional: true);
     }
 

@@ -38,7 +38,7 @@ public sealed class MomentumRule : DirectionRule
 {
     /// <summary>Momentum μ in [0, 1). Default <see cref="MomentumDirection.DefaultMomentum"/> (0.9).</summary>
     public double Momentum { get; init; } = MomentumDirection.DefaultMomentum;
-    internal override void Validate() => Check.Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), "must lie in [0, 1)");
+    internal override void Validate() => Check.InRange(Momentum, 0, 1, nameof(Momentum));
     internal override IDirection Create() => new MomentumDirection(Momentum);
     /// <inheritdoc/>
     public override string ToString() => FormattableString.Invariant($"MomentumRule({Momentum:G3})");
@@ -49,7 +49,7 @@ public sealed class RmsPropRule : DirectionRule
 {
     /// <summary>Decay of the second-moment average, in [0, 1). Default <see cref="RmsPropDirection.DefaultDecay"/> (0.9).</summary>
     public double Decay { get; init; } = RmsPropDirection.DefaultDecay;
-    internal override void Validate() => Check.Require(Decay >= 0 && Decay < 1, nameof(Decay), "must lie in [0, 1)");
+    internal override void Validate() => Check.InRange(Decay, 0, 1, nameof(Decay));
     internal override IDirection Create() => new RmsPropDirection(Decay);
     /// <inheritdoc/>
     public override string ToString() => FormattableString.Invariant($"RmsPropRule({Decay:G3})");
@@ -64,8 +64,8 @@ public sealed class AdamRule : DirectionRule
     public double Beta2 { get; init; } = AdamDirection.DefaultBeta2;
     internal override void Validate()
     {
-        Check.Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), "must lie in [0, 1)");
-        Check.Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), "must lie in [0, 1)");
+        Check.InRange(Beta1, 0, 1, nameof(Beta1));
+        Check.InRange(Beta2, 0, 1, nameof(Beta2));
     }
     internal override IDirection Create() => new AdamDirection(Beta1, Beta2);
     /// <inheritdoc/>
@@ -86,8 +86,8 @@ public sealed class ProdigyRule : DirectionRule
     public double InitialD { get; init; } = 1e-6;
     internal override void Validate()
     {
-        Check.Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), "must lie in [0, 1)");
-        Check.Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), "must lie in [0, 1)");
+        Check.InRange(Beta1, 0, 1, nameof(Beta1));
+        Check.InRange(Beta2, 0, 1, nameof(Beta2));
         Check.Require(double.IsFinite(InitialD) && InitialD > 0, nameof(InitialD), "must be greater than 0");
     }
     internal override bool SetsOwnStepLength => true;
@@ -118,9 +118,9 @@ public sealed class ScheduleFreeAdamWRule : DirectionRule
     internal override void Validate()
     {
         Check.Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), "must be greater than 0");
-        Check.Require(Beta1 >= 0 && Beta1 < 1, nameof(Beta1), "must lie in [0, 1)");
-        Check.Require(Beta2 >= 0 && Beta2 < 1, nameof(Beta2), "must lie in [0, 1)");
-        Check.Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "must be ≥ 0");
+        Check.InRange(Beta1, 0, 1, nameof(Beta1));
+        Check.InRange(Beta2, 0, 1, nameof(Beta2));
+        Check.NonNegative(WeightDecay, nameof(WeightDecay));
         Check.Require(WarmupSteps >= 0, nameof(WarmupSteps), "must be ≥ 0");
     }
     internal override IDirection Create() => new ScheduleFreeAdamWDirection(LearningRate, Beta1, Beta2, weightDecay: WeightDecay, warmupSteps: WarmupSteps);

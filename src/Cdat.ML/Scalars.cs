@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace Cdat.ML.Curvature;
+namespace Cdat.ML;
 
 /// <summary>
 /// Explicit TorchSharp scalars. TorchSharp passes a <see cref="Scalar"/>'s native handle to libtorch without keeping the

@@ -1,8 +1,7 @@
 using System.Text.RegularExpressions;
-using Cdat.ML.Curvature;
 using TorchSharp;
 
-namespace Cdat.ML.Tests.Curvature;
+namespace Cdat.ML.Tests;
 
 /// <summary>
 /// TorchSharp's one-operand overloads (<c>a.add_(b)</c>, <c>torch.arange(n)</c>) create an implicit scalar that the
