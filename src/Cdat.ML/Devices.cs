@@ -24,7 +24,7 @@ internal static class Devices
         {
             // A malformed index is a typo whatever the machine: say so before asking for CUDA.
             int index = 0;
-            if (key.Length > 5 && !int.TryParse(key[5..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out index))
+            if (key != "cuda" && !int.TryParse(key[5..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out index))
                 throw new ArgumentException($"Device '{name}' is not a device name: use 'cuda:N' with N a device index (0, 1, ...).", nameof(name));
             if (!torch.cuda.is_available())
                 throw new ArgumentException(

@@ -9,9 +9,15 @@ internal sealed record Settings(
     string Dataset, string? Label, string Loss, int[] Hidden, Activation Activation, string Direction, long Steps, int? BatchSize,
     string Device, long Seed, string OutputDirectory, int? Limit)
 {
-    /// <summary>One line for the console; <paramref name="length"/> replaces "N steps" where a command counts otherwise.</summary>
-    public string Describe(string? length = null, string? batches = null) => FormattableString.Invariant(
-        $"{Dataset}, {Loss}, MLP {string.Join("-", Hidden)} {Activation.ToString().ToLowerInvariant()}, {Direction}, {length ?? $"{Steps} steps"}, {batches ?? (BatchSize is int b ? $"batch {b}" : "full batch")}, {Device}, seed {Seed}");
+    /// <summary>The MLP these settings build, e.g. "MLP 32-32 tanh".</summary>
+    public string MlpName => FormattableString.Invariant($"MLP {string.Join("-", Hidden)} {Activation.ToString().ToLowerInvariant()}");
+
+    /// <summary>
+    /// One line for the console; <paramref name="length"/> replaces "N steps" where a command counts otherwise, and
+    /// <paramref name="network"/> names a network other than the settings' MLP.
+    /// </summary>
+    public string Describe(string? length = null, string? batches = null, string? network = null) => FormattableString.Invariant(
+        $"{Dataset}, {Loss}, {network ?? MlpName}, {Direction}, {length ?? $"{Steps} steps"}, {batches ?? (BatchSize is int b ? $"batch {b}" : "full batch")}, {Device}, seed {Seed}");
 }
 
 /// <summary>The options every command takes, with per-command defaults.</summary>

@@ -10,7 +10,8 @@ namespace Cdat.ML.Samples.Commands;
 /// </summary>
 internal static class FashionCnn
 {
-    public const string Name = "CNN conv16-conv32-fc128";
+    /// <summary>The name of the default network (the <c>fashion</c> command's).</summary>
+    public static readonly string Name = Describe();
 
     /// <summary>The network's name for a table: its channels and hidden width.</summary>
     public static string Describe(int channels1 = 16, int channels2 = 32, int hidden = 128) => $"CNN conv{channels1}-conv{channels2}-fc{hidden}";
@@ -21,7 +22,9 @@ internal static class FashionCnn
     /// </summary>
     public static nn.Module<Tensor, Tensor> Build(long seed, int channels1 = 16, int channels2 = 32, int hidden = 128)
     {
-        if (channels1 < 1 || channels2 < 1 || hidden < 1) throw new ArgumentException("The CNN's channels and hidden width must be positive.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(channels1, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(channels2, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(hidden, 1);
         // The initialisers draw from the global generator: seeding it makes the weights reproducible.
         torch.random.manual_seed(seed);
         return nn.Sequential(

@@ -90,7 +90,7 @@ internal static class FashionCommand
         var data = FashionMnist.Load(s.Limit);
         long rows = data.TrainX.shape[0];
         int batch = s.BatchSize!.Value;
-        string name = model == "cnn" ? FashionCnn.Name : $"MLP {string.Join("-", s.Hidden)} {s.Activation.ToString().ToLowerInvariant()}";
+        string name = model == "cnn" ? FashionCnn.Name : s.MlpName;
         string method = FormattableString.Invariant($"{s.Direction} + CDAT σ={tuner.Sigma:G3} β={tuner.Beta:G3}{(curvatureEvery > 1 ? $" (uᵀHu every {curvatureEvery} steps)" : "")}");
         AnsiConsole.MarkupLine(Markup.Escape(FormattableString.Invariant(
             $"fashion: {rows} training and {data.TestX.shape[0]} test images; {name}, {s.Loss}, {method}, batch {batch}, weight decay {weightDecay:G3}, augmentation {Augmentation(shift, mirror)}, {(averageDecay is double β ? $"weights averaged (β {β:G4})" : "last weights")}, up to {epochs} epochs or {budgetSeconds:G4} s, {s.Device}, seed {s.Seed}")));

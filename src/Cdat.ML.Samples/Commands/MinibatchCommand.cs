@@ -158,11 +158,15 @@ internal static class MinibatchCommand
         new("DoG (GD)", () => new DogTuner(), "gd"),
         new("Prodigy (η = 1)", () => new ConstantTuner(1), "prodigy"),
         new("schedule-free AdamW (η = 0.0025, default)", () => new ConstantTuner(1), "schedule-free"),
+        // η tuned like Adam's rate; the full-batch study found the best near 0.03.
+        new("schedule-free AdamW (η = 0.01)", () => new ConstantTuner(1), "schedule-free@0.01"),
+        new("schedule-free AdamW (η = 0.03)", () => new ConstantTuner(1), "schedule-free@0.03"),
         new("CDAT σ = 1, EMA 0.9, Adam", () => new CdatTuner(1, 0.9), "adam"),
         new("Adam, constant 0.001", () => new ConstantTuner(0.001), "adam"),
         new("Adam, constant 0.003", () => new ConstantTuner(0.003), "adam"),
         new("Adam, constant 0.01", () => new ConstantTuner(0.01), "adam"),
         new("Adam, constant 0.03", () => new ConstantTuner(0.03), "adam"),
+        new("Adam, constant 0.1", () => new ConstantTuner(0.1), "adam"),
     };
 
     /// <summary>

@@ -27,7 +27,8 @@ internal static class StudyCommand
         var sigmas = new Option<string>("--sigmas") { Description = "CDAT σ values (β = 0)", DefaultValueFactory = _ => "1.8,1.9,2,2.1" };
         var grid = new Option<string?>("--lr-grid") { Description = "Constant rates (default per direction)" };
         var every = new Option<int>("--sharpness-every") { Description = "Steps between sharpness measurements", DefaultValueFactory = _ => 50 };
-        var network = new Option<string>("--network") { Description = "mlp (the --hidden widths) | cnn (28×28 images: two 3×3 convolutions with pooling and a hidden layer)", DefaultValueFactory = _ => "mlp" };
+        var network = new Option<string>("--network") { Description = "mlp (the --hidden widths and --activation) | cnn (28×28 images, 10 classes: two 3×3 convolutions with ReLU and pooling, a hidden layer; --hidden and --activation do not apply)", DefaultValueFactory = _ => "mlp" };
+        // Smaller than the fashion command's CNN (16,32,128): every full-batch step of a rule takes Hessian-vector products.
         var cnnWidths = new Option<string>("--cnn-widths") { Description = "The CNN's channels of its two convolutions and its hidden width", DefaultValueFactory = _ => "8,16,32" };
         foreach (var o in new Option[] { directions, seeds, sigmas, grid, every, network, cnnWidths }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
@@ -54,14 +55,20 @@ internal static class StudyCommand
     /// <summary>A network other than the settings' MLP: its name and how to build it from a seed.</summary>
     public sealed record NetworkChoice(string Name, Func<long, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>> Build);
 
-    private static NetworkChoice? Network(string kind, string widths) => kind.ToLowerInvariant() switch
+    private static NetworkChoice? Network(string kind, string widths)
     {
-        "mlp" => null,
-        "cnn" => CommonOptions.Numbers(widths) is [var c1, var c2, var h] && new[] { c1, c2, h }.All(w => w >= 1 && w == Math.Floor(w))
-            ? new NetworkChoice(FashionCnn.Describe((int)c1, (int)c2, (int)h), seed => FashionCnn.Build(seed, (int)c1, (int)c2, (int)h))
-            : throw new ArgumentException($"--cnn-widths must be three positive integers (two convolutions' channels, then the hidden width), not '{widths}'."),
-        var other => throw new ArgumentException($"--network must be mlp or cnn, not '{other}'."),
-    };
+        switch (kind.ToLowerInvariant())
+        {
+            case "mlp": return null;
+            case "cnn":
+                var w = widths.Split(',', StringSplitOptions.TrimEntries)
+                    .Select(t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v >= 1 ? v : 0).ToArray();
+                if (w.Length != 3 || w.Contains(0))
+                    throw new ArgumentException($"--cnn-widths must be three positive integers (two convolutions' channels, then the hidden width), not '{widths}'.");
+                return new NetworkChoice(FashionCnn.Describe(w[0], w[1], w[2]), seed => FashionCnn.Build(seed, w[0], w[1], w[2]));
+            default: throw new ArgumentException($"--network must be mlp or cnn, not '{kind}'.");
+        }
+    }
 
     private sealed record Candidate(string Rule, string Family, Func<ILearningRateTuner> Tuner, string? Direction = null);
 
@@ -69,11 +76,17 @@ internal static class StudyCommand
 
     public static int Run(Settings s, string[] directions, int seeds, double[] sigmas, double[]? grid, int every, NetworkChoice? network = null)
     {
-        string described = network is null ? s.Describe() : s.Describe().Replace(Invariant($"MLP {string.Join("-", s.Hidden)} {s.Activation.ToString().ToLowerInvariant()}"), network.Name);
+        string described = s.Describe(network: network?.Name);
         AnsiConsole.MarkupLine($"[bold]study[/]: {Markup.Escape(described)}, seeds 0-{seeds - 1}");
         var rows = new List<Row>();
         var md = new StringBuilder();
         md.AppendLine(Invariant($"# study: {described}, seeds 0-{seeds - 1}")).AppendLine();
+        if (network is not null)
+        {
+            var probe = SampleData.Load(s.Dataset, s.Label, s.Seed, limit: s.Limit);
+            if (probe.Features != FashionMnist.Pixels || probe.Outputs != 10)
+                throw new ArgumentException($"--network cnn needs 28×28 images in 10 classes ({FashionMnist.Pixels} features, as --dataset fashion-mnist has); {s.Dataset} has {probe.Features} features and {probe.Outputs} outputs.");
+        }
         foreach (var direction in directions)
         {
             var rates = grid ?? DefaultGrid(direction);
@@ -104,8 +117,6 @@ internal static class StudyCommand
             {
                 var at = s with { Seed = seed };
                 var data = SampleData.Load(at.Dataset, at.Label, at.Seed, limit: at.Limit);
-                if (network is not null && data.Features != FashionMnist.Pixels)
-                    throw new ArgumentException($"--network cnn needs 28×28 images ({FashionMnist.Pixels} features, as --dataset fashion-mnist has); {at.Dataset} has {data.Features}.");
                 var runs = Experiment.RunAll(candidates.Select(c => (Invariant($"{direction} seed {seed}: {c.Rule}"),
                     (Func<ProgressTask, TrainingResult>)(task => Experiment.Run(data, at, c.Tuner(), every, c.Direction ?? direction, task, build: network?.Build)))), at.Steps);
                 for (int i = 0; i < candidates.Count; i++)

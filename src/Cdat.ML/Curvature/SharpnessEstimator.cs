@@ -21,6 +21,7 @@ public enum SharpnessMethod
 public sealed class SharpnessEstimator : IDisposable
 {
     private readonly Generator _generator;
+    private readonly long _seed;
     private Tensor? _warmStart;
 
     /// <summary>Creates an estimator.</summary>
@@ -38,6 +39,7 @@ public sealed class SharpnessEstimator : IDisposable
         Iterations = iterations;
         Tolerance = tolerance;
         WarmStart = warmStart;
+        _seed = seed;
         _generator = new Generator((ulong)seed);
     }
 
@@ -102,17 +104,23 @@ public sealed class SharpnessEstimator : IDisposable
         return estimate;
     }
 
-    /// <summary>Forgets the warm start.</summary>
+    /// <summary>Forgets the warm start and reseeds the start vectors: as new.</summary>
     public void Reset()
     {
-        _warmStart?.Dispose();
-        _warmStart = null;
+        ForgetWarmStart();
+        _generator.manual_seed(_seed);
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
-        Reset();
+        ForgetWarmStart();
         _generator.Dispose();
+    }
+
+    private void ForgetWarmStart()
+    {
+        _warmStart?.Dispose();
+        _warmStart = null;
     }
 }

@@ -125,6 +125,8 @@ public sealed class OptionsCoverageTests
     [TestMethod]
     [DataRow("cuda:abc")]
     [DataRow("cuda:-1")]
+    [DataRow("cuda:")]
+    [DataRow("cuda: 1")]
     [DataRow("tpu")]
     public void MalformedDeviceNamesAreRejectedOnAnyMachine(string device)
     {
@@ -136,7 +138,7 @@ public sealed class OptionsCoverageTests
     [TestMethod]
     [DataRow("cuda:0")]
     [DataRow("CUDA:3")]
-    public void AWellFormedCudaNameIsParsedBeforeCudaIsAskedFor(string device)
+    public void AWellFormedCudaNameIsNotCalledMalformed(string device)
     {
         if (TorchSharp.torch.cuda.is_available())
         {

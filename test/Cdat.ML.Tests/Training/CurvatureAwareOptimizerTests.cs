@@ -12,8 +12,10 @@ public sealed class CurvatureAwareOptimizerTests
     [TestMethod]
     public void ResetMakesTheOptimizerAsNew()
     {
-        // Every stateful piece takes part: Adam's moments, CDAT's EMA, the curvature schedule and the sharpness warm start.
-        var options = new OptimizerOptions { SharpnessEvery = 3, CurvatureEvery = 2 };
+        // Every stateful piece takes part: Adam's moments, CDAT's EMA, the curvature schedule and the sharpness estimator.
+        // Two Lanczos products do not converge on five eigenvalues: the estimate depends on the start vector, so a
+        // warm start or generator left over from before the reset shows.
+        var options = new OptimizerOptions { SharpnessEvery = 3, CurvatureEvery = 2, SharpnessIterations = 2 };
         using var q = new Quadratic(new[] { 4.0, 2.0, 1.0, 0.5, 0.1 });
         using var direction = new AdamDirection();
         using var used = new CurvatureAwareOptimizer(new[] { q.W }, direction, new CdatTuner(sigma: 2, beta: 0.9), options);
@@ -36,7 +38,7 @@ public sealed class CurvatureAwareOptimizerTests
             Assert.AreEqual(asNew[i].Flags, afterReset[i].Flags, $"step {i + 1}");
             Assert.AreEqual(asNew[i].Curvature!.Value, afterReset[i].Curvature!.Value, 1e-12 * Math.Abs(asNew[i].Curvature!.Value), $"step {i + 1}");
             Assert.AreEqual(asNew[i].Sharpness is null, afterReset[i].Sharpness is null, $"sharpness measured at step {i + 1}");
-            if (asNew[i].Sharpness is double s) Assert.AreEqual(s, afterReset[i].Sharpness!.Value, 1e-9);
+            if (asNew[i].Sharpness is double s) Assert.AreEqual(s, afterReset[i].Sharpness!.Value, 1e-12 * s, $"sharpness at step {i + 1}");
         }
         // Both kinds of step take part: measured curvature and curvature extrapolated by the schedule.
         Assert.IsTrue(asNew.Any(r => r.Flags.HasFlag(StepFlags.CurvatureEstimated)) && asNew.Any(r => !r.Flags.HasFlag(StepFlags.CurvatureEstimated)));

@@ -54,8 +54,12 @@ internal sealed class CurvatureSchedule(OptimizerOptions options) : IDisposable
         return (value, flags);
     }
 
-    /// <summary>Forgets the measurements.</summary>
-    public void Reset() => _recent.Clear();
+    /// <summary>Forgets the measurements and reseeds the subsamples: as new.</summary>
+    public void Reset()
+    {
+        _recent.Clear();
+        _generator.manual_seed(options.Seed);
+    }
 
     public void Dispose() => _generator.Dispose();
 }
