@@ -90,8 +90,7 @@ internal static class MinibatchCommand
                 for (int j = 0; j < batchSizes.Length; j++)
                 {
                     var r = results[k++].Result;
-                    ratio[i, j] = Experiment.FinalLoss(r) / r.Steps.Take(Math.Max(1, (int)(rows / batchSizes[j]))).Average(x => x.Loss);
-                    if (!double.IsFinite(ratio[i, j])) ratio[i, j] = 1e3;
+                    ratio[i, j] = LossRatio(r, rows, batchSizes[j]);
                     if (seed == 0)
                     {
                         string name = i < cdatRows ? FormattableString.Invariant($"beta{betas[i / sigmas.Length]}-sigma{sigmas[i % sigmas.Length]}") : FormattableString.Invariant($"constant{rates[i - cdatRows]}");
@@ -101,8 +100,7 @@ internal static class MinibatchCommand
             ratios[seed] = ratio;
         }
 
-        string Cell(int i, int j) => Stats.MedianRange(Enumerable.Range(0, seeds).Select(k => ratios[k][i, j]),
-            x => x >= 1e3 ? "div." : x.ToString("G3", CultureInfo.InvariantCulture));
+        string Cell(int i, int j) => RatioCell(Enumerable.Range(0, seeds).Select(k => ratios[k][i, j]));
         var md = new System.Text.StringBuilder();
         for (int bi = 0; bi < betas.Length; bi++)
         {
@@ -142,6 +140,20 @@ internal static class MinibatchCommand
         md.AppendLine();
         return md.ToString();
     }
+
+    /// <summary>Final / initial loss of a diverged run: large enough to lose every comparison, finite for the medians.</summary>
+    private const double Diverged = 1e3;
+
+    /// <summary>Final loss over the mean loss of the first epoch; <see cref="Diverged"/> when not finite.</summary>
+    private static double LossRatio(TrainingResult r, long rows, int batchSize)
+    {
+        double ratio = Experiment.FinalLoss(r) / r.Steps.Take(Math.Max(1, (int)(rows / batchSize))).Average(x => x.Loss);
+        return double.IsFinite(ratio) ? ratio : Diverged;
+    }
+
+    /// <summary>"median [range]" of final / initial losses, with diverged runs shown as "div.".</summary>
+    private static string RatioCell(IEnumerable<double> ratios) =>
+        Stats.MedianRange(ratios, x => x >= Diverged ? "div." : x.ToString("G3", CultureInfo.InvariantCulture));
 
     private sealed record Rule(string Name, Func<ILearningRateTuner> Make, string? Direction = null);
 
@@ -191,9 +203,8 @@ internal static class MinibatchCommand
                 for (int j = 0; j < batchSizes.Length; j++)
                 {
                     var r = results[k++].Result;
-                    double ratio = Experiment.FinalLoss(r) / r.Steps.Take(Math.Max(1, (int)(rows / batchSizes[j]))).Average(x => x.Loss);
                     if (!cells.TryGetValue((i, j), out var list)) cells[(i, j)] = list = new();
-                    list.Add((double.IsFinite(ratio) ? ratio : 1e3, Experiment.LateEdge(r), Experiment.LateMedian(r, x => x.Sharpness), r.Steps.Average(x => x.LearningRate)));
+                    list.Add((LossRatio(r, rows, batchSizes[j]), Experiment.LateEdge(r), Experiment.LateMedian(r, x => x.Sharpness), r.Steps.Average(x => x.LearningRate)));
                 }
         }
         var md = new System.Text.StringBuilder();
@@ -204,7 +215,7 @@ internal static class MinibatchCommand
             for (int j = 0; j < batchSizes.Length; j++)
             {
                 var c = cells[(i, j)];
-                md.AppendLine($"| {rules[i].Name} | {batchSizes[j]} | {Stats.MedianRange(c.Select(x => x.Ratio), x => x >= 1e3 ? "div." : x.ToString("G3", CultureInfo.InvariantCulture))} | {F(c.Select(x => x.Rate), "G3")} | {F(c.Select(x => x.Edge), "F2")} | {F(c.Select(x => x.Sharpness), "G3")} |");
+                md.AppendLine($"| {rules[i].Name} | {batchSizes[j]} | {RatioCell(c.Select(x => x.Ratio))} | {F(c.Select(x => x.Rate), "G3")} | {F(c.Select(x => x.Edge), "F2")} | {F(c.Select(x => x.Sharpness), "G3")} |");
             }
         return md.ToString();
     }
