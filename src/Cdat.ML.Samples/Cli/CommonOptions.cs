@@ -16,8 +16,8 @@ internal sealed record Settings(
     /// One line for the console; <paramref name="length"/> replaces "N steps" where a command counts otherwise, and
     /// <paramref name="network"/> names a network other than the settings' MLP.
     /// </summary>
-    public string Describe(string? length = null, string? batches = null, string? network = null) => FormattableString.Invariant(
-        $"{Dataset}, {Loss}, {network ?? MlpName}, {Direction}, {length ?? $"{Steps} steps"}, {batches ?? (BatchSize is int b ? $"batch {b}" : "full batch")}, {Device}, seed {Seed}");
+    public string Describe(string? length = null, string? batches = null, string? network = null, string? direction = null, string? seed = null) => FormattableString.Invariant(
+        $"{Dataset}, {Loss}, {network ?? MlpName}, {direction ?? Direction}, {length ?? $"{Steps} steps"}, {batches ?? (BatchSize is int b ? $"batch {b}" : "full batch")}, {Device}, {seed ?? $"seed {Seed}"}");
 }
 
 /// <summary>The options every command takes, with per-command defaults.</summary>

@@ -48,10 +48,11 @@ internal static class MinibatchCommand
     public static int Run(Settings s, double[] sigmas, int[] batchSizes, int epochs, double ema, double[] rates, int seeds = 1, string[]? sections = null)
     {
         sections ??= new[] { "cdat", "line-searches", "lr-free" };
-        AnsiConsole.MarkupLine($"[bold]minibatch[/]: {Markup.Escape(s.Describe($"{epochs} epochs per run", $"batches of {string.Join("/", batchSizes)}"))}, EMA β = {ema} for the smoothed runs, seeds 0-{seeds - 1}");
+        string described = s.Describe($"{epochs} epochs per run", $"batches of {string.Join("/", batchSizes)}", seed: $"seeds 0-{seeds - 1}");
+        AnsiConsole.MarkupLine($"[bold]minibatch[/]: {Markup.Escape(described)}, EMA β = {ema} for the smoothed runs");
         var files = new List<string>();
         var md = new System.Text.StringBuilder();
-        md.AppendLine(FormattableString.Invariant($"# minibatch: {s.Describe($"{epochs} epochs per run", $"batches of {string.Join("/", batchSizes)}")}, seeds 0-{seeds - 1}; final / initial loss, median [range]")).AppendLine();
+        md.AppendLine(FormattableString.Invariant($"# minibatch: {described}; final / initial loss, median [range]")).AppendLine();
         if (sections.Contains("cdat")) md.Append(CdatGrid(s, sigmas, batchSizes, epochs, ema, rates, seeds, files));
         if (sections.Contains("line-searches")) md.Append(Compare(s, batchSizes, epochs, seeds, "Armijo and Polyak across batch sizes", LineSearchRules));
         if (sections.Contains("lr-free")) md.Append(Compare(s, batchSizes, epochs, seeds, "Learning-rate-free methods beside Adam at constant rates", LearningRateFreeRules));

@@ -13,7 +13,7 @@ namespace Cdat.ML.Samples.Commands;
 /// <summary>
 /// Full batch, over seeds: every step-size rule against tuned baselines (the best constant rate of a grid and the best
 /// warm-up + cosine schedule, both chosen per seed on the final training loss, which favours them), for each direction.
-/// Writes study.md (median and range over seeds) and study.csv (every run).
+/// Writes study.md (median and range over seeds) and study.csv (every run), rewritten after every seed.
 /// </summary>
 internal static class StudyCommand
 {
@@ -76,11 +76,20 @@ internal static class StudyCommand
 
     public static int Run(Settings s, string[] directions, int seeds, double[] sigmas, double[]? grid, int every, NetworkChoice? network = null)
     {
-        string described = s.Describe(network: network?.Name);
-        AnsiConsole.MarkupLine($"[bold]study[/]: {Markup.Escape(described)}, seeds 0-{seeds - 1}");
+        string described = s.Describe(network: network?.Name, direction: string.Join(", ", directions), seed: Invariant($"seeds 0-{seeds - 1}"));
+        AnsiConsole.MarkupLine($"[bold]study[/]: {Markup.Escape(described)}");
         var rows = new List<Row>();
         var md = new StringBuilder();
-        md.AppendLine(Invariant($"# study: {described}, seeds 0-{seeds - 1}")).AppendLine();
+        md.AppendLine(Invariant($"# study: {described}")).AppendLine();
+        Directory.CreateDirectory(s.OutputDirectory);
+        string mdPath = Path.Combine(s.OutputDirectory, "study.md"), csvPath = Path.Combine(s.OutputDirectory, "study.csv");
+        // Written after every seed, so that a long study stopped part-way keeps the seeds it finished.
+        void Write(string current)
+        {
+            File.WriteAllText(mdPath, md + current);
+            File.WriteAllLines(csvPath, new[] { "direction,rule,seed,final_loss,mean_lr,late_edge,late_sharpness" }
+                .Concat(rows.Select(r => Invariant($"{r.Direction},\"{r.Rule}\",{r.Seed},{r.FinalLoss:G6},{r.MeanRate:G6},{r.LateEdge:G4},{r.LateSharpness:G4}"))));
+        }
         if (network is not null)
         {
             var probe = SampleData.Load(s.Dataset, s.Label, s.Seed, limit: s.Limit);
@@ -125,15 +134,12 @@ internal static class StudyCommand
                     rows.Add(new Row(direction, candidates[i].Rule, candidates[i].Family, seed, Experiment.FinalLoss(r),
                         r.Steps.Average(x => x.LearningRate), Experiment.LateEdge(r), Experiment.LateMedian(r, x => x.Sharpness)));
                 }
+                Write(Table(direction, rows.Where(r => r.Direction == direction).ToList(), rates, peaks));
             }
             md.Append(Table(direction, rows.Where(r => r.Direction == direction).ToList(), rates, peaks));
         }
 
-        Directory.CreateDirectory(s.OutputDirectory);
-        string mdPath = Path.Combine(s.OutputDirectory, "study.md"), csvPath = Path.Combine(s.OutputDirectory, "study.csv");
-        File.WriteAllText(mdPath, md.ToString());
-        File.WriteAllLines(csvPath, new[] { "direction,rule,seed,final_loss,mean_lr,late_edge,late_sharpness" }
-            .Concat(rows.Select(r => Invariant($"{r.Direction},\"{r.Rule}\",{r.Seed},{r.FinalLoss:G6},{r.MeanRate:G6},{r.LateEdge:G4},{r.LateSharpness:G4}"))));
+        Write("");
         AnsiConsole.WriteLine(md.ToString());
         CommandRunner.Wrote(s.OutputDirectory, mdPath, csvPath);
         return 0;
