@@ -26,19 +26,24 @@ internal static class StudyCommand
         var seeds = new Option<int>("--seeds") { Description = "Seeds 0..N-1 (initial weights and split)", DefaultValueFactory = _ => 5 };
         var sigmas = new Option<string>("--sigmas") { Description = "CDAT σ values (β = 0)", DefaultValueFactory = _ => "1.8,1.9,2,2.1" };
         var grid = new Option<string?>("--lr-grid") { Description = "Constant rates (default per direction)" };
+        var peakGrid = new Option<string?>("--peak-grid") { Description = "Peak rates of the warm-up + cosine schedule (default: the upper half of the constant grid and 1.5, 2 and 3 times its top)" };
         var every = new Option<int>("--sharpness-every") { Description = "Steps between sharpness measurements", DefaultValueFactory = _ => 50 };
         var network = new Option<string>("--network") { Description = "mlp (the --hidden widths and --activation) | cnn (28×28 images, 10 classes: two 3×3 convolutions with ReLU and pooling, a hidden layer; --hidden and --activation do not apply)", DefaultValueFactory = _ => "mlp" };
         // Smaller than the fashion command's CNN (16,32,128): every full-batch step of a rule takes Hessian-vector products.
         var cnnWidths = new Option<string>("--cnn-widths") { Description = "The CNN's channels of its two convolutions and its hidden width", DefaultValueFactory = _ => "8,16,32" };
-        foreach (var o in new Option[] { directions, seeds, sigmas, grid, every, network, cnnWidths }) command.Options.Add(o);
+        foreach (var o in new Option[] { directions, seeds, sigmas, grid, peakGrid, every, network, cnnWidths }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "study");
             if (result.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1.");
-            string? g = result.GetValue(grid);
+            string? g = result.GetValue(grid), p = result.GetValue(peakGrid);
+            foreach (var (name, text) in new[] { ("--lr-grid", g), ("--peak-grid", p) })
+                if (text is not null && (CommonOptions.Numbers(text) is var v && (v.Length == 0 || v.Any(r => !(r > 0 && double.IsFinite(r))))))
+                    throw new ArgumentException($"{name} must list positive rates, not '{text}'.");
             var net = Network(result.GetValue(network)!, result.GetValue(cnnWidths)!);
             return Run(s, result.GetValue(directions)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                result.GetValue(seeds), CommonOptions.Numbers(result.GetValue(sigmas)!), g is null ? null : CommonOptions.Numbers(g), result.GetValue(every), net);
+                result.GetValue(seeds), CommonOptions.Numbers(result.GetValue(sigmas)!), g is null ? null : CommonOptions.Numbers(g), result.GetValue(every), net,
+                p is null ? null : CommonOptions.Numbers(p));
         });
         return command;
     }
@@ -74,7 +79,8 @@ internal static class StudyCommand
 
     private sealed record Row(string Direction, string Rule, string Family, long Seed, double FinalLoss, double MeanRate, double LateEdge, double LateSharpness);
 
-    public static int Run(Settings s, string[] directions, int seeds, double[] sigmas, double[]? grid, int every, NetworkChoice? network = null)
+    public static int Run(Settings s, string[] directions, int seeds, double[] sigmas, double[]? grid, int every, NetworkChoice? network = null,
+                          double[]? peakGrid = null)
     {
         string described = s.Describe(network: network?.Name, direction: string.Join(", ", directions), seed: Invariant($"seeds 0-{seeds - 1}"));
         AnsiConsole.MarkupLine($"[bold]study[/]: {Markup.Escape(described)}");
@@ -100,7 +106,7 @@ internal static class StudyCommand
         {
             var rates = grid ?? DefaultGrid(direction);
             // A cosine schedule spends most steps below its peak: its grid goes past the constant one.
-            var peaks = rates.Skip(rates.Length / 2).Concat(new[] { 1.5 * rates[^1], 2 * rates[^1], 3 * rates[^1] }).ToArray();
+            var peaks = peakGrid ?? rates.Skip(rates.Length / 2).Concat(new[] { 1.5 * rates[^1], 2 * rates[^1], 3 * rates[^1] }).ToArray();
             int warmup = (int)Math.Max(1, s.Steps / 20);
             var candidates = rates.Select(lr => new Candidate(Invariant($"constant {lr:G3}"), "constant", () => new ConstantTuner(lr)))
                 .Concat(peaks.Select(lr => new Candidate(Invariant($"warm-up + cosine, peak {lr:G3}"), "schedule",
@@ -157,8 +163,8 @@ internal static class StudyCommand
         if (seeds.Any(k => bestConstant[k].Rule == Invariant($"constant {rates[0]:G3}") || bestConstant[k].Rule == Invariant($"constant {rates[^1]:G3}")))
             sb.AppendLine("**The best constant rate is at an edge of the grid for some seed: widen the grid.**");
         sb.AppendLine(Invariant($"Best warm-up + cosine peak per seed: {string.Join(", ", seeds.Select(k => bestSchedule[k].Rule.Replace("warm-up + cosine, peak ", "")))} (peaks {string.Join(", ", peaks.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)))}; warm-up 5% of the steps)."));
-        if (seeds.Any(k => bestSchedule[k].Rule == Invariant($"warm-up + cosine, peak {peaks[^1]:G3}")))
-            sb.AppendLine("**The best schedule peak is at the top of its grid for some seed: widen the grid.**");
+        if (seeds.Any(k => bestSchedule[k].Rule == Invariant($"warm-up + cosine, peak {peaks[0]:G3}") || bestSchedule[k].Rule == Invariant($"warm-up + cosine, peak {peaks[^1]:G3}")))
+            sb.AppendLine("**The best schedule peak is at an edge of its grid for some seed: widen the grid.**");
         sb.AppendLine();
         sb.AppendLine("| rule | final loss, median [range] | ÷ best constant, median [range] | beats best constant (seeds) | beats best schedule (seeds) | mean lr | late edge |");
         sb.AppendLine("|---|---|---|---|---|---|---|");
@@ -168,8 +174,11 @@ internal static class StudyCommand
             var ratios = seeds.Select(k => pick(k).FinalLoss / bestConstant[k].FinalLoss).ToArray();
             int beatsConstant = seeds.Count(k => pick(k).FinalLoss < bestConstant[k].FinalLoss);
             int beatsSchedule = seeds.Count(k => pick(k).FinalLoss < bestSchedule[k].FinalLoss);
-            sb.AppendLine(Invariant($"| {name} | {Stats.MedianRange(losses, "G3", singleAlone: false)} | {Stats.MedianRange(ratios, "F2", singleAlone: false)} | {beatsConstant}/{seeds.Length} | {beatsSchedule}/{seeds.Length} | {Stats.Median(seeds.Select(k => pick(k).MeanRate)):G3} | {Stats.Median(seeds.Select(k => pick(k).LateEdge)):F2} |"));
+            sb.AppendLine(Invariant($"| {name} | {Cell(losses, "G3")} | {Cell(ratios, "F2")} | {beatsConstant}/{seeds.Length} | {beatsSchedule}/{seeds.Length} | {Stats.Median(seeds.Select(k => pick(k).MeanRate)):G3} | {Stats.Median(seeds.Select(k => pick(k).LateEdge)):F2} |"));
         }
+        // A diverged run's final loss is +∞ (Experiment.FinalLoss): the cell names it.
+        static string Cell(double[] values, string format) => values.All(v => !double.IsFinite(v)) ? "diverged on every seed"
+            : Stats.MedianRange(values, v => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "diverged", singleAlone: false);
         Line("best constant (tuned per seed)", k => bestConstant[k]);
         Line("best warm-up + cosine (tuned per seed)", k => bestSchedule[k]);
         foreach (var rule in rows.Where(r => r.Family == "rule").Select(r => r.Rule).Distinct())
