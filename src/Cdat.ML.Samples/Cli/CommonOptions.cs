@@ -13,11 +13,13 @@ internal sealed record Settings(
     public string MlpName => FormattableString.Invariant($"MLP {string.Join("-", Hidden)} {Activation.ToString().ToLowerInvariant()}");
 
     /// <summary>
-    /// One line for the console; <paramref name="length"/> replaces "N steps" where a command counts otherwise, and
-    /// <paramref name="network"/> names a network other than the settings' MLP.
+    /// One line for the console; <paramref name="length"/> replaces "N steps" where a command counts otherwise,
+    /// <paramref name="batches"/> the batch, <paramref name="network"/> names a network other than the settings' MLP,
+    /// <paramref name="directions"/> the directions of a command that runs several, and <paramref name="seeds"/> the
+    /// number of seeds of a command that repeats over seeds 0..N-1.
     /// </summary>
-    public string Describe(string? length = null, string? batches = null, string? network = null, string? direction = null, string? seed = null) => FormattableString.Invariant(
-        $"{Dataset}, {Loss}, {network ?? MlpName}, {direction ?? Direction}, {length ?? $"{Steps} steps"}, {batches ?? (BatchSize is int b ? $"batch {b}" : "full batch")}, {Device}, {seed ?? $"seed {Seed}"}");
+    public string Describe(string? length = null, string? batches = null, string? network = null, IEnumerable<string>? directions = null, int? seeds = null) => FormattableString.Invariant(
+        $"{Dataset}, {Loss}, {network ?? MlpName}, {(directions is null ? Direction : string.Join("/", directions))}, {length ?? $"{Steps} steps"}, {batches ?? (BatchSize is int b ? $"batch {b}" : "full batch")}, {Device}, {(seeds is int n and > 1 ? $"seeds 0-{n - 1}" : $"seed {(seeds is null ? Seed : 0)}")}");
 }
 
 /// <summary>The options every command takes, with per-command defaults.</summary>
@@ -53,9 +55,18 @@ internal sealed class CommonOptions
             command.Options.Add(option);
     }
 
-    /// <summary>A comma-separated list of numbers such as "0.1,0.25,0.5", read with the invariant culture.</summary>
-    public static double[] Numbers(string text) =>
-        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    /// <summary>
+    /// A comma-separated list of positive numbers such as "0.1,0.25,0.5" (rates, σ values, batch sizes), read with the
+    /// invariant culture; a message naming <paramref name="option"/> when it is empty or holds anything else.
+    /// </summary>
+    public static double[] Numbers(string option, string text)
+    {
+        var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && double.IsFinite(x) && x > 0 ? x : double.NaN).ToArray();
+        if (values.Length == 0 || values.Any(double.IsNaN))
+            throw new ArgumentException($"{option} must list positive numbers separated by commas, such as 0.1,0.5,1; not '{text}'.");
+        return values;
+    }
 
     public Settings Read(ParseResult result, string command)
     {

@@ -12,6 +12,9 @@ namespace Cdat.ML.Samples.Cli;
 /// <summary>One training run of the engine on a sample data set, with a progress bar, and its outputs.</summary>
 internal static class Experiment
 {
+    /// <summary>Schedule-free AdamW's η grid: the authors' default and three larger rates (the study's sweep and the suite's tuning).</summary>
+    public static readonly double[] ScheduleFreeRates = { ScheduleFreeAdamWDirection.DefaultLearningRate, 0.01, 0.03, 0.1 };
+
     public static IDirection Direction(string name) => name switch
     {
         "momentum" => new MomentumDirection(0.9),
@@ -94,7 +97,7 @@ internal static class Experiment
     {
         var finite = r.Steps.Where(s => double.IsFinite(s.Loss)).ToArray();
         if (finite.Length == 0 || r.StopReason == StopReason.Diverged) return double.PositiveInfinity;
-        if (r.AveragedLoss is double averaged) return averaged;
+        if (r.AveragedLoss is double averaged) return double.IsFinite(averaged) ? averaged : double.PositiveInfinity;
         int n = Math.Max(1, finite.Length / 20);
         return finite.TakeLast(n).Average(s => s.Loss);
     }

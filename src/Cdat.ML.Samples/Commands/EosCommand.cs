@@ -26,7 +26,7 @@ internal static class EosCommand
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "eos");
-            var rates = CommonOptions.Numbers(result.GetValue(lrs)!);
+            var rates = CommonOptions.Numbers(lrs.Name, result.GetValue(lrs)!);
             int code = Run(s, rates, result.GetValue(every));
             int n = result.GetValue(seeds);
             return code == 0 && n > 1 ? Summarise(s, rates, result.GetValue(every), n) : code;
@@ -86,7 +86,7 @@ internal static class EosCommand
         }
         static string F(IEnumerable<double> v, string format) => Stats.MedianRange(v, format, singleAlone: false);
         var md = new System.Text.StringBuilder();
-        md.AppendLine(FormattableString.Invariant($"# eos: {s.Describe(seed: $"seeds 0-{seeds - 1}")}, median [range]")).AppendLine();
+        md.AppendLine(FormattableString.Invariant($"# eos: {s.Describe(seeds: seeds)}, median [range]")).AppendLine();
         md.AppendLine("| lr | 2/lr | plateau sharpness × lr / 2 (last 30%) | plateau stability ratio | final loss |").AppendLine("|---|---|---|---|---|");
         foreach (var lr in rates)
             md.AppendLine(FormattableString.Invariant($"| {lr} | {2 / lr:G4} | {F(plateaus[lr].Select(x => x.Edge), "F3")} | {F(plateaus[lr].Select(x => x.Ratio), "F3")} | {F(plateaus[lr].Select(x => x.Loss), "G3")} |"));

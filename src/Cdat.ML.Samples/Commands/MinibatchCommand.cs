@@ -36,7 +36,7 @@ internal static class MinibatchCommand
         {
             var s = common.Read(result, "minibatch");
             if (result.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1.");
-            double[] Parse(Option<string> o) => CommonOptions.Numbers(result.GetValue(o)!);
+            double[] Parse(Option<string> o) => CommonOptions.Numbers(o.Name, result.GetValue(o)!);
             var parts = result.GetValue(sections)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var unknown = parts.Except(new[] { "cdat", "line-searches", "lr-free" }).ToArray();
             if (unknown.Length > 0 || parts.Length == 0) throw new ArgumentException($"--sections: unknown part(s) {string.Join(", ", unknown)}; known: cdat, line-searches, lr-free.");
@@ -48,7 +48,7 @@ internal static class MinibatchCommand
     public static int Run(Settings s, double[] sigmas, int[] batchSizes, int epochs, double ema, double[] rates, int seeds = 1, string[]? sections = null)
     {
         sections ??= new[] { "cdat", "line-searches", "lr-free" };
-        string described = s.Describe($"{epochs} epochs per run", $"batches of {string.Join("/", batchSizes)}", seed: $"seeds 0-{seeds - 1}");
+        string described = s.Describe($"{epochs} epochs per run", $"batches of {string.Join("/", batchSizes)}", seeds: seeds);
         AnsiConsole.MarkupLine($"[bold]minibatch[/]: {Markup.Escape(described)}, EMA β = {ema} for the smoothed runs");
         var files = new List<string>();
         var md = new System.Text.StringBuilder();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Cdat.ML.Directions;
 using Cdat.ML.Samples.Cli;
 using Cdat.ML.Samples.Datasets;
 using Cdat.ML.Training;
@@ -19,14 +20,14 @@ internal static class StudyCommand
 {
     public static Command Create()
     {
-        var command = new Command("study", "Full batch over seeds: CDAT (a σ sweep), greedy, Armijo, Polyak, DoG and Prodigy against the best constant rate and the best warm-up + cosine schedule of a grid, per direction.");
+        var command = new Command("study", "Full batch over seeds: CDAT (a σ sweep), greedy, Armijo, Polyak, DoG, and with Adam Prodigy and schedule-free AdamW (an η sweep), against the best constant rate and the best warm-up + cosine schedule of a grid, per direction.");
         var common = new CommonOptions(loss: "mse", hidden: "32,32", steps: 1000);
         common.AddTo(command);
         var directions = new Option<string>("--directions") { Description = "Directions: gd, momentum, rmsprop, adam", DefaultValueFactory = _ => "gd,adam" };
         var seeds = new Option<int>("--seeds") { Description = "Seeds 0..N-1 (initial weights and split)", DefaultValueFactory = _ => 5 };
         var sigmas = new Option<string>("--sigmas") { Description = "CDAT σ values (β = 0)", DefaultValueFactory = _ => "1.8,1.9,2,2.1" };
-        var grid = new Option<string?>("--lr-grid") { Description = "Constant rates (default per direction)" };
-        var peakGrid = new Option<string?>("--peak-grid") { Description = "Peak rates of the warm-up + cosine schedule (default: the upper half of the constant grid and 1.5, 2 and 3 times its top)" };
+        var grid = new Option<string?>("--lr-grid") { Description = "Constant rates, for every direction of --directions (default: a grid per direction)" };
+        var peakGrid = new Option<string?>("--peak-grid") { Description = "Peak rates of the warm-up + cosine schedule, for every direction of --directions (default: the upper half of the constant grid and 1.5, 2 and 3 times its top)" };
         var every = new Option<int>("--sharpness-every") { Description = "Steps between sharpness measurements", DefaultValueFactory = _ => 50 };
         var network = new Option<string>("--network") { Description = "mlp (the --hidden widths and --activation) | cnn (28×28 images, 10 classes: two 3×3 convolutions with ReLU and pooling, a hidden layer; --hidden and --activation do not apply)", DefaultValueFactory = _ => "mlp" };
         // Smaller than the fashion command's CNN (16,32,128): every full-batch step of a rule takes Hessian-vector products.
@@ -36,14 +37,11 @@ internal static class StudyCommand
         {
             var s = common.Read(result, "study");
             if (result.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1.");
-            string? g = result.GetValue(grid), p = result.GetValue(peakGrid);
-            foreach (var (name, text) in new[] { ("--lr-grid", g), ("--peak-grid", p) })
-                if (text is not null && (CommonOptions.Numbers(text) is var v && (v.Length == 0 || v.Any(r => !(r > 0 && double.IsFinite(r))))))
-                    throw new ArgumentException($"{name} must list positive rates, not '{text}'.");
+            // Sorted and distinct, so that the edge warnings look at the ends of the grid.
+            double[]? Grid(Option<string?> o) => result.GetValue(o) is string text ? CommonOptions.Numbers(o.Name, text).Order().Distinct().ToArray() : null;
             var net = Network(result.GetValue(network)!, result.GetValue(cnnWidths)!);
             return Run(s, result.GetValue(directions)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                result.GetValue(seeds), CommonOptions.Numbers(result.GetValue(sigmas)!), g is null ? null : CommonOptions.Numbers(g), result.GetValue(every), net,
-                p is null ? null : CommonOptions.Numbers(p));
+                result.GetValue(seeds), CommonOptions.Numbers(sigmas.Name, result.GetValue(sigmas)!), Grid(grid), result.GetValue(every), net, Grid(peakGrid));
         });
         return command;
     }
@@ -75,25 +73,31 @@ internal static class StudyCommand
         }
     }
 
-    private sealed record Candidate(string Rule, string Family, Func<ILearningRateTuner> Tuner, string? Direction = null);
+    /// <summary>A run of each seed; <paramref name="Rate"/> is the constant rate or the schedule's peak of a baseline.</summary>
+    private sealed record Candidate(string Rule, string Family, Func<ILearningRateTuner> Tuner, string? Direction = null, double Rate = double.NaN);
 
-    private sealed record Row(string Direction, string Rule, string Family, long Seed, double FinalLoss, double MeanRate, double LateEdge, double LateSharpness);
+    private sealed record Row(string Direction, string Rule, string Family, long Seed, double FinalLoss, double MeanRate, double LateEdge, double LateSharpness, double Rate);
 
     public static int Run(Settings s, string[] directions, int seeds, double[] sigmas, double[]? grid, int every, NetworkChoice? network = null,
                           double[]? peakGrid = null)
     {
-        string described = s.Describe(network: network?.Name, direction: string.Join(", ", directions), seed: Invariant($"seeds 0-{seeds - 1}"));
+        string described = s.Describe(network: network?.Name, directions: directions, seeds: seeds);
         AnsiConsole.MarkupLine($"[bold]study[/]: {Markup.Escape(described)}");
         var rows = new List<Row>();
         var md = new StringBuilder();
         md.AppendLine(Invariant($"# study: {described}")).AppendLine();
-        Directory.CreateDirectory(s.OutputDirectory);
         string mdPath = Path.Combine(s.OutputDirectory, "study.md"), csvPath = Path.Combine(s.OutputDirectory, "study.csv");
-        // Written after every seed, so that a long study stopped part-way keeps the seeds it finished.
+        // Written after every seed, so that a long study stopped part-way keeps the seeds it finished; each file is
+        // written beside and then moved over the last, so that a stop during a write leaves the previous one whole.
         void Write(string current)
         {
-            File.WriteAllText(mdPath, md + current);
-            File.WriteAllLines(csvPath, new[] { "direction,rule,seed,final_loss,mean_lr,late_edge,late_sharpness" }
+            static void Replace(string path, IEnumerable<string> lines)
+            {
+                File.WriteAllLines(path + ".tmp", lines);
+                File.Move(path + ".tmp", path, overwrite: true);
+            }
+            Replace(mdPath, new[] { md + current });
+            Replace(csvPath, new[] { "direction,rule,seed,final_loss,mean_lr,late_edge,late_sharpness" }
                 .Concat(rows.Select(r => Invariant($"{r.Direction},\"{r.Rule}\",{r.Seed},{r.FinalLoss:G6},{r.MeanRate:G6},{r.LateEdge:G4},{r.LateSharpness:G4}"))));
         }
         if (network is not null)
@@ -104,13 +108,14 @@ internal static class StudyCommand
         }
         foreach (var direction in directions)
         {
+            string table = "";
             var rates = grid ?? DefaultGrid(direction);
             // A cosine schedule spends most steps below its peak: its grid goes past the constant one.
             var peaks = peakGrid ?? rates.Skip(rates.Length / 2).Concat(new[] { 1.5 * rates[^1], 2 * rates[^1], 3 * rates[^1] }).ToArray();
             int warmup = (int)Math.Max(1, s.Steps / 20);
-            var candidates = rates.Select(lr => new Candidate(Invariant($"constant {lr:G3}"), "constant", () => new ConstantTuner(lr)))
+            var candidates = rates.Select(lr => new Candidate(Invariant($"constant {lr:G3}"), "constant", () => new ConstantTuner(lr), Rate: lr))
                 .Concat(peaks.Select(lr => new Candidate(Invariant($"warm-up + cosine, peak {lr:G3}"), "schedule",
-                    () => new ScheduleTuner(lr, warmup, ScheduleShape.Cosine, (int)s.Steps))))
+                    () => new ScheduleTuner(lr, warmup, ScheduleShape.Cosine, (int)s.Steps), Rate: lr)))
                 .Append(new Candidate("CDAT σ=1 (greedy)", "rule", () => CdatTuner.QuadraticallyGreedy()))
                 .Concat(sigmas.Select(σ => new Candidate(Invariant($"CDAT σ={σ:G3}"), "rule", () => new CdatTuner(σ, beta: 0))))
                 .Append(new Candidate("CDAT σ=1.9, EMA 0.9 (the trainer's full-batch default)", "rule", () => new CdatTuner(1.9, beta: 0.9)))
@@ -123,8 +128,8 @@ internal static class StudyCommand
             {
                 candidates.Add(new Candidate("Prodigy (its own Adam, η = 1)", "rule", () => new ConstantTuner(1.0), "prodigy"));
                 // Schedule-free AdamW at the authors' default η and three larger ones; judged at its average x.
-                foreach (double eta in new[] { 0.0025, 0.01, 0.03, 0.1 })
-                    candidates.Add(new Candidate(Invariant($"schedule-free AdamW, η = {eta:G3}{(eta == 0.0025 ? " (default)" : "")}"), "rule",
+                foreach (double eta in Experiment.ScheduleFreeRates)
+                    candidates.Add(new Candidate(Invariant($"schedule-free AdamW, η = {eta:G3}{(eta == ScheduleFreeAdamWDirection.DefaultLearningRate ? " (default)" : "")}"), "rule",
                         () => new ConstantTuner(1.0), Invariant($"schedule-free@{eta}")));
             }
 
@@ -138,11 +143,12 @@ internal static class StudyCommand
                 {
                     var r = runs[i].Result;
                     rows.Add(new Row(direction, candidates[i].Rule, candidates[i].Family, seed, Experiment.FinalLoss(r),
-                        r.Steps.Average(x => x.LearningRate), Experiment.LateEdge(r), Experiment.LateMedian(r, x => x.Sharpness)));
+                        r.Steps.Average(x => x.LearningRate), Experiment.LateEdge(r), Experiment.LateMedian(r, x => x.Sharpness), candidates[i].Rate));
                 }
-                Write(Table(direction, rows.Where(r => r.Direction == direction).ToList(), rates, peaks));
+                table = Table(direction, rows.Where(r => r.Direction == direction).ToList(), rates, peaks);
+                Write(Invariant($"(In progress: {direction}, seeds 0-{seed} of 0-{seeds - 1} so far.)\n\n") + table);
             }
-            md.Append(Table(direction, rows.Where(r => r.Direction == direction).ToList(), rates, peaks));
+            md.Append(table);
         }
 
         Write("");
@@ -159,12 +165,15 @@ internal static class StudyCommand
         var bestSchedule = seeds.ToDictionary(k => k, k => rows.Where(r => r.Seed == k && r.Family == "schedule").MinBy(r => r.FinalLoss)!);
         var sb = new StringBuilder();
         sb.AppendLine(Invariant($"## {direction}")).AppendLine();
-        sb.AppendLine(Invariant($"Best constant rate per seed: {string.Join(", ", seeds.Select(k => bestConstant[k].Rule.Replace("constant ", "")))} (grid {string.Join(", ", rates.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)))})."));
-        if (seeds.Any(k => bestConstant[k].Rule == Invariant($"constant {rates[0]:G3}") || bestConstant[k].Rule == Invariant($"constant {rates[^1]:G3}")))
-            sb.AppendLine("**The best constant rate is at an edge of the grid for some seed: widen the grid.**");
-        sb.AppendLine(Invariant($"Best warm-up + cosine peak per seed: {string.Join(", ", seeds.Select(k => bestSchedule[k].Rule.Replace("warm-up + cosine, peak ", "")))} (peaks {string.Join(", ", peaks.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)))}; warm-up 5% of the steps)."));
-        if (seeds.Any(k => bestSchedule[k].Rule == Invariant($"warm-up + cosine, peak {peaks[0]:G3}") || bestSchedule[k].Rule == Invariant($"warm-up + cosine, peak {peaks[^1]:G3}")))
-            sb.AppendLine("**The best schedule peak is at an edge of its grid for some seed: widen the grid.**");
+        static string List(IEnumerable<double> values) => string.Join(", ", values.Select(r => r.ToString("G3", CultureInfo.InvariantCulture)));
+        // A grid of one or two values has no inside: only a grid of three or more can bracket its best.
+        static bool AtEdge(IEnumerable<Row> best, double[] grid) => grid.Length >= 3 && best.Any(r => r.Rate == grid[0] || r.Rate == grid[^1]);
+        sb.AppendLine(Invariant($"Best constant rate per seed: {List(seeds.Select(k => bestConstant[k].Rate))} (grid {List(rates)})."));
+        if (AtEdge(bestConstant.Values, rates))
+            sb.AppendLine("**The best constant rate is at an edge of the grid for some seed: widen --lr-grid.**");
+        sb.AppendLine(Invariant($"Best warm-up + cosine peak per seed: {List(seeds.Select(k => bestSchedule[k].Rate))} (peaks {List(peaks)}; warm-up 5% of the steps)."));
+        if (AtEdge(bestSchedule.Values, peaks))
+            sb.AppendLine("**The best schedule peak is at an edge of its grid for some seed: widen --peak-grid.**");
         sb.AppendLine();
         sb.AppendLine("| rule | final loss, median [range] | ÷ best constant, median [range] | beats best constant (seeds) | beats best schedule (seeds) | mean lr | late edge |");
         sb.AppendLine("|---|---|---|---|---|---|---|");
@@ -176,9 +185,14 @@ internal static class StudyCommand
             int beatsSchedule = seeds.Count(k => pick(k).FinalLoss < bestSchedule[k].FinalLoss);
             sb.AppendLine(Invariant($"| {name} | {Cell(losses, "G3")} | {Cell(ratios, "F2")} | {beatsConstant}/{seeds.Length} | {beatsSchedule}/{seeds.Length} | {Stats.Median(seeds.Select(k => pick(k).MeanRate)):G3} | {Stats.Median(seeds.Select(k => pick(k).LateEdge)):F2} |"));
         }
-        // A diverged run's final loss is +∞ (Experiment.FinalLoss): the cell names it.
-        static string Cell(double[] values, string format) => values.All(v => !double.IsFinite(v)) ? "diverged on every seed"
-            : Stats.MedianRange(values, v => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "diverged", singleAlone: false);
+        // A diverged run's final loss is +∞ (Experiment.FinalLoss), and so is its ratio; ∞/∞ (NaN) is a diverged run too,
+        // counted as +∞ so that it sorts last.
+        static string Cell(double[] values, string format)
+        {
+            var v = values.Select(x => double.IsNaN(x) ? double.PositiveInfinity : x).ToArray();
+            return v.All(double.IsInfinity) ? "diverged on every seed"
+                : Stats.MedianRange(v, x => double.IsFinite(x) ? x.ToString(format, CultureInfo.InvariantCulture) : "diverged", singleAlone: false);
+        }
         Line("best constant (tuned per seed)", k => bestConstant[k]);
         Line("best warm-up + cosine (tuned per seed)", k => bestSchedule[k]);
         foreach (var rule in rows.Where(r => r.Family == "rule").Select(r => r.Rule).Distinct())

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Cdat.ML.Directions;
 using Cdat.ML.Samples.Cli;
 using Cdat.ML.Samples.Datasets;
 using Cdat.ML.Samples.Suite;
@@ -18,8 +19,6 @@ internal static class SuiteCommand
 {
     /// <summary>The oracle's grid of Adam learning rates.</summary>
     public static readonly double[] OracleRates = { 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2 };
-    /// <summary>Schedule-free AdamW's grid of η: the authors' default first; 0.01-0.03 were best in full batch and mini-batch on the digits data.</summary>
-    public static readonly double[] ScheduleFreeRates = { 0.0025, 0.01, 0.03, 0.1 };
 
     private const int SplitSeed = 1, QuickRows = 400;
 
@@ -89,10 +88,11 @@ internal static class SuiteCommand
         AnsiConsole.MarkupLine($"[bold]{set.Name}[/]: {trainRows} training rows, {testRows} test rows, {features} features ({Markup.Escape(set.Description)})");
 
         var scores = new List<(string Trainer, List<SuiteScore> Runs, string Note)>();
-        void Add(string name, Func<SuiteScore> run, string note = "")
+        void Add(string name, Func<SuiteScore> run) => AddWithNote(name, () => (run(), ""));
+        void AddWithNote(string name, Func<(SuiteScore Score, string Note)> run)
         {
             AnsiConsole.Markup($"  {Markup.Escape(name)}... ");
-            var score = run();
+            var (score, note) = run();
             AnsiConsole.MarkupLine(Invariant($"{score.Metric:F4} in {score.Seconds:F1} s"));
             var entry = scores.FirstOrDefault(s => s.Trainer == name);
             if (entry.Runs is null) scores.Add((name, new List<SuiteScore> { score }, note));
@@ -110,19 +110,16 @@ internal static class SuiteCommand
         }
         // The learning-rate-free optimizers a user might pick instead, in the same trainer (same network, batches, early stopping).
         foreach (var (name, direction) in new (string, Func<DirectionRule>)[]
-                 { ("Schedule-free AdamW (η 0.0025)", () => new ScheduleFreeAdamWRule()), ("Prodigy", () => new ProdigyRule()) })
+                 { (Invariant($"Schedule-free AdamW (η {ScheduleFreeAdamWDirection.DefaultLearningRate:G2})"), () => new ScheduleFreeAdamWRule()), ("Prodigy", () => new ProdigyRule()) })
             for (int seed = 0; seed < seedCount; seed++)
             {
                 int s = seed;
-                Add(name, () => new SuiteTrainer(name, (c, _) => SuiteTrainer.Cdat(c, set.Task,
-                    new CdatTrainer.Options { Seed = s, Direction = direction(), Tuner = new ConstantRule(1) })).Run(ml, set.Task, train, test, s));
+                Add(name, () => new SuiteTrainer(name, (c, _) => SuiteTrainer.Cdat(c, set.Task, OwnStepLength(direction(), s))).Run(ml, set.Task, train, test, s));
             }
-        var (oracle, rate, gridSeconds) = TunedOnValidation(ml, set.Task, train, test, OracleRates,
-            lr => new() { Tuner = new ConstantRule(lr), Direction = new AdamRule(), Seed = 0 });
-        Add("Adam oracle", () => oracle, Invariant($"lr {rate:G2} chosen on validation; grid {gridSeconds:F0} s"));
-        var (scheduleFree, eta, etaSeconds) = TunedOnValidation(ml, set.Task, train, test, ScheduleFreeRates,
-            η => new() { Tuner = new ConstantRule(1), Direction = new ScheduleFreeAdamWRule { LearningRate = η }, Seed = 0 });
-        Add("Schedule-free AdamW (η tuned)", () => scheduleFree, Invariant($"η {eta:G2} chosen on validation; grid {etaSeconds:F0} s"));
+        AddWithNote("Adam oracle", () => TunedOnValidation(ml, set.Task, train, test, "lr", OracleRates,
+            lr => new() { Tuner = new ConstantRule(lr), Direction = new AdamRule() }));
+        AddWithNote("Schedule-free AdamW (η tuned)", () => TunedOnValidation(ml, set.Task, train, test, "η", Experiment.ScheduleFreeRates,
+            η => OwnStepLength(new ScheduleFreeAdamWRule { LearningRate = η }, 0)));
 
         // How the default runs went: regime, stops, rollbacks, and the worst end-to-best training loss.
         var regime = runs[0].Regime;
@@ -140,23 +137,33 @@ internal static class SuiteCommand
         }).ToList();
     }
 
+    /// <summary>A direction that sets its own step length (schedule-free AdamW, Prodigy), at a unit rate.</summary>
+    private static CdatTrainer.Options OwnStepLength(DirectionRule direction, int seed) => new() { Seed = seed, Direction = direction, Tuner = new ConstantRule(1) };
+
     /// <summary>
-    /// The same network as Cdat's default, trained with <paramref name="options"/> at each rate of the grid on 80% of the
-    /// training rows, the rate chosen by the validation 20%'s metric, then refitted on all training rows at that rate.
+    /// The same network as Cdat's default, trained with <paramref name="options"/> (seed 0) at each rate of the grid on
+    /// 80% of the training rows, the rate chosen by the validation 20%'s metric, then refitted on all training rows at
+    /// that rate; the note names the rate (<paramref name="rateName"/>) and the grid's time.
     /// </summary>
-    private static (SuiteScore Score, double Rate, double GridSeconds) TunedOnValidation(MLContext ml, CdatTask task, IDataView train, IDataView test,
-                                                                                        double[] rates, Func<double, CdatTrainer.Options> options)
+    private static (SuiteScore Score, string Note) TunedOnValidation(MLContext ml, CdatTask task, IDataView train, IDataView test,
+                                                                    string rateName, double[] rates, Func<double, CdatTrainer.Options> options)
     {
+        CdatTrainer.Options At(double rate)
+        {
+            var o = options(rate);
+            o.Seed = 0;
+            return o;
+        }
         var split = ml.Data.TrainTestSplit(train, testFraction: 0.2, seed: SplitSeed + 1);
         double best = double.NegativeInfinity, bestRate = rates[0], grid = 0;
         foreach (double rate in rates)
         {
-            var score = new SuiteTrainer("tuned", (c, _) => SuiteTrainer.Cdat(c, task, options(rate))).Run(ml, task, split.TrainSet, split.TestSet, 0);
+            var score = new SuiteTrainer("tuned", (c, _) => SuiteTrainer.Cdat(c, task, At(rate))).Run(ml, task, split.TrainSet, split.TestSet, 0);
             grid += score.Seconds;
             if (score.Metric > best) (best, bestRate) = (score.Metric, rate);
         }
-        var final = new SuiteTrainer("tuned", (c, _) => SuiteTrainer.Cdat(c, task, options(bestRate))).Run(ml, task, train, test, 0);
-        return (final, bestRate, grid);
+        var final = new SuiteTrainer("tuned", (c, _) => SuiteTrainer.Cdat(c, task, At(bestRate))).Run(ml, task, train, test, 0);
+        return (final, Invariant($"{rateName} {bestRate:G2} chosen on validation; grid {grid:F0} s"));
     }
 
     private static void Show(SuiteSet set, List<Row> rows)

@@ -25,7 +25,7 @@ internal static class TunersCommand
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "tuners");
-            double[] Grid(Option<string> o) => CommonOptions.Numbers(result.GetValue(o)!);
+            double[] Grid(Option<string> o) => CommonOptions.Numbers(o.Name, result.GetValue(o)!);
             return Run(s, result.GetValue(directions)!.Split(','), Grid(gdRates), Grid(adamRates), result.GetValue(every));
         });
         return command;

@@ -84,6 +84,8 @@ internal static class SuiteReport
         "L-BFGS" => "L-BFGS",
         "SDCA" => "SDCA",
         "FastTree" => "FastTree",
+        // The tuned schedule-free row gets a colour of its own, apart from the same optimizer at its default η.
+        _ when trainer.EndsWith("(η tuned)", StringComparison.Ordinal) => trainer,
         var f => trainer.StartsWith("Cdat", StringComparison.Ordinal) ? "Cdat (defaults)" : trainer.StartsWith("Adam", StringComparison.Ordinal) ? "Adam oracle" : f,
     };
 }
