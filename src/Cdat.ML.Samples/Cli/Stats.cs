@@ -18,6 +18,14 @@ internal static class Stats
         return singleAlone && v.Length == 1 ? show(v[0]) : $"{show(Median(v))} [{show(v.Min())}-{show(v.Max())}]";
     }
 
+    /// <summary>
+    /// "median [min-max]" in the invariant <paramref name="format"/>, a diverged run (+∞, or NaN, which sorts last as +∞)
+    /// shown as <paramref name="diverged"/>.
+    /// </summary>
+    public static string MedianRangeOrDiverged(IEnumerable<double> values, string format, string diverged, bool singleAlone = true) =>
+        MedianRange(values.Select(x => double.IsNaN(x) ? double.PositiveInfinity : x),
+                    x => double.IsFinite(x) ? x.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : diverged, singleAlone);
+
     /// <summary>"median [min-max]" with every value in the invariant <paramref name="format"/>.</summary>
     public static string MedianRange(IEnumerable<double> values, string format, bool singleAlone = true) =>
         MedianRange(values, x => x.ToString(format, System.Globalization.CultureInfo.InvariantCulture), singleAlone);

@@ -154,7 +154,7 @@ internal static class MinibatchCommand
 
     /// <summary>"median [range]" of final / initial losses, with diverged runs shown as "div.".</summary>
     private static string RatioCell(IEnumerable<double> ratios) =>
-        Stats.MedianRange(ratios, x => x >= Diverged ? "div." : x.ToString("G3", CultureInfo.InvariantCulture));
+        Stats.MedianRangeOrDiverged(ratios.Select(x => x >= Diverged ? double.PositiveInfinity : x), "G3", "div.");
 
     private sealed record Rule(string Name, Func<ILearningRateTuner> Make, string? Direction = null);
 

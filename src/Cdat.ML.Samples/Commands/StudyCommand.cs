@@ -185,14 +185,9 @@ internal static class StudyCommand
             int beatsSchedule = seeds.Count(k => pick(k).FinalLoss < bestSchedule[k].FinalLoss);
             sb.AppendLine(Invariant($"| {name} | {Cell(losses, "G3")} | {Cell(ratios, "F2")} | {beatsConstant}/{seeds.Length} | {beatsSchedule}/{seeds.Length} | {Stats.Median(seeds.Select(k => pick(k).MeanRate)):G3} | {Stats.Median(seeds.Select(k => pick(k).LateEdge)):F2} |"));
         }
-        // A diverged run's final loss is +∞ (Experiment.FinalLoss), and so is its ratio; ∞/∞ (NaN) is a diverged run too,
-        // counted as +∞ so that it sorts last.
-        static string Cell(double[] values, string format)
-        {
-            var v = values.Select(x => double.IsNaN(x) ? double.PositiveInfinity : x).ToArray();
-            return v.All(double.IsInfinity) ? "diverged on every seed"
-                : Stats.MedianRange(v, x => double.IsFinite(x) ? x.ToString(format, CultureInfo.InvariantCulture) : "diverged", singleAlone: false);
-        }
+        // A diverged run's final loss is +∞ (Experiment.FinalLoss), and so is its ratio; ∞/∞ (NaN) is a diverged run too.
+        static string Cell(double[] values, string format) => values.All(x => !double.IsFinite(x)) ? "diverged on every seed"
+            : Stats.MedianRangeOrDiverged(values, format, "diverged", singleAlone: false);
         Line("best constant (tuned per seed)", k => bestConstant[k]);
         Line("best warm-up + cosine (tuned per seed)", k => bestSchedule[k]);
         foreach (var rule in rows.Where(r => r.Family == "rule").Select(r => r.Rule).Distinct())
