@@ -15,6 +15,14 @@ run eos --steps 40 --lr 0.5 --out "$out/eos";             expect "$out/eos/sharp
 run tuners --steps 30 --lr-grid 0.5 --adam-lr-grid 0.01 --out "$out/tuners"; expect "$out/tuners/gd-edge.png" "$out/tuners/adam-loss.png"
 run minibatch --epochs 1 --sigmas 1,2 --batch-sizes 64,256 --lr-grid 0.5 --out "$out/minibatch"; expect "$out/minibatch/heatmap-beta0.png" "$out/minibatch/heatmap-beta0.9.png" "$out/minibatch/minibatch.md"
 run study --steps 20 --seeds 2 --directions gd,adam --out "$out/study";  expect "$out/study/study.md" "$out/study/study.csv"
+! grep -q "In progress\|Infinity" "$out/study/study.md" || { echo "study.md: a partial table or an unnamed diverged run"; exit 1; }
+# Grids whose top rate is best after 20 small steps: both edge warnings, naming the option to widen.
+run study --steps 20 --seeds 2 --directions gd --sigmas 2 --lr-grid 0.05,0.01,0.02 --peak-grid 0.01,0.02,0.05 --out "$out/study-edge"
+grep -q "Best constant rate per seed: 0.05, 0.05 (grid 0.01, 0.02, 0.05)" "$out/study-edge/study.md" || { echo "study: grid not sorted or best rate wrong"; exit 1; }
+grep -q "widen --lr-grid" "$out/study-edge/study.md" && grep -q "widen --peak-grid" "$out/study-edge/study.md" || { echo "study: edge warnings missing"; exit 1; }
+[ "$(grep -c '^gd,' "$out/study-edge/study.csv")" -eq 26 ] || { echo "study.csv: expected 13 runs × 2 seeds"; exit 1; }
+if dotnet run --no-build -c Release --project src/Cdat.ML.Samples -- study --lr-grid 0.1,abc >"$out/last.log" 2>&1; then echo "study should reject --lr-grid 0.1,abc"; exit 1; fi
+grep -q -- "--lr-grid must list positive numbers" "$out/last.log" || { cat "$out/last.log"; echo "study: bad grid message"; exit 1; }
 run model --steps 500 --out "$out/model";                 expect "$out/model/model-y.png" "$out/model/model.csv"
 run bench --steps 3 --hidden 64 --batch-size 32;          grep -q "ratio to constant" "$out/last.log"
 run regime --sets diabetes,adult --rows 300 --batches 0,64 --sigmas 0,1 --out "$out/regime"; expect "$out/regime/regime.md" "$out/regime/regime.csv"
