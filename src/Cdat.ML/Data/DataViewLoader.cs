@@ -153,9 +153,9 @@ internal static class DataViewLoader
     /// <summary>Targets in the task's loss encoding ([N, 1] values, [N] 0/1, or [N] int64 classes), in the caller's dispose scope.</summary>
     public static Tensor Targets(float[] labels, CdatTask task, ScalarType dtype) => task switch
     {
-        CdatTask.Regression => torch.tensor(labels).reshape(-1, 1).to(dtype),
-        CdatTask.BinaryClassification => torch.tensor(labels).to(dtype),
-        _ => torch.tensor(labels).to(ScalarType.Int64),
+        CdatTask.Regression => HostTensors.From(labels, dtype).reshape(-1, 1),
+        CdatTask.BinaryClassification => HostTensors.From(labels, dtype),
+        _ => HostTensors.From(labels, ScalarType.Int64),
     };
 
     /// <summary>
@@ -164,7 +164,7 @@ internal static class DataViewLoader
     /// </summary>
     public static (Tensor X, Tensor Y) ToTensors(float[,] features, float[] labels, CdatTask task, ScalarType dtype)
     {
-        return (torch.tensor(features).to(dtype), Targets(labels, task, dtype));
+        return (HostTensors.From(features, dtype), Targets(labels, task, dtype));
     }
 
     /// <summary>The training batches, the held-out validation batches (null when none) and the rows read.</summary>

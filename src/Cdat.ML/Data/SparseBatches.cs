@@ -109,7 +109,7 @@ internal sealed class SparseBatches : IBatchSource, IDisposable
                 values[k] = _values[p];
             }
         }
-        var x = torch.sparse_coo_tensor(torch.tensor(indices).reshape(2, nnz), torch.tensor(values).to(_dtype), new long[] { rows.Length, _width });
+        var x = torch.sparse_coo_tensor(HostTensors.From(indices, ScalarType.Int64).reshape(2, nnz), HostTensors.From(values, _dtype), new long[] { rows.Length, _width });
         var y = DataViewLoader.Targets(labels, _task, _dtype);
         return (x.to(device), y.to(device));
     }
