@@ -50,6 +50,7 @@ public sealed class ProdigyDirection : IDirection
     public double InitialD { get; }
     /// <summary>The current distance estimate d (used by the next step).</summary>
     public double D { get; private set; }
+    private double _largestD = double.MaxValue;
     /// <inheritdoc/>
     public string Name => "prodigy";
     /// <inheritdoc/>
@@ -59,6 +60,9 @@ public sealed class ProdigyDirection : IDirection
     public void Bind(IReadOnlyList<Tensor> parameters)
     {
         _parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
+        // η·d² becomes a libtorch scalar of the weights' type: d grows at most to where it still fits.
+        double largest = parameters.Any(p => p.dtype == ScalarType.Float64) ? double.MaxValue : float.MaxValue;
+        _largestD = Math.Sqrt(largest / Math.Max(LearningRate, 1));
         DisposeStart();
     }
 
@@ -94,7 +98,7 @@ public sealed class ProdigyDirection : IDirection
         // One synchronisation for ‖s‖₁ instead of one per tensor.
         double sNorm = torch.stack(sAbs).sum().item<double>();
         _r = root * _r + weight * towardStart;
-        if (sNorm > 0 && double.IsFinite(_r / sNorm)) D = Math.Max(d, _r / sNorm);
+        if (sNorm > 0 && double.IsFinite(_r / sNorm)) D = Math.Min(Math.Max(d, _r / sNorm), _largestD);
         return u;
     }
 

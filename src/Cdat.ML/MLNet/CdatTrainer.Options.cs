@@ -78,9 +78,14 @@ public sealed partial class CdatTrainer
         /// <summary>
         /// Stop when the validation loss has not improved for this many checks; 0 never stops early. Null (default): 10
         /// checks in full batch (every 10 steps), 8 in mini-batch (40 checks over the run), when there is validation data.
+        /// Set on data that hold nothing out (no <see cref="ValidationSet"/>, and under 200 rows or streamed), <c>Fit</c>
+        /// refuses it by name rather than ignore it.
         /// </summary>
         public int? EarlyStoppingPatience;
-        /// <summary>Check the validation loss every this many steps; null (default): every 10 steps in full batch, 40 times over a mini-batch run (at least once per epoch).</summary>
+        /// <summary>
+        /// Check the validation loss every this many steps; null (default): every 10 steps in full batch, 40 times over a
+        /// mini-batch run (at least once per epoch). Like <see cref="EarlyStoppingPatience"/>, refused on data that hold nothing out.
+        /// </summary>
         public int? ValidationEvery;
 
         /// <summary>
@@ -117,12 +122,12 @@ public sealed partial class CdatTrainer
             Require(Enum.IsDefined(Activation), nameof(Activation), "is not a known activation");
             Require(Direction is not null, nameof(Direction), "must be set (e.g. new AdamRule())");
             Require(Tuner is not null, nameof(Tuner), "must be set (e.g. new CdatRule())");
-            Direction!.Validate();
+            Direction!.Validate(UseFloat64);
             Tuner!.Validate(UseFloat64);
             Require(BatchSize is null || BatchSize > 0, nameof(BatchSize), "must be greater than 0 (null chooses by data size; FullBatch trains in full batch)");
             Require(MaxEpochs is null || MaxEpochs > 0, nameof(MaxEpochs), "must be greater than 0 (or null to choose by data size)");
             Require(MaxSteps is null || MaxSteps > 0, nameof(MaxSteps), "must be greater than 0");
-            Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "must be ≥ 0");
+            Precision.RequireFits(WeightDecay, WeightDecay >= 0, nameof(WeightDecay), UseFloat64, "≥ 0");
             Require(WeightAverageDecay is null || (WeightAverageDecay >= 0 && WeightAverageDecay < 1), nameof(WeightAverageDecay), "must lie in [0, 1) (0: keep the last weights; null: chosen by regime)");
             Require(!(Direction.AveragesOwnWeights && WeightAverageDecay > 0), nameof(WeightAverageDecay), $"must be null or 0 with {Direction}, which averages its own weights");
             Require(SharpnessEvery >= 0, nameof(SharpnessEvery), "must be ≥ 0 (0 turns it off)");

@@ -126,6 +126,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                                             cancellationToken: o.CancellationToken).Training;
             }
             var validation = given ?? loaded.HeldOut;
+            if (validation is null) RequireNoValidationOptions(o, loaded.Streamed, loaded.Rows);
             var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : batchSize,
                                         o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, validation is not null,
                                         squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay);
@@ -142,6 +143,8 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             using var direction = o.Direction.Create();
             var tuner = o.Tuner.Create(new RuleContext(plan.Sigma, plan.MaxSteps ?? (long)plan.Epochs * training.BatchesPerEpoch,
                                                        o.MaxSteps is null ? nameof(Options.MaxEpochs) : nameof(Options.MaxSteps)));
+            if (!tuner.UsesCurvature && (o.CurvatureEvery != 1 || o.CurvatureSubsampleRows is not null))
+                channel?.Warning(MessageSensitivity.None, $"Cdat: {o.Tuner} measures no curvature, so CurvatureEvery and CurvatureSubsampleRows have no effect.");
             var loop = new TrainingLoop(network, LossFor(Task), direction, tuner, new TrainingOptions
             {
                 Epochs = plan.Epochs,
@@ -187,5 +190,19 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         {
             (given as IDisposable)?.Dispose();
         }
+    }
+
+    /// <summary>Options that only act on validation data are refused, by name, when the data hold none out: never silently ignored.</summary>
+    private static void RequireNoValidationOptions(Options o, bool streamed, long rows)
+    {
+        string why = o.ValidationFraction == 0 ? $"{nameof(Options.ValidationFraction)} is 0"
+            : streamed ? "streamed data hold nothing out"
+            : FormattableString.Invariant($"{rows} rows are too few to hold any out (it takes {MinRowsForHoldout})");
+        if (o.EarlyStoppingPatience > 0)
+            throw new ArgumentException($"Cdat option {nameof(Options.EarlyStoppingPatience)} stops on the validation loss, but {why}: give a ValidationSet, or leave {nameof(Options.EarlyStoppingPatience)} unset.",
+                nameof(Options.EarlyStoppingPatience));
+        if (o.ValidationEvery is not null)
+            throw new ArgumentException($"Cdat option {nameof(Options.ValidationEvery)} sets how often validation data are scored, but {why}: give a ValidationSet, or leave {nameof(Options.ValidationEvery)} unset.",
+                nameof(Options.ValidationEvery));
     }
 }

@@ -104,7 +104,7 @@ public sealed class BadInputTests
         {
             Tuner = new ScheduleRule { WarmupSteps = int.MaxValue },
         }));
-        Assert.AreEqual("WarmupSteps", e.ParamName);
+        Assert.AreEqual("ScheduleRule.WarmupSteps", e.ParamName);
     }
 
     [TestMethod]
@@ -161,7 +161,8 @@ public sealed class BadInputTests
             case "WeightAverageDecay": o.WeightAverageDecay = 1; break;
         }
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(o));
-        Assert.AreEqual(option, e.ParamName);
+        // A rule's settings are named with the rule: "CdatRule.Sigma".
+        Assert.AreEqual(option is "Sigma" or "EmaBeta" ? $"CdatRule.{option}" : option, e.ParamName);
     }
 
     [TestMethod]

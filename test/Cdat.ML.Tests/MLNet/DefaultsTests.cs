@@ -194,15 +194,24 @@ public sealed class DefaultsTests
     public void RuleSettingsAreCheckedByName()
     {
         var ml = new MLContext(seed: 1);
-        Assert.AreEqual("PeakLearningRate", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new ScheduleRule { PeakLearningRate = -1 } })).ParamName);
-        Assert.AreEqual("C", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new PolyakRule { C = 0 } })).ParamName);
-        Assert.AreEqual("Beta2", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new AdamRule { Beta2 = 1 } })).ParamName);
-        Assert.AreEqual("InitialD", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new ProdigyRule { InitialD = 0 } })).ParamName);
-        Assert.AreEqual("WarmupSteps", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new ScheduleFreeAdamWRule { WarmupSteps = -1 } })).ParamName);
+        Assert.AreEqual("ScheduleRule.PeakLearningRate", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new ScheduleRule { PeakLearningRate = -1 } })).ParamName);
+        Assert.AreEqual("PolyakRule.C", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new PolyakRule { C = 0 } })).ParamName);
+        Assert.AreEqual("AdamRule.Beta2", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new AdamRule { Beta2 = 1 } })).ParamName);
+        Assert.AreEqual("ProdigyRule.InitialD", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new ProdigyRule { InitialD = 0 } })).ParamName);
+        Assert.AreEqual("ScheduleFreeAdamWRule.WarmupSteps", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new ScheduleFreeAdamWRule { WarmupSteps = -1 } })).ParamName);
         Assert.AreEqual("WeightAverageDecay", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new ScheduleFreeAdamWRule(), WeightAverageDecay = 0.9 })).ParamName);
-        Assert.AreEqual("RelativeInitialDistance", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new DogRule { RelativeInitialDistance = -1 } })).ParamName);
+        Assert.AreEqual("DogRule.RelativeInitialDistance", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new DogRule { RelativeInitialDistance = -1 } })).ParamName);
         Assert.AreEqual("Tuner", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = null! })).ParamName);
         Assert.AreEqual("ValidationFraction", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { ValidationFraction = 1 })).ParamName);
+        // Numbers that reach libtorch must fit the weights' type: float32 unless UseFloat64.
+        var tooLarge = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new ConstantRule(1e300) }));
+        Assert.AreEqual("ConstantRule.LearningRate", tooLarge.ParamName);
+        StringAssert.Contains(tooLarge.Message, "float32");
+        ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new ConstantRule(1e300), UseFloat64 = true });
+        Assert.AreEqual("ProdigyRule.InitialD", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new ProdigyRule { InitialD = 1e20 } })).ParamName);
+        Assert.AreEqual("ScheduleFreeAdamWRule.WeightDecay", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Direction = new ScheduleFreeAdamWRule { LearningRate = 10, WeightDecay = 1e38 } })).ParamName);
+        Assert.AreEqual("WeightDecay", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { WeightDecay = 1e39 })).ParamName);
+        Assert.AreEqual("CdatRule.Epsilon", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new CdatRule { Epsilon = double.PositiveInfinity } })).ParamName);
         var e = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Tuner = new CustomRule(() => null!), MaxEpochs = 1 }).Fit(WideData(ml)));
         StringAssert.Contains(e.Message, "CustomRule");
     }

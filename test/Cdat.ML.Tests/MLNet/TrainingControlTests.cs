@@ -218,14 +218,10 @@ public sealed class TrainingControlTests
         // Each child fits twice with one MLContext (the seed drawn from it) on streamed batches of 128 that end each epoch
         // with a partial batch of 5. Before the batches were copied into libtorch's aligned storage, 6 such processes at
         // 2 threads gave 2-3 different first-fit hashes.
-        string dir = Path.GetDirectoryName(typeof(TrainingControlTests).Assembly.Location)!;
-        string config = new DirectoryInfo(dir).Parent!.Name;
-        string check = Path.GetFullPath(Path.Combine(dir, "..", "..", "..", "..", "Cdat.ML.TrainCheck", "bin", config, "net10.0", "Cdat.ML.TrainCheck.dll"));
-        Assert.IsTrue(File.Exists(check), check);
         var runs = new (int Threads, bool Busy)[] { (2, false), (2, true), (2, false), (2, false), (1, false), (1, true), (1, false) };
         // Two children at a time, so that they also compete for the two cores.
         var outputs = new string[runs.Length];
-        Parallel.For(0, runs.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => outputs[i] = RunChild(check, runs[i].Threads, runs[i].Busy));
+        Parallel.For(0, runs.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => outputs[i] = RunChild(runs[i].Threads, runs[i].Busy));
         foreach (int threads in new[] { 1, 2 })
         {
             var hashes = Enumerable.Range(0, runs.Length).Where(i => runs[i].Threads == threads).Select(i => outputs[i]).ToList();
@@ -235,17 +231,57 @@ public sealed class TrainingControlTests
         }
     }
 
-    private static string RunChild(string check, int threads, bool busy)
+    private static string RunChild(int threads, bool busy)
     {
-        var arguments = new List<string> { check, Datasets.PathOf("digits.csv"), threads.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var arguments = new List<string> { "streamed", Datasets.PathOf("digits.csv"), threads.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (busy) arguments.Add("busy");
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet", arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();  // both pipes drained at once: no deadlock on a full buffer
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, stderr.Result);
+        var (exitCode, stdout, stderr) = TrainCheck.Run(arguments.ToArray());
+        Assert.AreEqual(0, exitCode, stderr);
         return stdout.Trim();
+    }
+
+    [TestMethod]
+    [DataRow("EarlyStoppingPatience")]
+    [DataRow("ValidationEvery")]
+    public void AValidationOptionOnDataThatHoldNothingOutIsRefusedByName(string option)
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.BreastCancer(ml);
+        var data = Datasets.BreastCancerPrep(ml).Fit(train).Transform(train);
+        var small = ml.Data.TakeRows(data, 150);  // under 200 rows nothing is held out
+        CdatTrainer.Options Options(IDataView? validation = null)
+        {
+            var o = new CdatTrainer.Options { MaxEpochs = 20, ValidationSet = validation };
+            if (option == "EarlyStoppingPatience") o.EarlyStoppingPatience = 3; else o.ValidationEvery = 5;
+            return o;
+        }
+        var e = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.Cdat(Options()).Fit(small));
+        Assert.AreEqual(option, e.ParamName);
+        StringAssert.Contains(e.Message, "150 rows are too few");
+        // Streamed data hold nothing out either.
+        var streamed = Options();
+        streamed.BatchSize = 64;
+        streamed.MemoryBudgetBytes = 1;
+        e = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.Cdat(streamed).Fit(data));
+        StringAssert.Contains(e.Message, "streamed");
+        // With a validation set the option acts.
+        var model = ml.BinaryClassification.Trainers.Cdat(Options(ml.Data.SkipRows(data, 150))).Fit(small);
+        Assert.IsTrue(model.TrainingTrace.Any(r => r.ValidationLoss is double));
+    }
+
+    [TestMethod]
+    public void CurvatureOptionsWithARuleThatMeasuresNoCurvatureAreLogged()
+    {
+        var ml = new MLContext(seed: 1);
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("Cdat:")) lock (log) log.Add(e.Message); };
+        var (train, _) = Datasets.BreastCancer(ml);
+        var data = Datasets.BreastCancerPrep(ml).Fit(train).Transform(train);
+        ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Tuner = new ConstantRule(0.01), CurvatureEvery = 4, MaxEpochs = 5 }).Fit(data);
+        Assert.IsTrue(log.Any(l => l.Contains("measures no curvature")), string.Join("\n", log));
+        log.Clear();
+        ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { CurvatureEvery = 4, MaxEpochs = 5 }).Fit(data);
+        Assert.IsFalse(log.Any(l => l.Contains("measures no curvature")), "CDAT measures it");
     }
 
     [TestMethod]

@@ -12,7 +12,7 @@ public sealed class ArmijoRule : LearningRateRule
 
     internal override void Validate(bool float64)
     {
-        Check.Require(Enum.IsDefined(Preset), nameof(Preset), "is not a known preset");
+        Check.Require(Enum.IsDefined(Preset), Field(nameof(Preset)), "is not a known preset");
         RequireRate(MaxLearningRate, nameof(MaxLearningRate), float64);
     }
 

@@ -25,9 +25,9 @@ public sealed class CdatRule : LearningRateRule
 
     internal override void Validate(bool float64)
     {
-        Check.Require(Sigma is null || (double.IsFinite(Sigma.Value) && Sigma > 0), nameof(Sigma), "must be greater than 0 (or null to choose by regime)");
-        Check.InRange(EmaBeta, 0, 1, nameof(EmaBeta));
-        Check.NonNegative(Epsilon, nameof(Epsilon));
+        if (Sigma is double sigma) Precision.RequireFits(sigma, sigma > 0, Field(nameof(Sigma)), float64, "greater than 0 (or null to choose by regime)");
+        Check.InRange(EmaBeta, 0, 1, Field(nameof(EmaBeta)));
+        Precision.RequireFits(Epsilon, Epsilon >= 0, Field(nameof(Epsilon)), float64, "≥ 0");
         RequireRate(MaxLearningRate, nameof(MaxLearningRate), float64, optional: true);
     }
 

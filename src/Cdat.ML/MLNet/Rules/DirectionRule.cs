@@ -18,7 +18,11 @@ public abstract class DirectionRule
     /// <summary>True when the direction keeps the weights to end with itself (no <c>WeightAverageDecay</c> then).</summary>
     internal virtual bool AveragesOwnWeights => false;
 
-    internal abstract void Validate();
+    /// <summary>Checks the settings against the weights' float type; the exception names the rule and the offending setting.</summary>
+    internal abstract void Validate(bool float64);
+
+    /// <summary>"RuleType.Setting": how messages name one of this rule's settings.</summary>
+    private protected string Field(string setting) => $"{GetType().Name}.{setting}";
 
     /// <summary>A fresh direction (with empty state) for one training run.</summary>
     internal abstract IDirection Create();
@@ -27,7 +31,7 @@ public abstract class DirectionRule
 /// <summary>Gradient descent: u = −g.</summary>
 public sealed class GradientDescentRule : DirectionRule
 {
-    internal override void Validate() { }
+    internal override void Validate(bool float64) { }
     internal override IDirection Create() => new GradientDescentDirection();
     /// <inheritdoc/>
     public override string ToString() => "GradientDescentRule";
@@ -38,7 +42,7 @@ public sealed class MomentumRule : DirectionRule
 {
     /// <summary>Momentum μ in [0, 1). Default <see cref="MomentumDirection.DefaultMomentum"/> (0.9).</summary>
     public double Momentum { get; init; } = MomentumDirection.DefaultMomentum;
-    internal override void Validate() => Check.InRange(Momentum, 0, 1, nameof(Momentum));
+    internal override void Validate(bool float64) => Check.InRange(Momentum, 0, 1, Field(nameof(Momentum)));
     internal override IDirection Create() => new MomentumDirection(Momentum);
     /// <inheritdoc/>
     public override string ToString() => FormattableString.Invariant($"MomentumRule({Momentum:G3})");
@@ -49,7 +53,7 @@ public sealed class RmsPropRule : DirectionRule
 {
     /// <summary>Decay of the second-moment average, in [0, 1). Default <see cref="RmsPropDirection.DefaultDecay"/> (0.9).</summary>
     public double Decay { get; init; } = RmsPropDirection.DefaultDecay;
-    internal override void Validate() => Check.InRange(Decay, 0, 1, nameof(Decay));
+    internal override void Validate(bool float64) => Check.InRange(Decay, 0, 1, Field(nameof(Decay)));
     internal override IDirection Create() => new RmsPropDirection(Decay);
     /// <inheritdoc/>
     public override string ToString() => FormattableString.Invariant($"RmsPropRule({Decay:G3})");
@@ -62,10 +66,10 @@ public sealed class AdamRule : DirectionRule
     public double Beta1 { get; init; } = AdamDirection.DefaultBeta1;
     /// <summary>β2 in [0, 1). Default <see cref="AdamDirection.DefaultBeta2"/> (0.999).</summary>
     public double Beta2 { get; init; } = AdamDirection.DefaultBeta2;
-    internal override void Validate()
+    internal override void Validate(bool float64)
     {
-        Check.InRange(Beta1, 0, 1, nameof(Beta1));
-        Check.InRange(Beta2, 0, 1, nameof(Beta2));
+        Check.InRange(Beta1, 0, 1, Field(nameof(Beta1)));
+        Check.InRange(Beta2, 0, 1, Field(nameof(Beta2)));
     }
     internal override IDirection Create() => new AdamDirection(Beta1, Beta2);
     /// <inheritdoc/>
@@ -84,11 +88,12 @@ public sealed class ProdigyRule : DirectionRule
     public double Beta2 { get; init; } = 0.999;
     /// <summary>The first distance estimate d₀ &gt; 0. Default 1e-6.</summary>
     public double InitialD { get; init; } = 1e-6;
-    internal override void Validate()
+    internal override void Validate(bool float64)
     {
-        Check.InRange(Beta1, 0, 1, nameof(Beta1));
-        Check.InRange(Beta2, 0, 1, nameof(Beta2));
-        Check.Require(double.IsFinite(InitialD) && InitialD > 0, nameof(InitialD), "must be greater than 0");
+        Check.InRange(Beta1, 0, 1, Field(nameof(Beta1)));
+        Check.InRange(Beta2, 0, 1, Field(nameof(Beta2)));
+        // d² scales the second moments, so d itself stays below the root of the largest number.
+        Precision.RequireFits(InitialD, InitialD > 0, Field(nameof(InitialD)), float64, "greater than 0", squared: true);
     }
     internal override bool SetsOwnStepLength => true;
     internal override IDirection Create() => new ProdigyDirection(beta1: Beta1, beta2: Beta2, initialD: InitialD);
@@ -115,13 +120,15 @@ public sealed class ScheduleFreeAdamWRule : DirectionRule
     public int WarmupSteps { get; init; }
     internal override bool SetsOwnStepLength => true;
     internal override bool AveragesOwnWeights => true;
-    internal override void Validate()
+    internal override void Validate(bool float64)
     {
-        Check.Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), "must be greater than 0");
-        Check.InRange(Beta1, 0, 1, nameof(Beta1));
-        Check.InRange(Beta2, 0, 1, nameof(Beta2));
-        Check.NonNegative(WeightDecay, nameof(WeightDecay));
-        Check.Require(WarmupSteps >= 0, nameof(WarmupSteps), "must be ≥ 0");
+        Precision.RequireFits(LearningRate, LearningRate > 0, Field(nameof(LearningRate)), float64, "greater than 0");
+        Check.InRange(Beta1, 0, 1, Field(nameof(Beta1)));
+        Check.InRange(Beta2, 0, 1, Field(nameof(Beta2)));
+        // Each step decays the weights by η·λ.
+        Check.Require(double.IsFinite(WeightDecay) && WeightDecay >= 0 && WeightDecay * LearningRate <= Precision.Largest(float64), Field(nameof(WeightDecay)),
+            FormattableString.Invariant($"must be ≥ 0, with η·λ at most {Precision.Largest(float64):G3} (the largest {Precision.Name(float64)})"), WeightDecay);
+        Check.Require(WarmupSteps >= 0, Field(nameof(WarmupSteps)), "must be ≥ 0");
     }
     internal override IDirection Create() => new ScheduleFreeAdamWDirection(LearningRate, Beta1, Beta2, weightDecay: WeightDecay, warmupSteps: WarmupSteps);
     /// <inheritdoc/>

@@ -13,7 +13,7 @@ public sealed class DogRule : LearningRateRule
     public double RelativeInitialDistance { get; init; } = DogTuner.DefaultRelativeInitialDistance;
 
     internal override void Validate(bool float64) =>
-        Check.Require(double.IsFinite(RelativeInitialDistance) && RelativeInitialDistance > 0, nameof(RelativeInitialDistance), "must be greater than 0");
+        Precision.RequireFits(RelativeInitialDistance, RelativeInitialDistance > 0, Field(nameof(RelativeInitialDistance)), float64, "greater than 0");
 
     internal override ILearningRateTuner Create(RuleContext context) => new DogTuner(RelativeInitialDistance);
 

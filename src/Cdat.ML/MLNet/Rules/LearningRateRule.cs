@@ -17,13 +17,14 @@ public abstract class LearningRateRule
     /// <summary>A fresh tuner for one training run.</summary>
     internal abstract ILearningRateTuner Create(RuleContext context);
 
+    /// <summary>"RuleType.Setting": how messages name one of this rule's settings.</summary>
+    private protected string Field(string setting) => $"{GetType().Name}.{setting}";
+
     /// <summary>A rate must be positive and fit the weights' float type, or it would fail inside libtorch.</summary>
-    private protected static void RequireRate(double? rate, string setting, bool float64, bool optional = false)
+    private protected void RequireRate(double? rate, string setting, bool float64, bool optional = false)
     {
         if (rate is null && optional) return;
-        double largest = float64 ? double.MaxValue : float.MaxValue;
-        Check.Require(rate is double r && double.IsFinite(r) && r > 0 && r <= largest, setting,
-            $"must be greater than 0 and at most {largest:G3} (the largest {(float64 ? "float64" : "float32")})");
+        Precision.RequireFits(rate ?? double.NaN, rate > 0, Field(setting), float64, "greater than 0");
     }
 }
 

@@ -12,7 +12,7 @@ public sealed class PolyakRule : LearningRateRule
 
     internal override void Validate(bool float64)
     {
-        Check.Require(double.IsFinite(C) && C > 0, nameof(C), "must be greater than 0");
+        Precision.RequireFits(C, C > 0, Field(nameof(C)), float64, "greater than 0");
         RequireRate(MaxLearningRate, nameof(MaxLearningRate), float64);
     }
 

@@ -15,8 +15,8 @@ public sealed class ScheduleRule : LearningRateRule
     internal override void Validate(bool float64)
     {
         RequireRate(PeakLearningRate, nameof(PeakLearningRate), float64);
-        Check.Require(WarmupSteps >= 0 && WarmupSteps < int.MaxValue, nameof(WarmupSteps), $"must lie in [0, {int.MaxValue})");
-        Check.Require(Enum.IsDefined(Shape), nameof(Shape), "is not a known schedule shape");
+        Check.Require(WarmupSteps >= 0 && WarmupSteps < int.MaxValue, Field(nameof(WarmupSteps)), $"must lie in [0, {int.MaxValue})");
+        Check.Require(Enum.IsDefined(Shape), Field(nameof(Shape)), "is not a known schedule shape");
     }
 
     internal override ILearningRateTuner Create(RuleContext context)
