@@ -25,6 +25,17 @@ if dotnet run --no-build -c Release --project src/Cdat.ML.Samples -- study --lr-
 grep -q -- "--lr-grid must list positive numbers" "$out/last.log" || { cat "$out/last.log"; echo "study: bad grid message"; exit 1; }
 run model --steps 500 --out "$out/model";                 expect "$out/model/model-y.png" "$out/model/model.csv"
 run bench --steps 3 --hidden 64 --batch-size 32;          grep -q "ratio to constant" "$out/last.log"
+# meta on a folder of one's own: a manifest, a numeric column with missing values and a categorical one with a missing
+# category, a binary label; then two shipped sets, and a folder without a manifest.
+mkdir -p "$out/own"
+printf '"name","file","label","task","rows","features","categorical","source"\n"toy","toy.csv","y","binary",300,2,"colour","generated"\n' > "$out/own/manifest.csv"
+{ echo '"size","colour","y"'; for i in $(seq 1 300); do s=$((i % 17)); [ $((i % 29)) -eq 0 ] && s=""; c=$([ $((i % 3)) -eq 0 ] && echo '"red"' || echo '"blue"'); [ $((i % 31)) -eq 0 ] && c='""'; y=$([ $(( (i % 17) + (i % 3 == 0 ? 9 : 0) )) -gt 10 ] && echo true || echo false); echo "$s,$c,$y"; done; } > "$out/own/toy.csv"
+run meta --data "$out/own" --no-suite --quick --no-oracle --out "$out/meta-own"; expect "$out/meta-own/meta.md" "$out/meta-own/meta.csv" "$out/meta-own/meta.png"
+grep -q "| toy | Cdat (defaults) | AUC" "$out/meta-own/meta.md" || { cat "$out/meta-own/meta.md"; echo "meta: no Cdat row for the folder's set"; exit 1; }
+run meta --sets sonar,boston --quick --out "$out/meta"; expect "$out/meta/meta.md"
+grep -q "| boston | Adam oracle | R²" "$out/meta/meta.md" && grep -q "^| Cdat (defaults) | 2 |" "$out/meta/meta.md" || { cat "$out/meta/meta.md"; echo "meta: summary or oracle row missing"; exit 1; }
+if dotnet run --no-build -c Release --project src/Cdat.ML.Samples -- meta --data "$out/default" >"$out/last.log" 2>&1; then echo "meta should reject a folder without manifest.csv"; exit 1; fi
+grep -q "holds no manifest.csv" "$out/last.log" || { cat "$out/last.log"; echo "meta: missing-manifest message"; exit 1; }
 run regime --sets diabetes,adult --rows 300 --batches 0,64 --sigmas 0,1 --out "$out/regime"; expect "$out/regime/regime.md" "$out/regime/regime.csv"
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   run fashion --limit 1000 --time-budget 5 --skip-baselines --out "$out/fashion"; expect "$out/fashion/"*.csv

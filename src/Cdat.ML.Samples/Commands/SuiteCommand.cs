@@ -24,7 +24,7 @@ internal static class SuiteCommand
 
     /// <summary>One row of the report.</summary>
     internal sealed record Row(string Set, CdatTask Task, string Trainer, double Metric, double MetricLow, double MetricHigh,
-                               double Second, double Seconds, double Ratio, string Note);
+                               double Second, double Seconds, double Ratio, string Note, double LogLoss = double.NaN);
 
     public static Command Create()
     {
@@ -145,7 +145,7 @@ internal static class SuiteCommand
     /// 80% of the training rows, the rate chosen by the validation 20%'s metric, then refitted on all training rows at
     /// that rate; the note names the rate (<paramref name="rateName"/>) and the grid's time.
     /// </summary>
-    private static (SuiteScore Score, string Note) TunedOnValidation(MLContext ml, CdatTask task, IDataView train, IDataView test,
+    internal static (SuiteScore Score, string Note) TunedOnValidation(MLContext ml, CdatTask task, IDataView train, IDataView test,
                                                                     string rateName, double[] rates, Func<double, CdatTrainer.Options> options)
     {
         CdatTrainer.Options At(double rate)
@@ -176,7 +176,7 @@ internal static class SuiteCommand
         AnsiConsole.Write(table);
     }
 
-    private static long Count(IDataView data)
+    internal static long Count(IDataView data)
     {
         using var cursor = data.GetRowCursor(data.Schema);
         long n = 0;

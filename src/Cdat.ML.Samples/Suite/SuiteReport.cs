@@ -17,7 +17,7 @@ internal static class SuiteReport
         string markdown = Path.Combine(dir, "suite.md"), csv = Path.Combine(dir, "suite.csv"), chart = Path.Combine(dir, "suite.png");
         File.WriteAllText(markdown, Markdown(rows, sets, skipped, mode, seeds));
         File.WriteAllText(csv, Csv(rows));
-        Chart(chart, rows, sets);
+        Chart(chart, rows, sets.Select(x => x.Name).ToList(), "suite");
         return new[] { markdown, csv, chart };
     }
 
@@ -55,10 +55,10 @@ internal static class SuiteReport
     }
 
     /// <summary>Every (data set, trainer) as a point: fit time relative to LightGbm against the gap to the set's best metric.</summary>
-    private static void Chart(string path, IReadOnlyList<SuiteCommand.Row> rows, IReadOnlyList<SuiteSet> sets)
+    public static void Chart(string path, IReadOnlyList<SuiteCommand.Row> rows, IReadOnlyList<string> sets, string title)
     {
         var plot = new Plot();
-        var best = sets.ToDictionary(s => s.Name, s => rows.Where(r => r.Set == s.Name).Max(r => r.Metric));
+        var best = sets.ToDictionary(s => s, s => rows.Where(r => r.Set == s).Max(r => r.Metric));
         var palette = new ScottPlot.Palettes.Category10();
         int i = 0;
         foreach (var trainer in rows.Select(r => Family(r.Trainer)).Distinct())
@@ -71,7 +71,7 @@ internal static class SuiteReport
             scatter.Color = palette.GetColor(i++);
         }
         plot.Add.VerticalLine(0).LinePattern = LinePattern.Dashed;
-        plot.Title($"Each data set: test metric minus the best trainer's (floored at {GapFloor}), against fit time");
+        plot.Title($"{title}, each data set: test metric minus the best trainer's (floored at {GapFloor}), against fit time");
         plot.XLabel("fit time / LightGbm's (log10)");
         plot.YLabel("metric − best on the set (accuracy, AUC or R²)");
         plot.ShowLegend();
@@ -79,7 +79,7 @@ internal static class SuiteReport
     }
 
     /// <summary>The trainer's family across tasks (e.g. all SDCA variants share a colour).</summary>
-    private static string Family(string trainer) => trainer.Split(' ')[0] switch
+    public static string Family(string trainer) => trainer.Split(' ')[0] switch
     {
         "L-BFGS" => "L-BFGS",
         "SDCA" => "SDCA",

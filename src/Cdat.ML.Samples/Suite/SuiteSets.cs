@@ -18,12 +18,14 @@ internal sealed record SuiteSet(string Name, CdatTask Task, string Description,
                                 Func<MLContext, int, int?, (IDataView Train, IDataView Test)> Split,
                                 Func<MLContext, IEstimator<ITransformer>> Prep)
 {
-    /// <summary>A shipped file; a gzipped one (kept small in the repository) is unpacked once to the temporary folder.</summary>
-    private static string PathOf(string file)
+    /// <summary>A shipped file (see <see cref="Unpacked"/>).</summary>
+    private static string PathOf(string file) => Unpacked(Path.Combine(AppContext.BaseDirectory, "data", file));
+
+    /// <summary>The file itself, or for a gzipped one (kept small in the repository) its content, unpacked once to the temporary folder.</summary>
+    internal static string Unpacked(string path)
     {
-        string path = Path.Combine(AppContext.BaseDirectory, "data", file);
-        if (!file.EndsWith(".gz", StringComparison.Ordinal)) return path;
-        string unpacked = Path.Combine(Path.GetTempPath(), $"cdat-{new FileInfo(path).Length}-{file[..^3]}");
+        if (!path.EndsWith(".gz", StringComparison.Ordinal)) return path;
+        string unpacked = Path.Combine(Path.GetTempPath(), $"cdat-{new FileInfo(path).Length}-{Path.GetFileName(path)[..^3]}");
         if (!File.Exists(unpacked))
         {
             string partial = unpacked + "." + Environment.ProcessId;
@@ -113,7 +115,7 @@ internal sealed record SuiteSet(string Name, CdatTask Task, string Description,
             .Append(ml.Transforms.NormalizeMeanVariance("Features", "Pixels")));
 
     /// <summary>A seeded 80/20 split; with <paramref name="limit"/>, at most that many training rows and half as many test rows.</summary>
-    private static (IDataView, IDataView) SplitRows(MLContext ml, IDataView data, int seed, int? limit)
+    internal static (IDataView, IDataView) SplitRows(MLContext ml, IDataView data, int seed, int? limit)
     {
         var split = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: seed);
         if (limit is not int l) return (split.TrainSet, split.TestSet);

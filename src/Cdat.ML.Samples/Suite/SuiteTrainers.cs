@@ -4,8 +4,8 @@ using Microsoft.ML.Data;
 
 namespace Cdat.ML.Samples.Suite;
 
-/// <summary>Test metrics of one fitted model: the task's two headline numbers and the fit time.</summary>
-internal sealed record SuiteScore(double Metric, double Second, double Seconds)
+/// <summary>Test metrics of one fitted model: the task's two headline numbers, the fit time and (classification) the log-loss.</summary>
+internal sealed record SuiteScore(double Metric, double Second, double Seconds, double LogLoss = double.NaN)
 {
     /// <summary>The metric names of a task; the first (higher is better) ranks the trainers.</summary>
     public static (string First, string Second) Names(CdatTask task) => task switch
@@ -27,10 +27,10 @@ internal sealed record SuiteScore(double Metric, double Second, double Seconds)
             case CdatTask.BinaryClassification:
                 // Calibrated trainers report log-loss; others (FastTree without calibration) report NaN there.
                 var b = ml.BinaryClassification.Evaluate(scored);
-                return new(b.AreaUnderRocCurve, b.LogLoss, seconds);
+                return new(b.AreaUnderRocCurve, b.LogLoss, seconds, b.LogLoss);
             default:
                 var m = ml.MulticlassClassification.Evaluate(scored);
-                return new(m.MicroAccuracy, m.MacroAccuracy, seconds);
+                return new(m.MicroAccuracy, m.MacroAccuracy, seconds, m.LogLoss);
         }
     }
 }
