@@ -21,5 +21,6 @@ root.Subcommands.Add(FashionCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(SuiteCommand.Create());
 root.Subcommands.Add(MetaCommand.Create());
+root.Subcommands.Add(SelectCommand.Create());
 root.Subcommands.Add(RegimeCommand.Create());
 return root.Parse(args).Invoke();

@@ -14,9 +14,15 @@ internal static class TrainCheck
         Assert.IsTrue(File.Exists(check), check);
         var start = new ProcessStartInfo("dotnet", new[] { check }.Concat(arguments)) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();  // both pipes drained at once: no deadlock on a full buffer
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout, stderr.Result);
+        // Both pipes drained at once: no deadlock on a full buffer.
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdoutTask = process.StandardOutput.ReadToEndAsync();
+        // A hung child must not hang the suite: every use finishes in well under a minute on an idle machine.
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"Cdat.ML.TrainCheck {string.Join(' ', arguments)} did not finish in 10 minutes.");
+        }
+        return (process.ExitCode, stdoutTask.Result, stderr.Result);
     }
 }

@@ -56,7 +56,7 @@ internal static class Fuzz
         }
         var ml = new MLContext(seed: 1);
         var data = ml.Data.Cache(Digits.Load(ml, args[0], rows: 400));
-        // Each case runs in every precision and in one of three regimes (by turns, to keep the run short): multiclass in
+        // Each case runs in every precision and in one of three regimes (in turn, to keep the run short): multiclass in
         // full batch, regression and binary classification in mini-batches of 64.
         var regimes = new (string Name, Func<CdatTrainer.Options, IEstimator<ITransformer>> Trainer)[]
         {
@@ -66,12 +66,14 @@ internal static class Fuzz
             ("binary, batches of 64", o => ml.Transforms.CustomMapping((DigitRow d, BinaryLabel b) => b.Label = d.Digit < 5, null)
                 .Append(ml.BinaryClassification.Trainers.Cdat(Batches(o)))),
         };
-        int turn = 0;
-        foreach (var (name, set) in Cases.Where(c => args.Length < 2 || c.Name.Contains(args[1], StringComparison.Ordinal)))
+        var cases = Cases.Select((c, i) => (c.Name, c.Set, Index: i)).Where(c => args.Length < 2 || c.Name.Contains(args[1], StringComparison.Ordinal));
+        foreach (var (name, set, index) in cases)
             foreach (bool float64 in new[] { false, true })
-                foreach (double value in Values)
+                for (int v = 0; v < Values.Length; v++)
                 {
-                    var regime = regimes[turn++ % regimes.Length];
+                    // Each value meets every regime across the cases and precisions.
+                    double value = Values[v];
+                    var regime = regimes[(index + v + (float64 ? 1 : 0)) % regimes.Length];
                     string label = $"{name} = {value.ToString("R", CultureInfo.InvariantCulture)} ({(float64 ? "float64" : "float32")}; {regime.Name})";
                     Console.WriteLine($"case {label}");
                     Console.Out.Flush();

@@ -77,7 +77,7 @@ public sealed class ProdigyDirection : IDirection
         var m = _m.For(gradient);
         var v = _v.For(gradient);
         var s = _s.For(gradient);
-        double d = D, root = Math.Sqrt(Beta2), weight = (1 - root) * LearningRate * d * d;
+        double d = Math.Min(D, _largestD), root = Math.Sqrt(Beta2), weight = (1 - root) * LearningRate * d * d;
         _stepD = d;
 
         var towardStartVector = _start.Select((x0, i) => x0 - _parameters[i].detach()).ToArray();

@@ -137,6 +137,7 @@ public sealed partial class CdatTrainer
             Require(EarlyStoppingPatience is null || EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), "must be ≥ 0 (0: never stop early)");
             Require(EarlyStoppingPatience is null or 0 || ValidationSet is not null || ValidationFraction > 0, nameof(EarlyStoppingPatience), "needs validation data: a ValidationSet or a ValidationFraction above 0");
             Require(ValidationEvery is null || ValidationEvery > 0, nameof(ValidationEvery), "must be greater than 0");
+            Require(ValidationEvery is null || ValidationSet is not null || ValidationFraction > 0, nameof(ValidationEvery), "needs validation data: a ValidationSet or a ValidationFraction above 0");
             Require(MemoryBudgetBytes > 0, nameof(MemoryBudgetBytes), "must be greater than 0");
             Require(LogEvery >= 0, nameof(LogEvery), "must be ≥ 0");
             try { if (Device is not null) Devices.Resolve(Device); }

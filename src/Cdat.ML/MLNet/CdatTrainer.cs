@@ -91,6 +91,8 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var o = TrainerOptions;
+        // The options object stays the caller's: what was changed since the trainer was made is checked again.
+        o.Validate();
         // As ML.NET's trainers do after MLContext.CancelExecution: a cancelled Fit throws rather than return an untrained model.
         o.CancellationToken.ThrowIfCancellationRequested();
         using var channel = _environment?.Start("CdatTrainer");

@@ -266,7 +266,10 @@ public sealed class TrainingControlTests
         StringAssert.Contains(e.Message, "streamed");
         // With a validation set the option acts.
         var model = ml.BinaryClassification.Trainers.Cdat(Options(ml.Data.SkipRows(data, 150))).Fit(small);
-        Assert.IsTrue(model.TrainingTrace.Any(r => r.ValidationLoss is double));
+        var validated = model.TrainingTrace.Where(r => r.ValidationLoss is double).Select(r => r.Step).ToList();
+        Assert.IsTrue(validated.Count > 0);
+        if (option == "ValidationEvery") Assert.IsTrue(validated.All(step => step % 5 == 0 || step == model.TrainingTrace.Count), string.Join(", ", validated));
+        else StringAssert.Contains(model.TrainingMetrics.Regime.Description, "patience 3");
     }
 
     [TestMethod]

@@ -13,16 +13,19 @@ internal sealed class TrialPoints(Tensor[] parameters, IReadOnlyList<Tensor> dir
 {
     private Tensor[]? _snapshot;
 
+    /// <summary>The largest rate libtorch converts to the parameters' type (beyond it, it throws).</summary>
+    private double Largest { get; } = parameters.Any(p => p.dtype == ScalarType.Float64) ? double.MaxValue : float.MaxValue;
+
     /// <summary>
     /// Whether a trial moved the parameters. In-place writes bump their autograd version: a graph kept from before no longer
     /// matches them, and differentiating through it would abort the process inside libtorch.
     /// </summary>
     public bool MovedParameters => _snapshot is not null;
 
-    /// <summary>f(w + lr·u) on the step's batch; NaN when not finite.</summary>
+    /// <summary>f(w + lr·u) on the step's batch; NaN when not finite, or for a rate the weights' float type cannot hold.</summary>
     public double LossAt(double learningRate)
     {
-        if (!double.IsFinite(learningRate)) return double.NaN;
+        if (!double.IsFinite(learningRate) || Math.Abs(learningRate) > Largest) return double.NaN;
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         // Outside every scope: a tuner may call this inside a scope of its own.

@@ -1,0 +1,47 @@
+using Cdat.ML.Networks;
+
+namespace Cdat.ML.Samples.Suite;
+
+/// <summary>
+/// The alternatives for one of the trainer's defaults, each a named change of the options: what the <c>select</c>
+/// command chooses among, leave one set out. The first candidate of each factor is today's default.
+/// </summary>
+internal static class Candidates
+{
+    /// <summary>A named configuration: it sets some options on top of the defaults (the seed is set by the caller).</summary>
+    internal sealed record Candidate(string Name, Action<CdatTrainer.Options> Apply);
+
+    public static IReadOnlyDictionary<string, Candidate[]> Factors { get; } = new Dictionary<string, Candidate[]>
+    {
+        ["sigma"] = new Candidate[]
+        {
+            new("σ by regime", _ => { }),
+            new("σ 0.5", o => o.Tuner = new CdatRule { Sigma = 0.5 }),
+            new("σ 1", o => o.Tuner = new CdatRule { Sigma = 1 }),
+            new("σ 1.5", o => o.Tuner = new CdatRule { Sigma = 1.5 }),
+            new("σ 1.9", o => o.Tuner = new CdatRule { Sigma = 1.9 }),
+        },
+        ["network"] = new Candidate[]
+        {
+            new("64 tanh", _ => { }),
+            new("64-64 tanh", o => o.HiddenLayers = new[] { 64, 64 }),
+            new("256-256 relu", o => (o.HiddenLayers, o.Activation) = (new[] { 256, 256 }, Activation.Relu)),
+            new("256-256 gelu", o => (o.HiddenLayers, o.Activation) = (new[] { 256, 256 }, Activation.Gelu)),
+            new("256-256-256 relu", o => (o.HiddenLayers, o.Activation) = (new[] { 256, 256, 256 }, Activation.Relu)),
+        },
+        ["weight-decay"] = new Candidate[]
+        {
+            new("λ 0", _ => { }),
+            new("λ 1e-5", o => o.WeightDecay = 1e-5),
+            new("λ 1e-4", o => o.WeightDecay = 1e-4),
+            new("λ 1e-3", o => o.WeightDecay = 1e-3),
+        },
+        ["batch"] = new Candidate[]
+        {
+            new("batch by data size", _ => { }),
+            new("batch 64", o => o.BatchSize = 64),
+            new("batch 256", o => o.BatchSize = 256),
+            new("full batch", o => o.BatchSize = CdatTrainer.Options.FullBatch),
+        },
+    };
+}
