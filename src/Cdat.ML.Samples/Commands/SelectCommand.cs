@@ -24,7 +24,7 @@ internal static class SelectCommand
         var command = new Command("select", "Chooses a default leave one set out on the meta-benchmark's validation splits, and scores each set with the choice made without it.");
         var factor = new Option<string>("--factor") { Description = $"Which default: {string.Join(", ", Candidates.Factors.Keys)}", Required = true };
         var data = new Option<string?>("--data") { Description = "Folder with a manifest.csv (default: the shipped meta-benchmark)" };
-        var sets = new Option<string?>("--sets") { Description = "Comma-separated data sets (default all of the folder's)" };
+        var sets = new Option<string?>("--sets") { Description = "Comma-separated data sets (default all of the folder's; the suite's may be named too)" };
         var seeds = new Option<int>("--seeds") { Description = "Seeded splits per set (default 3)", DefaultValueFactory = _ => 3 };
         var rows = new Option<int?>("--rows") { Description = "At most this many training rows per set" };
         var output = new Option<string?>("--out") { Description = "Output folder (default out/select-<factor>-<time>)" };
@@ -38,14 +38,23 @@ internal static class SelectCommand
             if (seedCount <= 0) throw new ArgumentException("--seeds must be greater than 0.");
             int? limit = result.GetValue(rows);
             if (limit is <= 10) throw new ArgumentException("--rows must be greater than 10.");
-            var all = MetaSets.Read(result.GetValue(data) ?? MetaSets.ShippedFolder);
-            var chosen = all.ToList();
+            var folder = MetaSets.Read(result.GetValue(data) ?? MetaSets.ShippedFolder);
+            var all = folder.Concat(SuiteSet.All.Where(s => s.Name != "fashion-mnist" && folder.All(f => f.Name != s.Name))).ToList();
+            var chosen = folder.ToList();
             if (result.GetValue(sets) is { } names)
             {
-                var wanted = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                var unknown = wanted.Where(n => all.All(s => s.Name != n)).ToArray();
-                if (unknown.Length > 0) throw new ArgumentException($"--sets: unknown data set(s) {string.Join(", ", unknown)}; known: {string.Join(", ", all.Select(s => s.Name))}.");
-                chosen = all.Where(s => wanted.Contains(s.Name)).ToList();
+                // "news@200": the set cut to 200 training rows, a small-data case of its own.
+                chosen = new List<SuiteSet>();
+                foreach (string wanted in names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    var parts = wanted.Split('@');
+                    var set = all.FirstOrDefault(s => s.Name == parts[0])
+                        ?? throw new ArgumentException($"--sets: unknown data set {parts[0]}; known: {string.Join(", ", all.Select(s => s.Name))}.");
+                    if (parts.Length == 2 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int cut) && cut > 10)
+                        chosen.Add(set with { Name = wanted, Split = (ml, seed, _) => set.Split(ml, seed, cut) });
+                    else if (parts.Length == 1) chosen.Add(set);
+                    else throw new ArgumentException($"--sets: '{wanted}' is not a set or set@rows (rows above 10).");
+                }
             }
             if (chosen.Count < 2) throw new ArgumentException("--sets: leave-one-set-out needs at least two data sets.");
             string dir = result.GetValue(output) ?? Path.Combine("out", $"select-{name}-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
@@ -62,12 +71,13 @@ internal static class SelectCommand
             int Choose(IEnumerable<string> on) => Enumerable.Range(0, candidates.Length)
                 .Select(c => (c, score: on.Average(s => validation[s][c] - validation[s].Max()))).OrderByDescending(x => x.score).ThenBy(x => x.c).First().c;
 
-            var lines = new List<(string Set, int Choice, double Chosen, double Default)>();
+            var lines = new List<Line>();
             foreach (var set in chosen)
             {
                 int choice = Choose(chosen.Where(s => s != set).Select(s => s.Name));
                 var test = Enumerable.Range(1, seedCount).Select(seed => Test(set, seed, limit, candidates[choice], candidates[0])).ToArray();
-                lines.Add((set.Name, choice, Stats.Median(test.Select(t => t.Chosen)), Stats.Median(test.Select(t => t.Default))));
+                lines.Add(new Line(set.Name, choice, Stats.Median(test.Select(t => t.Chosen.Metric)), Stats.Median(test.Select(t => t.Default.Metric)),
+                                   Stats.Median(test.Select(t => t.Chosen.LogLoss)), Stats.Median(test.Select(t => t.Default.LogLoss))));
                 AnsiConsole.MarkupLine(Markup.Escape(Invariant($"{set.Name}: chosen without it {candidates[choice].Name}: test {lines[^1].Chosen:F4} (default {lines[^1].Default:F4})")));
             }
             int overall = Choose(chosen.Select(s => s.Name));
@@ -88,37 +98,40 @@ internal static class SelectCommand
         var prep = set.Prep(ml).Fit(inner.TrainSet);
         var fit = ml.Data.Cache(prep.Transform(inner.TrainSet));
         var check = ml.Data.Cache(prep.Transform(inner.TestSet));
-        return candidates.Select(c => Score(ml, set.Task, fit, check, c, seed)).ToArray();
+        return candidates.Select(c => Score(ml, set.Task, fit, check, c, seed).Metric).ToArray();
     }
 
     /// <summary>The chosen candidate's and the default's test metric on one split.</summary>
-    private static (double Chosen, double Default) Test(SuiteSet set, int seed, int? limit, Candidate chosen, Candidate @default)
+    private static (SuiteScore Chosen, SuiteScore Default) Test(SuiteSet set, int seed, int? limit, Candidate chosen, Candidate @default)
     {
         var ml = new MLContext(seed: seed);
         var (rawTrain, rawTest) = set.Split(ml, seed, limit);
         var prep = set.Prep(ml).Fit(rawTrain);
         var train = ml.Data.Cache(prep.Transform(rawTrain));
         var test = ml.Data.Cache(prep.Transform(rawTest));
-        double d = Score(ml, set.Task, train, test, @default, seed);
+        var d = Score(ml, set.Task, train, test, @default, seed);
         return (ReferenceEquals(chosen, @default) ? d : Score(ml, set.Task, train, test, chosen, seed), d);
     }
 
-    private static double Score(MLContext ml, CdatTask task, IDataView train, IDataView test, Candidate candidate, int seed)
+    private static SuiteScore Score(MLContext ml, CdatTask task, IDataView train, IDataView test, Candidate candidate, int seed)
     {
         var options = new CdatTrainer.Options { Seed = seed };
-        candidate.Apply(options);
-        return new SuiteTrainer(candidate.Name, (c, _) => SuiteTrainer.Cdat(c, task, options)).Run(ml, task, train, test, seed).Metric;
+        candidate.Apply(options, SuiteCommand.Count(train));
+        return new SuiteTrainer(candidate.Name, (c, _) => SuiteTrainer.Cdat(c, task, options)).Run(ml, task, train, test, seed);
     }
 
+    /// <summary>One set's outcome: the candidate chosen without it, and its and today's default's test metric and log-loss.</summary>
+    private sealed record Line(string Set, int Choice, double Chosen, double Default, double ChosenLogLoss, double DefaultLogLoss);
+
     private static string[] Write(string dir, string factor, Candidate[] candidates, IReadOnlyList<string> sets, Dictionary<string, double[]> validation,
-                                  List<(string Set, int Choice, double Chosen, double Default)> lines, int overall, int seeds, int? limit)
+                                  List<Line> lines, int overall, int seeds, int? limit)
     {
         var s = new StringBuilder();
         s.AppendLine(Invariant($"Leave-one-set-out choice of `{factor}` ({seeds} split(s) per set{(limit is int l ? $", at most {l} training rows" : "")}; candidates: {string.Join(", ", candidates.Select(c => c.Name))}; the first is today's default)."));
         s.AppendLine().AppendLine(Invariant($"Chosen on all {sets.Count} sets' validation splits: **{candidates[overall].Name}**. Per set, the choice made without it, scored on the set's test rows (median over the splits):"));
-        s.AppendLine().AppendLine("| set | chosen without it | test metric | today's default | difference |").AppendLine("|---|---|---|---|---|");
-        foreach (var (set, choice, chosen, @default) in lines)
-            s.AppendLine(Invariant($"| {set} | {candidates[choice].Name} | {chosen:F4} | {@default:F4} | {chosen - @default:+0.0000;-0.0000;0} |"));
+        s.AppendLine().AppendLine("| set | chosen without it | test metric | today's default | difference | log-loss, chosen | log-loss, default |").AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var (set, choice, chosen, @default, chosenLogLoss, defaultLogLoss) in lines)
+            s.AppendLine(Invariant($"| {set} | {candidates[choice].Name} | {chosen:F4} | {@default:F4} | {chosen - @default:+0.0000;-0.0000;0} | {LogLoss(chosenLogLoss)} | {LogLoss(defaultLogLoss)} |"));
         s.AppendLine().AppendLine(Invariant($"Chosen {string.Join(", ", candidates.Select((c, i) => $"{c.Name} {lines.Count(x => x.Choice == i)}×"))}; better than today's default on {lines.Count(x => x.Chosen > x.Default)} of {lines.Count} sets, worse on {lines.Count(x => x.Chosen < x.Default)}; median difference {Stats.Median(lines.Select(x => x.Chosen - x.Default)):+0.0000;-0.0000;0}."));
         s.AppendLine().AppendLine("Validation metric per set (mean over the splits; never the test rows):").AppendLine();
         s.AppendLine("| set | " + string.Join(" | ", candidates.Select(c => c.Name)) + " |").AppendLine("|---|" + string.Concat(candidates.Select(_ => "---|")));
@@ -126,12 +139,14 @@ internal static class SelectCommand
         string markdown = Path.Combine(dir, "select.md"), csv = Path.Combine(dir, "select.csv");
         File.WriteAllText(markdown, s.ToString());
         var c = new StringBuilder("set,candidate,validation,chosen_without_set,test_chosen,test_default\n");
-        foreach (var (set, choice, chosen, @default) in lines)
+        foreach (var (set, choice, chosen, @default, _, _) in lines)
             for (int i = 0; i < candidates.Length; i++)
                 c.AppendLine(Invariant($"{set},\"{candidates[i].Name}\",{validation[set][i]:R},{(i == choice ? 1 : 0)},{(i == choice ? chosen : double.NaN):R},{@default:R}"));
         File.WriteAllText(csv, c.ToString());
         return new[] { markdown, csv };
     }
+
+    private static string LogLoss(double value) => double.IsNaN(value) ? "" : value.ToString("F4", CultureInfo.InvariantCulture);
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -8,8 +8,14 @@ namespace Cdat.ML.Samples.Suite;
 /// </summary>
 internal static class Candidates
 {
-    /// <summary>A named configuration: it sets some options on top of the defaults (the seed is set by the caller).</summary>
-    internal sealed record Candidate(string Name, Action<CdatTrainer.Options> Apply);
+    /// <summary>
+    /// A named configuration: it sets some options on top of the defaults, knowing the training rows (the seed is set by
+    /// the caller).
+    /// </summary>
+    internal sealed record Candidate(string Name, Action<CdatTrainer.Options, long> Apply)
+    {
+        public Candidate(string name, Action<CdatTrainer.Options> apply) : this(name, (o, _) => apply(o)) { }
+    }
 
     public static IReadOnlyDictionary<string, Candidate[]> Factors { get; } = new Dictionary<string, Candidate[]>
     {
@@ -32,9 +38,11 @@ internal static class Candidates
         ["weight-decay"] = new Candidate[]
         {
             new("λ 0", _ => { }),
-            new("λ 1e-5", o => o.WeightDecay = 1e-5),
             new("λ 1e-4", o => o.WeightDecay = 1e-4),
-            new("λ 1e-3", o => o.WeightDecay = 1e-3),
+            // As an L2 penalty c·‖w‖²/2 on the summed loss: strong on a few hundred rows, fading on many.
+            new("λ 0.1/n", (o, n) => o.WeightDecay = 0.1 / n),
+            new("λ 1/n", (o, n) => o.WeightDecay = 1.0 / n),
+            new("λ 10/n", (o, n) => o.WeightDecay = 10.0 / n),
         },
         ["batch"] = new Candidate[]
         {
