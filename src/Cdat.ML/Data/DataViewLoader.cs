@@ -177,14 +177,8 @@ internal static class DataViewLoader
         }
     }
 
-    /// <summary>Fold <paramref name="Index"/> of <paramref name="Count"/> equal parts of the seeded row order.</summary>
-    internal readonly record struct Fold(int Index, int Count);
-
-    /// <summary>
-    /// A fraction of the rows set aside for validation, at most <paramref name="MaxRows"/>, none below <paramref name="MinRows"/>
-    /// rows in all; or, with <paramref name="CrossValidationFold"/>, one fold of the rows whatever their number.
-    /// </summary>
-    internal sealed record Holdout(double Fraction, long MaxRows, long MinRows, Fold? CrossValidationFold = null)
+    /// <summary>A fraction of the rows set aside for validation, at most <paramref name="MaxRows"/>, none below <paramref name="MinRows"/> rows in all.</summary>
+    internal sealed record Holdout(double Fraction, long MaxRows, long MinRows)
     {
         public long RowsOf(long rows) => rows < MinRows || Fraction <= 0 ? 0 : Math.Clamp((long)Math.Round(Fraction * rows), 1, Math.Min(MaxRows, rows - 1));
 
@@ -192,13 +186,6 @@ internal static class DataViewLoader
         public static (int[] Validation, int[] Training) Split(Holdout? holdout, long rows, long seed)
         {
             var order = Enumerable.Range(0, (int)rows).ToArray();
-            if (holdout?.CrossValidationFold is { } fold)
-            {
-                // One shuffle for every fold, so that the folds partition the rows.
-                new Random((int)(seed & int.MaxValue) ^ 0xf01d).Shuffle(order);
-                int start = (int)(rows * fold.Index / fold.Count), end = (int)(rows * (fold.Index + 1) / fold.Count);
-                return (order[start..end], order[..start].Concat(order[end..]).Order().ToArray());
-            }
             long heldOut = holdout?.RowsOf(rows) ?? 0;
             if (heldOut == 0) return (Array.Empty<int>(), order);
             new Random((int)(seed & int.MaxValue) ^ 0x5eed).Shuffle(order);

@@ -128,28 +128,43 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                                             cancellationToken: o.CancellationToken).Training;
             }
             var validation = given ?? loaded.HeldOut;
-            int outputs = Task == CdatTask.MulticlassClassification ? columns.ClassCount : 1;
-            var spec = new MultilayerPerceptron(columns.FeatureCount, o.HiddenLayers, outputs, o.Activation);
-            // Too few rows to hold a tenth out: cross-validation on the training rows chooses how long to train on all of them.
-            var folds = validation is null && holdout is not null && !loaded.Streamed && loaded.Rows >= MinRowsForFolds
-                ? CrossValidate(input, columns, spec, features, seed, dtype, device, channel)
-                : null;
-            if (validation is null && folds is null) RequireNoValidationOptions(o, loaded.Streamed, loaded.Rows);
+            if (validation is null) RequireNoValidationOptions(o, loaded.Streamed, loaded.Rows);
             var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : batchSize,
-                                        o.MaxEpochs, folds?.Steps ?? o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, validation is not null,
+                                        o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, validation is not null,
                                         squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay);
             string regime = plan.Describe(training.Rows, validation?.Rows ?? 0, heldOut: given is null)
-                + (folds is { } f ? f.Describe() : "")
                 + (loaded.Density is double density ? FormattableString.Invariant($", sparse features ({density:P2} non-zero)") : "");
             channel?.Info(MessageSensitivity.None, FormattableString.Invariant(
-                $"Cdat: training {Task} on {features} features, {regime}, on {device}{(holdout is not null && loaded.HeldOut is null && folds is null ? (loaded.Streamed ? "; streamed data: nothing held out, give a ValidationSet" : "; too few rows to hold any out") : "")}."));
+                $"Cdat: training {Task} on {features} features, {regime}, on {device}{(holdout is not null && loaded.HeldOut is null ? (loaded.Streamed ? "; streamed data: nothing held out, give a ValidationSet" : "; too few rows to hold any out") : "")}."));
             if (o.Direction.SetsOwnStepLength && o.Tuner is not ConstantRule { LearningRate: 1 })
                 channel?.Warning(MessageSensitivity.None, $"Cdat: {o.Direction} sets its own step length; it is meant to run with Tuner = new ConstantRule(1), not {o.Tuner}.");
+            int outputs = Task == CdatTask.MulticlassClassification ? columns.ClassCount : 1;
+            var spec = new MultilayerPerceptron(columns.FeatureCount, o.HiddenLayers, outputs, o.Activation);
             using var scope = torch.NewDisposeScope();
-            var (loop, direction, tuner) = CreateLoop(spec, seed, dtype, device, plan, training);
-            using var _ = direction;
+            var network = spec.Build(seed, dtype);
+            using var direction = o.Direction.Create();
+            var tuner = o.Tuner.Create(new RuleContext(plan.Sigma, plan.MaxSteps ?? (long)plan.Epochs * training.BatchesPerEpoch,
+                                                       o.MaxSteps is null ? nameof(Options.MaxEpochs) : nameof(Options.MaxSteps)));
             if (!tuner.UsesCurvature && (o.CurvatureEvery != 1 || o.CurvatureSubsampleRows is not null))
                 channel?.Warning(MessageSensitivity.None, $"Cdat: {o.Tuner} measures no curvature, so CurvatureEvery and CurvatureSubsampleRows have no effect.");
+            var loop = new TrainingLoop(network, LossFor(Task), direction, tuner, new TrainingOptions
+            {
+                Epochs = plan.Epochs,
+                MaxSteps = plan.MaxSteps,
+                Seed = seed,
+                Device = device,
+                WeightDecay = o.WeightDecay,
+                WeightAverageDecay = plan.AverageDecay,
+                ValidationEvery = plan.ValidationEvery,
+                EarlyStoppingPatience = plan.Patience,
+                Optimizer = new OptimizerOptions
+                {
+                    SharpnessEvery = o.SharpnessEvery,
+                    CurvatureEvery = o.CurvatureEvery,
+                    CurvatureSubsampleRows = o.CurvatureSubsampleRows,
+                    Seed = seed,
+                },
+            });
 
             var clock = Stopwatch.StartNew();
             var result = loop.Run(training, validation, new Reporter(o.Progress, channel, o.LogEvery), o.CancellationToken);
@@ -184,7 +199,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
     {
         string why = o.ValidationFraction == 0 ? $"{nameof(Options.ValidationFraction)} is 0"
             : streamed ? "streamed data hold nothing out"
-            : FormattableString.Invariant($"{rows} rows are too few to hold any out or cross-validate (it takes {MinRowsForFolds})");
+            : FormattableString.Invariant($"{rows} rows are too few to hold any out (it takes {MinRowsForHoldout})");
         if (o.EarlyStoppingPatience > 0)
             throw new ArgumentException($"Cdat option {nameof(Options.EarlyStoppingPatience)} stops on the validation loss, but {why}: give a ValidationSet, or leave {nameof(Options.EarlyStoppingPatience)} unset.",
                 nameof(Options.EarlyStoppingPatience));

@@ -44,35 +44,6 @@ public sealed class DefaultsTests
     }
 
     [TestMethod]
-    public void DataTooSmallToHoldATenthOutChooseTheirStepsByCrossValidation()
-    {
-        var ml = new MLContext(seed: 1);
-        var (train, _) = Datasets.BreastCancer(ml);
-        var data = Datasets.BreastCancerPrep(ml).Fit(train).Transform(train);
-        var log = new List<string>();
-        ml.Log += (_, e) => { if (e.Message.Contains("Cdat: training")) lock (log) log.Add(e.Message); };
-        var small = ml.Data.TakeRows(data, 150);
-        var metrics = ml.BinaryClassification.Trainers.Cdat().Fit(small).TrainingMetrics;
-        TestContext.WriteLine(metrics.Regime.Description);
-        // Every row trains the final model, for the steps the folds chose (at most the 300-step budget each fold ran).
-        Assert.AreEqual(150, metrics.Regime.TrainingRows);
-        Assert.AreEqual(0, metrics.Regime.ValidationRows);
-        var match = System.Text.RegularExpressions.Regex.Match(metrics.Regime.Description, @", (\d+) steps chosen by 5-fold cross-validation \(of 300\)");
-        Assert.IsTrue(match.Success, metrics.Regime.Description);
-        long chosen = long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.AreEqual(chosen, metrics.Steps);
-        Assert.AreEqual(0, chosen % 10, "a validation check step");
-        Assert.IsTrue(chosen <= 300);
-        StringAssert.Contains(log.Single(), "chosen by 5-fold cross-validation");
-        // The same seed chooses the same steps; under 40 rows there are no folds and the whole budget runs.
-        var seeded = ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 7 });
-        Assert.AreEqual(seeded.Fit(small).TrainingMetrics.Regime.Description, seeded.Fit(small).TrainingMetrics.Regime.Description);
-        var tiny = ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { MaxEpochs = 50 }).Fit(ml.Data.TakeRows(data, 39)).TrainingMetrics;
-        Assert.AreEqual(50, tiny.Steps);
-        Assert.IsFalse(tiny.Regime.Description.Contains("cross-validation"), tiny.Regime.Description);
-    }
-
-    [TestMethod]
     public void WiderDataTrainsInMiniBatchesAndSaysSoInTheLog()
     {
         var ml = new MLContext(seed: 1);

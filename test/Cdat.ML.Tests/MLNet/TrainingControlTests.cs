@@ -248,7 +248,7 @@ public sealed class TrainingControlTests
         var ml = new MLContext(seed: 1);
         var (train, _) = Datasets.BreastCancer(ml);
         var data = Datasets.BreastCancerPrep(ml).Fit(train).Transform(train);
-        var small = ml.Data.TakeRows(data, 30);  // under 40 rows nothing is held out, not even folds
+        var small = ml.Data.TakeRows(data, 150);  // under 200 rows nothing is held out
         CdatTrainer.Options Options(IDataView? validation = null)
         {
             var o = new CdatTrainer.Options { MaxEpochs = 20, ValidationSet = validation };
@@ -257,7 +257,7 @@ public sealed class TrainingControlTests
         }
         var e = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.Cdat(Options()).Fit(small));
         Assert.AreEqual(option, e.ParamName);
-        StringAssert.Contains(e.Message, "30 rows are too few");
+        StringAssert.Contains(e.Message, "150 rows are too few");
         // Streamed data hold nothing out either.
         var streamed = Options();
         streamed.BatchSize = 64;
@@ -265,7 +265,7 @@ public sealed class TrainingControlTests
         e = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.Cdat(streamed).Fit(data));
         StringAssert.Contains(e.Message, "streamed");
         // With a validation set the option acts.
-        var model = ml.BinaryClassification.Trainers.Cdat(Options(ml.Data.SkipRows(data, 30))).Fit(small);
+        var model = ml.BinaryClassification.Trainers.Cdat(Options(ml.Data.SkipRows(data, 150))).Fit(small);
         var validated = model.TrainingTrace.Where(r => r.ValidationLoss is double).Select(r => r.Step).ToList();
         Assert.IsTrue(validated.Count > 0);
         if (option == "ValidationEvery") Assert.IsTrue(validated.All(step => step % 5 == 0 || step == model.TrainingTrace.Count), string.Join(", ", validated));
