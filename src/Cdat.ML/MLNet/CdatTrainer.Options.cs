@@ -72,16 +72,14 @@ public sealed partial class CdatTrainer
         /// <summary>
         /// Without a <see cref="ValidationSet"/>, this seeded fraction of the training rows (at most 10,000 of them) is held out
         /// as validation data: the best weights on it are kept and training stops early when it no longer improves.
-        /// Default 0.1; 0 trains on every row with no validation. Data of 40-199 rows, too few to spare a tenth, instead train
-        /// 5 times on four fifths of the rows, scored on the fifth left out; the steps with the best mean validation loss then
-        /// train the model on every row. Under 40 rows, or streamed, nothing is held out.
+        /// Default 0.1; 0 trains on every row with no validation. Data of fewer than 200 rows, or streamed, holds nothing out.
         /// </summary>
         public double ValidationFraction = 0.1;
         /// <summary>
         /// Stop when the validation loss has not improved for this many checks; 0 never stops early. Null (default): 10
         /// checks in full batch (every 10 steps), 8 in mini-batch (40 checks over the run), when there is validation data.
-        /// Set on data that hold nothing out (no <see cref="ValidationSet"/>, and under 40 rows or streamed), <c>Fit</c>
-        /// refuses it by name rather than ignore it; on data cross-validated for their size it acts in the folds.
+        /// Set on data that hold nothing out (no <see cref="ValidationSet"/>, and under 200 rows or streamed), <c>Fit</c>
+        /// refuses it by name rather than ignore it.
         /// </summary>
         public int? EarlyStoppingPatience;
         /// <summary>
