@@ -186,6 +186,8 @@ public sealed class DefaultsTests
         Assert.AreEqual(AdamDirection.DefaultBeta1, new AdamRule().Beta1);
         Assert.AreEqual(new AdamDirection().Beta2, new AdamRule().Beta2);
         Assert.AreEqual(new MomentumDirection().Momentum, new MomentumRule().Momentum);
+        Assert.AreEqual(TrainingPlan.WeightDecay, new CdatTrainer.Options().WeightDecay, "the L2 penalty chosen leave one set out");
+        Assert.AreEqual(1e-4, TrainingPlan.WeightDecay);
         Assert.IsInstanceOfType<CdatRule>(new CdatTrainer.Options().Tuner);
         Assert.IsInstanceOfType<AdamRule>(new CdatTrainer.Options().Direction);
     }
