@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Cdat.ML;
 
 /// <summary>
@@ -9,6 +11,14 @@ internal static class Precision
 {
     /// <summary>The largest finite number of the weights' type.</summary>
     public static double Largest(bool float64) => float64 ? double.MaxValue : float.MaxValue;
+
+    /// <summary>The largest number libtorch converts to the type of every one of <paramref name="parameters"/>.</summary>
+    public static double Largest(IEnumerable<Tensor> parameters) => parameters.Min(p => p.dtype switch
+    {
+        ScalarType.Float64 => double.MaxValue,
+        ScalarType.Float16 => 65504.0,
+        _ => float.MaxValue,
+    });
 
     /// <summary>"float32" or "float64".</summary>
     public static string Name(bool float64) => float64 ? "float64" : "float32";

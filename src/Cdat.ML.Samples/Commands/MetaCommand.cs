@@ -43,14 +43,7 @@ internal static class MetaCommand
             if (limit is <= 10) throw new ArgumentException("--rows must be greater than 10.");
             var all = MetaSets.Read(result.GetValue(data) ?? MetaSets.ShippedFolder).ToList();
             if (!result.GetValue(noSuite)) all.AddRange(SuiteSet.All.Where(s => all.All(a => a.Name != s.Name)));
-            var chosen = all;
-            if (result.GetValue(sets) is { } names)
-            {
-                var wanted = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                var unknown = wanted.Where(n => all.All(s => s.Name != n)).ToArray();
-                if (unknown.Length > 0) throw new ArgumentException($"--sets: unknown data set(s) {string.Join(", ", unknown)}; known: {string.Join(", ", all.Select(s => s.Name))}.");
-                chosen = all.Where(s => wanted.Contains(s.Name)).ToList();
-            }
+            var chosen = SuiteSet.Pick(all, result.GetValue(sets));
             string dir = result.GetValue(output) ?? Path.Combine("out", "meta-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             Directory.CreateDirectory(dir);
 

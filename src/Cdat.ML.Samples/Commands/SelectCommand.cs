@@ -40,22 +40,8 @@ internal static class SelectCommand
             if (limit is <= 10) throw new ArgumentException("--rows must be greater than 10.");
             var folder = MetaSets.Read(result.GetValue(data) ?? MetaSets.ShippedFolder);
             var all = folder.Concat(SuiteSet.All.Where(s => s.Name != "fashion-mnist" && folder.All(f => f.Name != s.Name))).ToList();
-            var chosen = folder.ToList();
-            if (result.GetValue(sets) is { } names)
-            {
-                // "news@200": the set cut to 200 training rows, a small-data case of its own.
-                chosen = new List<SuiteSet>();
-                foreach (string wanted in names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                {
-                    var parts = wanted.Split('@');
-                    var set = all.FirstOrDefault(s => s.Name == parts[0])
-                        ?? throw new ArgumentException($"--sets: unknown data set {parts[0]}; known: {string.Join(", ", all.Select(s => s.Name))}.");
-                    if (parts.Length == 2 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int cut) && cut > 10)
-                        chosen.Add(set with { Name = wanted, Split = (ml, seed, _) => set.Split(ml, seed, cut) });
-                    else if (parts.Length == 1) chosen.Add(set);
-                    else throw new ArgumentException($"--sets: '{wanted}' is not a set or set@rows (rows above 10).");
-                }
-            }
+            // Only the folder's sets by default; the suite's may be named.
+            var chosen = result.GetValue(sets) is { } names ? SuiteSet.Pick(all, names) : folder.ToList();
             if (chosen.Count < 2) throw new ArgumentException("--sets: leave-one-set-out needs at least two data sets.");
             string dir = result.GetValue(output) ?? Path.Combine("out", $"select-{name}-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             Directory.CreateDirectory(dir);

@@ -42,14 +42,7 @@ internal static class SuiteCommand
             if (seedCount <= 0) throw new ArgumentException("--seeds must be greater than 0.");
             int? limit = result.GetValue(rows) ?? (isQuick ? QuickRows : null);
             if (limit is <= 10) throw new ArgumentException("--rows must be greater than 10.");
-            var chosen = SuiteSet.All.ToList();
-            if (result.GetValue(sets) is { } names)
-            {
-                var wanted = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                var unknown = wanted.Where(n => SuiteSet.All.All(s => s.Name != n)).ToArray();
-                if (unknown.Length > 0) throw new ArgumentException($"Unknown data set(s) {string.Join(", ", unknown)}; known: {string.Join(", ", SuiteSet.All.Select(s => s.Name))}.");
-                chosen = SuiteSet.All.Where(s => wanted.Contains(s.Name)).ToList();
-            }
+            var chosen = SuiteSet.Pick(SuiteSet.All, result.GetValue(sets));
             string dir = result.GetValue(output) ?? Path.Combine("out", "suite-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             Directory.CreateDirectory(dir);
 

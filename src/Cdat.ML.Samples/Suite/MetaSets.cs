@@ -17,14 +17,14 @@ internal static class MetaSets
 
     private sealed class Entry
     {
-        [LoadColumn(0)] public string Name = "";
-        [LoadColumn(1)] public string File = "";
-        [LoadColumn(2)] public string Label = "";
-        [LoadColumn(3)] public string Task = "";
-        [LoadColumn(4)] public float Rows;
-        [LoadColumn(5)] public float Features;
-        [LoadColumn(6)] public string Categorical = "";
-        [LoadColumn(7)] public string Source = "";
+        [LoadColumn(0)] public string Name { get; set; } = "";
+        [LoadColumn(1)] public string File { get; set; } = "";
+        [LoadColumn(2)] public string Label { get; set; } = "";
+        [LoadColumn(3)] public string Task { get; set; } = "";
+        [LoadColumn(4)] public float Rows { get; set; }
+        [LoadColumn(5)] public float Features { get; set; }
+        [LoadColumn(6)] public string Categorical { get; set; } = "";
+        [LoadColumn(7)] public string Source { get; set; } = "";
     }
 
     /// <summary>Every set the manifest of <paramref name="folder"/> lists, in its order.</summary>

@@ -18,6 +18,29 @@ internal sealed record SuiteSet(string Name, CdatTask Task, string Description,
                                 Func<MLContext, int, int?, (IDataView Train, IDataView Test)> Split,
                                 Func<MLContext, IEstimator<ITransformer>> Prep)
 {
+    /// <summary>
+    /// The sets <c>--sets</c> names (all of <paramref name="all"/> when null), in their order in <paramref name="all"/>;
+    /// "news@200" is a set cut to 200 training rows, a small-data case of its own.
+    /// </summary>
+    internal static List<SuiteSet> Pick(IReadOnlyList<SuiteSet> all, string? names)
+    {
+        if (names is null) return all.ToList();
+        var wanted = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = wanted.Where(n => all.All(s => s.Name != n.Split('@')[0])).ToArray();
+        if (unknown.Length > 0) throw new ArgumentException($"--sets: unknown data set(s) {string.Join(", ", unknown)}; known: {string.Join(", ", all.Select(s => s.Name))}.");
+        var picked = new List<SuiteSet>();
+        foreach (var set in all)
+            foreach (string name in wanted.Where(n => n.Split('@')[0] == set.Name))
+            {
+                var parts = name.Split('@');
+                if (parts.Length == 1) picked.Add(set);
+                else if (parts.Length == 2 && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int cut) && cut > 10)
+                    picked.Add(set with { Name = name, Split = (ml, seed, _) => set.Split(ml, seed, cut) });
+                else throw new ArgumentException($"--sets: '{name}' is not a set or set@rows (rows above 10).");
+            }
+        return picked;
+    }
+
     /// <summary>A shipped file (see <see cref="Unpacked"/>).</summary>
     private static string PathOf(string file) => Unpacked(Path.Combine(AppContext.BaseDirectory, "data", file));
 

@@ -61,8 +61,7 @@ public sealed class ProdigyDirection : IDirection
     {
         _parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
         // η·d² becomes a libtorch scalar of the weights' type: d grows at most to where it still fits.
-        double largest = parameters.Any(p => p.dtype == ScalarType.Float64) ? double.MaxValue : float.MaxValue;
-        _largestD = Math.Sqrt(largest / Math.Max(LearningRate, 1));
+        _largestD = Math.Sqrt(Precision.Largest(parameters) / Math.Max(LearningRate, 1));
         DisposeStart();
     }
 

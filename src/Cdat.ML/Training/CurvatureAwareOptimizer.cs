@@ -47,12 +47,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         _start = new StartPoint(_parameters);
         Direction.Bind(_parameters);
         // A rate beyond the parameters' float range cannot be applied (libtorch refuses to convert it).
-        _largestRate = _parameters.Min(p => p.dtype switch
-        {
-            ScalarType.Float64 => double.MaxValue,
-            ScalarType.Float16 => 65504.0,
-            _ => float.MaxValue,
-        });
+        _largestRate = Precision.Largest(_parameters);
     }
 
     /// <summary>The trained parameters.</summary>

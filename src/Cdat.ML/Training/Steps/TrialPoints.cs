@@ -14,7 +14,7 @@ internal sealed class TrialPoints(Tensor[] parameters, IReadOnlyList<Tensor> dir
     private Tensor[]? _snapshot;
 
     /// <summary>The largest rate libtorch converts to the parameters' type (beyond it, it throws).</summary>
-    private double Largest { get; } = parameters.Any(p => p.dtype == ScalarType.Float64) ? double.MaxValue : float.MaxValue;
+    private double Largest { get; } = Precision.Largest(parameters);
 
     /// <summary>
     /// Whether a trial moved the parameters. In-place writes bump their autograd version: a graph kept from before no longer
