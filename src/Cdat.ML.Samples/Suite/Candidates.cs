@@ -44,6 +44,11 @@ internal static class Candidates
             new("λ 1/n", (o, n) => o.WeightDecay = 1.0 / n),
             new("λ 10/n", (o, n) => o.WeightDecay = 10.0 / n),
         },
+        ["scaling"] = new Candidate[]
+        {
+            new("inputs as given", _ => { }),
+            new("robust scaling", o => o.InputScaling = Cdat.ML.Data.InputScaling.Robust),
+        },
         ["batch"] = new Candidate[]
         {
             new("batch by data size", _ => { }),

@@ -17,11 +17,12 @@ internal static class DataViewLoader
     /// returns standardised targets. The batch size is chosen once the rows are counted (<paramref name="batchSizeFor"/>:
     /// training rows → rows per batch, null for full batch); <paramref name="mayStream"/> lets rows beyond the memory
     /// budget be streamed. When the rows stay in memory, a seeded <paramref name="holdout"/> of them (the fraction and its
-    /// cap) is set aside as validation data.
+    /// cap) is set aside as validation data. With <see cref="InputScaling.Robust"/> (dense features, columns not yet
+    /// scaled) the transform is measured in the same pass and set on <paramref name="columns"/>, like the label's.
     /// </summary>
     public static LoadedData Load(IDataView data, LabeledColumns columns, Func<long, int?> batchSizeFor, bool mayStream, long seed,
                                   long memoryBudgetBytes, bool dropLast, ScalarType dtype, string role = "training", bool standardizeLabel = false,
-                                  Holdout? holdout = null, CancellationToken cancellationToken = default)
+                                  Holdout? holdout = null, CancellationToken cancellationToken = default, InputScaling scaling = InputScaling.None)
     {
         if (columns.FeatureCount >= SparseMinFeatures)
         {
@@ -34,6 +35,7 @@ internal static class DataViewLoader
         var labels = new List<float>();
         var tally = new LabelTally(columns, role);
         bool keep = true;
+        var robust = scaling == InputScaling.Robust && columns.Scaler is null ? new RobustScaling(d, seed) : null;
         using (var reader = new LabeledRows(data, columns, role))
         {
             var row = new float[d];
@@ -41,6 +43,7 @@ internal static class DataViewLoader
             {
                 if ((reader.Row & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
                 reader.ReadFeatures(row);
+                robust?.Add(row);
                 float label = reader.ReadLabel();
                 tally.Add(label);
                 if (keep && mayStream && tally.Rows * bytesPerRow > memoryBudgetBytes)
@@ -58,6 +61,12 @@ internal static class DataViewLoader
         }
         tally.Finish(labels, standardizeLabel);
         long rows = tally.Rows;
+        if (robust is not null)
+        {
+            // Rows read from now on (streamed epochs, validation) are scaled as they are read; those kept are scaled here.
+            columns.Scaler = robust.Finish();
+            foreach (var kept in features) columns.Scaler.Apply(kept, kept);
+        }
 
         if (!keep)
         {

@@ -30,6 +30,8 @@ internal sealed class LabeledColumns
     public double LabelOffset { get; set; }
     /// <inheritdoc cref="LabelOffset"/>
     public double LabelScale { get; set; } = 1.0;
+    /// <summary>When set, features are read through it (<see cref="InputScaling.Robust"/>), so the network sees scaled values.</summary>
+    public Scoring.FeatureScaler? Scaler { get; set; }
 
     public static LabeledColumns Resolve(DataViewSchema schema, string featureColumnName, string labelColumnName, CdatTask task, string role = "training")
     {

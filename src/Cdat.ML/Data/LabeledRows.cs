@@ -51,7 +51,7 @@ internal sealed class LabeledRows : IDisposable
         return true;
     }
 
-    /// <summary>Copies the current row's features into <paramref name="destination"/> after checking them.</summary>
+    /// <summary>Copies the current row's features into <paramref name="destination"/> after checking them, through the columns' scaler when they have one.</summary>
     public void ReadFeatures(Span<float> destination)
     {
         _features(ref _buffer);
@@ -61,6 +61,7 @@ internal sealed class LabeledRows : IDisposable
         for (int i = 0; i < _columns.FeatureCount; i++)
             if (!float.IsFinite(destination[i]))
                 throw new InvalidDataException($"Row {Row} of the {_role} data: feature column '{_columns.Features.Name}' holds {destination[i].ToString(CultureInfo.InvariantCulture)} at index {i}. Remove or impute such rows (e.g. mlContext.Transforms.ReplaceMissingValues).");
+        _columns.Scaler?.Apply(destination[.._columns.FeatureCount], destination);
     }
 
     /// <summary>

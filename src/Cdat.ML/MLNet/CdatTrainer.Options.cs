@@ -1,3 +1,4 @@
+using Cdat.ML.Data;
 using Cdat.ML.Diagnostics;
 using Cdat.ML.MLNet;
 using Cdat.ML.Networks;
@@ -24,6 +25,12 @@ public sealed partial class CdatTrainer
         public int[] HiddenLayers = { 64 };
         /// <summary>Hidden activation. Default tanh.</summary>
         public Activation Activation = Activation.Tanh;
+        /// <summary>
+        /// How the features are transformed before the network sees them; the model keeps the transform and scoring applies
+        /// it. <see cref="InputScaling.Robust"/> (median-centred, divided by the interquartile range, smoothly clipped to
+        /// (−3, 3)) works on raw features and outliers; <see cref="InputScaling.None"/> (default) expects standardised ones.
+        /// </summary>
+        public InputScaling InputScaling = InputScaling.None;
 
         /// <summary>Base optimizer whose unit-learning-rate update the tuner scales. Default <see cref="AdamRule"/> (CDAT then scales Adam's update; no learning rate to tune).</summary>
         public DirectionRule Direction = new AdamRule();
@@ -124,6 +131,7 @@ public sealed partial class CdatTrainer
             Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), "must name a column");
             Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), "must name a column");
             Require(HiddenLayers is not null && HiddenLayers.All(h => h > 0), nameof(HiddenLayers), "must be positive widths (empty for a linear model)");
+            Require(Enum.IsDefined(InputScaling), nameof(InputScaling), "must be InputScaling.None or InputScaling.Robust");
             Require(Enum.IsDefined(Activation), nameof(Activation), "is not a known activation");
             Require(Direction is not null, nameof(Direction), "must be set (e.g. new AdamRule())");
             Require(Tuner is not null, nameof(Tuner), "must be set (e.g. new CdatRule())");

@@ -46,9 +46,9 @@ public sealed partial class CdatTrainer
 
     /// <summary>
     /// The trained weights as managed arrays, with the label standardisation folded into the output layer:
-    /// y = scale·(W·h + b) + offset.
+    /// y = scale·(W·h + b) + offset, and the input transform training read the features through.
     /// </summary>
-    internal static MlpWeights ToWeights(nn.Module<Tensor, Tensor> network, Activation activation, double offset = 0, double scale = 1)
+    internal static MlpWeights ToWeights(nn.Module<Tensor, Tensor> network, Activation activation, double offset = 0, double scale = 1, FeatureScaler? inputScaler = null)
     {
         var layers = MultilayerPerceptron.ReadLayers(network).ToArray();
         if (offset != 0 || scale != 1)
@@ -60,7 +60,7 @@ public sealed partial class CdatTrainer
                 Bias = last.Bias.Select(v => (float)(v * scale + offset)).ToArray(),
             };
         }
-        return new MlpWeights(layers.Select(l => DenseLayer.Own(l.Inputs, l.Outputs, l.Weight, l.Bias)).ToArray(), activation);
+        return new MlpWeights(layers.Select(l => DenseLayer.Own(l.Inputs, l.Outputs, l.Weight, l.Bias)).ToArray(), activation, inputScaler);
     }
 
     private CdatModelParameters Placeholder()

@@ -116,14 +116,14 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         int? batchSize = null;  // as chosen by the loader once it has counted the rows
         using var loaded = DataViewLoader.Load(input, columns, rows => batchSize = TrainingPlan.BatchSizeFor(o.BatchSize, rows, features), mayStream: o.BatchSize != Options.FullBatch,
                                                seed, o.MemoryBudgetBytes, dropLast: false, dtype, standardizeLabel: o.StandardizeLabel, holdout: holdout,
-                                               cancellationToken: o.CancellationToken);
+                                               cancellationToken: o.CancellationToken, scaling: o.InputScaling);
         var training = loaded.Training;
         IBatchSource? given = null;
         try
         {
             if (validationColumns is not null)
             {
-                (validationColumns.LabelOffset, validationColumns.LabelScale) = (columns.LabelOffset, columns.LabelScale);
+                (validationColumns.LabelOffset, validationColumns.LabelScale, validationColumns.Scaler) = (columns.LabelOffset, columns.LabelScale, columns.Scaler);
                 given = DataViewLoader.Load(o.ValidationSet!, validationColumns, _ => null, mayStream: false, seed, long.MaxValue, dropLast: false, dtype, "validation",
                                             cancellationToken: o.CancellationToken).Training;
             }
@@ -133,7 +133,8 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                                         o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, validation is not null,
                                         squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay);
             string regime = plan.Describe(training.Rows, validation?.Rows ?? 0, heldOut: given is null)
-                + (loaded.Density is double density ? FormattableString.Invariant($", sparse features ({density:P2} non-zero)") : "");
+                + (loaded.Density is double density ? FormattableString.Invariant($", sparse features ({density:P2} non-zero)") : "")
+                + (columns.Scaler is not null ? ", robust input scaling" : "");
             channel?.Info(MessageSensitivity.None, FormattableString.Invariant(
                 $"Cdat: training {Task} on {features} features, {regime}, on {device}{(holdout is not null && loaded.HeldOut is null ? (loaded.Streamed ? "; streamed data: nothing held out, give a ValidationSet" : "; too few rows to hold any out") : "")}."));
             if (o.Direction.SetsOwnStepLength && o.Tuner is not ConstantRule { LearningRate: 1 })
@@ -171,7 +172,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             clock.Stop();
             if (result.StopReason == StopReason.Cancelled && result.Steps.Count == 0) o.CancellationToken.ThrowIfCancellationRequested();
 
-            var weights = ToWeights(loop.Network, o.Activation, columns.LabelOffset, columns.LabelScale);
+            var weights = ToWeights(loop.Network, o.Activation, columns.LabelOffset, columns.LabelScale, columns.Scaler);
             if (!weights.IsFinite())
                 throw new InvalidOperationException("Training produced non-finite weights that could not be rolled back; try a smaller Sigma, a learning-rate cap or standardised features.");
             var metrics = Summarize(result, clock.Elapsed.TotalSeconds, tuner.Name, direction.Name, device,

@@ -16,8 +16,8 @@ internal static class ModelFormat
 
     private static readonly byte[] Magic = "CDATML"u8.ToArray();
 
-    /// <summary>Current version. 1: MLP weights, task, class names, training metrics. 2: and the training regime.</summary>
-    public const ushort Version = 2;
+    /// <summary>Current version. 1: MLP weights, task, class names, training metrics. 2: and the training regime. 3: and the input scaler.</summary>
+    public const ushort Version = 3;
 
     private const int MaxLayers = 1024, MaxNameBytes = 1 << 16;
 
@@ -39,6 +39,7 @@ internal static class ModelFormat
                 w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.BiasSpan));
             }
             MetricsFormat.Write(w, model.Metrics);
+            WriteScaler(w, model.Network.InputScaler);
         }
         var body = payload.ToArray();
         using var result = new MemoryStream(body.Length + 32);
@@ -122,10 +123,32 @@ internal static class ModelFormat
             layers[i] = DenseLayer.Own(sizes[i], sizes[i + 1], w, b);
         }
         var metrics = MetricsFormat.Read(r, version);
+        var scaler = version >= 3 ? ReadScaler(r, input, Remaining) : null;
         if (Remaining() != 0) throw new InvalidDataException("The Cdat model has trailing data.");
-        var network = new MlpWeights(layers, activation);
+        var network = new MlpWeights(layers, activation, scaler);
         if (!network.IsFinite()) throw new InvalidDataException("The Cdat model holds non-finite weights.");
         return new ModelContents(task, network, names, metrics);
+    }
+
+    /// <summary>A flag, then the clip bound, the centers and the factors (one per input).</summary>
+    private static void WriteScaler(BinaryWriter w, FeatureScaler? scaler)
+    {
+        w.Write(scaler is not null);
+        if (scaler is null) return;
+        w.Write(scaler.ClipBound);
+        foreach (float c in scaler.Center) w.Write(c);
+        foreach (float f in scaler.Factor) w.Write(f);
+    }
+
+    private static FeatureScaler? ReadScaler(BinaryReader r, int inputs, Func<long> remaining)
+    {
+        if (!r.ReadBoolean()) return null;
+        float bound = r.ReadSingle();
+        if (2L * inputs * sizeof(float) > remaining())
+            throw new InvalidDataException($"The Cdat model is truncated: its input scaler needs {2L * inputs * sizeof(float)} bytes, {remaining()} are left.");
+        var center = ReadFloats(r, inputs);
+        var factor = ReadFloats(r, inputs);
+        return new FeatureScaler(center, factor, bound);
     }
 
     private static float[] ReadFloats(BinaryReader r, long count)

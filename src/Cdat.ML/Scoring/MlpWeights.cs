@@ -50,14 +50,20 @@ public sealed class DenseLayer
 public sealed class MlpWeights
 {
     /// <summary>Creates the network from its layers (input to output).</summary>
-    public MlpWeights(IReadOnlyList<DenseLayer> layers, Activation activation)
+    /// <param name="layers">The dense layers, input to output.</param>
+    /// <param name="activation">The hidden activation.</param>
+    /// <param name="inputScaler">The transform the first layer's inputs go through (null: the features as given).</param>
+    public MlpWeights(IReadOnlyList<DenseLayer> layers, Activation activation, FeatureScaler? inputScaler = null)
     {
         if (layers is null || layers.Count == 0) throw new ArgumentException("A network needs at least one layer.", nameof(layers));
         for (int i = 1; i < layers.Count; i++)
             if (layers[i].Inputs != layers[i - 1].Outputs)
                 throw new ArgumentException($"Layer {i} takes {layers[i].Inputs} inputs but layer {i - 1} gives {layers[i - 1].Outputs}.", nameof(layers));
         if (!Enum.IsDefined(activation)) throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
+        if (inputScaler is not null && inputScaler.Count != layers[0].Inputs)
+            throw new ArgumentException($"The input scaler has {inputScaler.Count} features but the first layer takes {layers[0].Inputs}.", nameof(inputScaler));
         Layers = layers.ToArray();
+        InputScaler = inputScaler;
         Activation = activation;
         MaxWidth = Layers.Max(l => l.Outputs);
     }
@@ -66,6 +72,8 @@ public sealed class MlpWeights
     public IReadOnlyList<DenseLayer> Layers { get; }
     /// <summary>Hidden activation.</summary>
     public Activation Activation { get; }
+    /// <summary>The transform the features go through before the first layer; null when they are used as given.</summary>
+    public FeatureScaler? InputScaler { get; }
     /// <summary>Number of inputs.</summary>
     public int InputSize => Layers[0].Inputs;
     /// <summary>Number of outputs.</summary>
@@ -91,7 +99,7 @@ public sealed class MlpWeights
     {
         if (input.Length != InputSize) throw new ArgumentException($"Expected {InputSize} features, got {input.Length}.", nameof(input));
         if (output.Length < OutputSize) throw new ArgumentException($"The output needs room for {OutputSize} values.", nameof(output));
-        float[]? rented = null;
+        float[]? rented = null, scaled = null;
         Span<float> buffers = MaxWidth <= 512
             ? stackalloc float[2 * MaxWidth]
             : (rented = System.Buffers.ArrayPool<float>.Shared.Rent(2 * MaxWidth)).AsSpan(0, 2 * MaxWidth);
@@ -99,6 +107,12 @@ public sealed class MlpWeights
         {
             Span<float> a = buffers[..MaxWidth], b = buffers[MaxWidth..];
             scoped ReadOnlySpan<float> x = input;
+            if (InputScaler is not null)
+            {
+                var z = (scaled = System.Buffers.ArrayPool<float>.Shared.Rent(InputSize)).AsSpan(0, InputSize);
+                InputScaler.Apply(input, z);
+                x = z;
+            }
             for (int l = 0; l < Layers.Count; l++)
             {
                 var layer = Layers[l];
@@ -114,6 +128,7 @@ public sealed class MlpWeights
         finally
         {
             if (rented is not null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            if (scaled is not null) System.Buffers.ArrayPool<float>.Shared.Return(scaled);
         }
     }
 

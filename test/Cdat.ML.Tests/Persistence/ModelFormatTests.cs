@@ -6,13 +6,34 @@ namespace Cdat.ML.Tests.Persistence;
 [TestClass]
 public sealed class ModelFormatTests
 {
-    internal static CdatModelParameters Sample(int seed = 1)
+    internal static CdatModelParameters Sample(int seed = 1, bool scaled = true)
     {
         var random = new Random(seed);
         float[] Values(int n) => Enumerable.Range(0, n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         var layers = new[] { new DenseLayer(4, 5, Values(20), Values(5)), new DenseLayer(5, 3, Values(15), Values(3)) };
         var metrics = new CdatTrainingMetrics(0.1, 0.05, 0.2, 42, 7, 0.3, 0.4, 12.5, 0.25, 3, 11, false, true, "EarlyStopped", 1.5, "cdat(sigma=2)", "adam", "cpu");
-        return new CdatModelParameters(CdatTask.MulticlassClassification, new MlpWeights(layers, Activation.Gelu), new[] { "cat", "dög", "emu" }, metrics);
+        var scaler = scaled ? new FeatureScaler(Values(4), Values(4), 3f) : null;
+        return new CdatModelParameters(CdatTask.MulticlassClassification, new MlpWeights(layers, Activation.Gelu, scaler), new[] { "cat", "dög", "emu" }, metrics);
+    }
+
+    /// <summary>A model file of an older <paramref name="version"/>, from today's bytes less what that version lacked at the payload's end.</summary>
+    private static byte[] Older(CdatModelParameters model, ushort version, int bytesItLacked)
+    {
+        var bytes = model.ToBytes();
+        Assert.AreEqual(3, BitConverter.ToUInt16(bytes, 6));
+        int header = 6 + 2 + 8;
+        var payload = bytes.AsSpan(header, bytes.Length - header - 8).ToArray();
+        var old = payload[..^bytesItLacked];
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream))
+        {
+            w.Write("CDATML"u8.ToArray());
+            w.Write(version);
+            w.Write((long)old.Length);
+            w.Write(old);
+            w.Write(Cdat.ML.Persistence.ModelFormat.Fnv1a(old));
+        }
+        return stream.ToArray();
     }
 
     [TestMethod]
@@ -31,6 +52,21 @@ public sealed class ModelFormatTests
         Assert.AreEqual(model.TrainingMetrics.ToString(), copy.TrainingMetrics.ToString());
         Assert.AreEqual(12.5, copy.TrainingMetrics.MaxSharpness);
         Assert.IsTrue(copy.TrainingMetrics.RolledBack);
+        Assert.IsNotNull(copy.Network.InputScaler);
+        CollectionAssert.AreEqual(model.Network.InputScaler!.Center.ToArray(), copy.Network.InputScaler.Center.ToArray());
+        CollectionAssert.AreEqual(model.Network.InputScaler.Factor.ToArray(), copy.Network.InputScaler.Factor.ToArray());
+        Assert.AreEqual(3f, copy.Network.InputScaler.ClipBound);
+        float[] features = { 10f, -4f, 0.5f, 1e30f }, before = new float[3], after = new float[3];
+        model.Score(features, before);
+        copy.Score(features, after);
+        CollectionAssert.AreEqual(before, after);
+    }
+
+    [TestMethod]
+    public void AModelWithoutAScalerRoundTripsWithout()
+    {
+        var copy = CdatModelParameters.FromBytes(Sample(scaled: false).ToBytes());
+        Assert.IsNull(copy.Network.InputScaler);
     }
 
     [TestMethod]
@@ -60,28 +96,29 @@ public sealed class ModelFormatTests
     [TestMethod]
     public void AVersion1ModelStillLoadsWithAnUnknownRegime()
     {
-        // Version 1 is version 2 without the regime at the end of the payload.
-        var model = Sample();
-        var bytes = model.ToBytes();
-        Assert.AreEqual(2, BitConverter.ToUInt16(bytes, 6));
-        int header = 6 + 2 + 8;
-        var payload = bytes.AsSpan(header, bytes.Length - header - 8).ToArray();
+        // Version 1 is version 3 without the regime and the scaler's flag at the end of the payload.
+        var model = Sample(scaled: false);
         string description = model.TrainingMetrics.Regime.Description;
         int regimeBytes = 4 + 8 + 8 + 1 + 1 + System.Text.Encoding.UTF8.GetByteCount(description);
-        var old = payload[..^regimeBytes];
-        using var stream = new MemoryStream();
-        using (var w = new BinaryWriter(stream))
-        {
-            w.Write("CDATML"u8.ToArray());
-            w.Write((ushort)1);
-            w.Write((long)old.Length);
-            w.Write(old);
-            w.Write(Cdat.ML.Persistence.ModelFormat.Fnv1a(old));
-        }
-        var copy = CdatModelParameters.FromBytes(stream.ToArray());
+        var copy = CdatModelParameters.FromBytes(Older(model, 1, regimeBytes + 1));
         Assert.AreEqual(CdatRegime.Unknown, copy.TrainingMetrics.Regime);
         CollectionAssert.AreEqual(model.Network.Layers[1].Weight.ToArray(), copy.Network.Layers[1].Weight.ToArray());
         Assert.AreEqual(model.TrainingMetrics.StopReason, copy.TrainingMetrics.StopReason);
+        Assert.IsNull(copy.Network.InputScaler);
+    }
+
+    [TestMethod]
+    public void AVersion2ModelStillLoadsAndScoresTheFeaturesAsGiven()
+    {
+        // Version 2 is version 3 without the scaler's flag.
+        var model = Sample(scaled: false);
+        var copy = CdatModelParameters.FromBytes(Older(model, 2, 1));
+        Assert.AreEqual(model.TrainingMetrics.Regime, copy.TrainingMetrics.Regime);
+        Assert.IsNull(copy.Network.InputScaler);
+        float[] features = { 0.3f, -1f, 2f, 0f }, before = new float[3], after = new float[3];
+        model.Score(features, before);
+        copy.Score(features, after);
+        CollectionAssert.AreEqual(before, after);
     }
 
     [TestMethod]

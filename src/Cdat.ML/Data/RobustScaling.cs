@@ -1,0 +1,81 @@
+using Cdat.ML.Scoring;
+
+namespace Cdat.ML.Data;
+
+/// <summary>
+/// Measures <see cref="InputScaling.Robust"/>'s transform while the rows are read: every row's minimum and maximum per
+/// feature, and a seeded uniform sample of rows (reservoir sampling, at most <see cref="MaxSampleValues"/> values) for the
+/// quartiles, so streamed data needs no extra pass.
+/// </summary>
+internal sealed class RobustScaling
+{
+    /// <summary>The smooth clip's bound: scaled values stay in (−3, 3).</summary>
+    public const float ClipBound = 3f;
+    /// <summary>The quartiles come from at most this many sampled values (64 MB of floats)...</summary>
+    public const long MaxSampleValues = 1L << 24;
+    /// <summary>...and at most this many rows.</summary>
+    public const int MaxSampleRows = 65_536;
+
+    private readonly int _width, _capacity;
+    private readonly List<float[]> _sample = new();
+    private readonly double[] _min, _max;
+    private readonly Random _random;
+    private long _rows;
+
+    /// <param name="width">Features per row.</param>
+    /// <param name="seed">Seeds the sample.</param>
+    /// <param name="sampleRows">Rows sampled for the quartiles (default: as many as <see cref="MaxSampleValues"/> allows, at most <see cref="MaxSampleRows"/>).</param>
+    public RobustScaling(int width, long seed, int? sampleRows = null)
+    {
+        _width = width;
+        _capacity = sampleRows ?? (int)Math.Clamp(MaxSampleValues / Math.Max(1, width), 1, MaxSampleRows);
+        _min = Enumerable.Repeat(double.PositiveInfinity, width).ToArray();
+        _max = Enumerable.Repeat(double.NegativeInfinity, width).ToArray();
+        _random = new Random((int)(seed & int.MaxValue) ^ 0x5ca1e);
+    }
+
+    /// <summary>Takes one row into account.</summary>
+    public void Add(ReadOnlySpan<float> row)
+    {
+        _rows++;
+        for (int j = 0; j < _width; j++)
+        {
+            if (row[j] < _min[j]) _min[j] = row[j];
+            if (row[j] > _max[j]) _max[j] = row[j];
+        }
+        if (_sample.Count < _capacity) _sample.Add(row.ToArray());
+        else
+        {
+            long k = _random.NextInt64(_rows);
+            if (k < _capacity) row.CopyTo(_sample[(int)k]);
+        }
+    }
+
+    /// <summary>The transform: center = median, factor = 1 / interquartile range (1 / half the range where the quartiles coincide, 0 for a constant feature).</summary>
+    public FeatureScaler Finish()
+    {
+        if (_rows == 0) throw new InvalidOperationException("No rows were read.");
+        var center = new float[_width];
+        var factor = new float[_width];
+        var column = new float[_sample.Count];
+        for (int j = 0; j < _width; j++)
+        {
+            for (int i = 0; i < column.Length; i++) column[i] = _sample[i][j];
+            Array.Sort(column);
+            double median = Quantile(column, 0.5), spread = Quantile(column, 0.75) - Quantile(column, 0.25);
+            if (spread <= 0) spread = 0.5 * (_max[j] - _min[j]);
+            center[j] = (float)median;
+            factor[j] = spread > 0 ? (float)Math.Min(1 / spread, float.MaxValue) : 0f;
+        }
+        return new FeatureScaler(center, factor, ClipBound);
+    }
+
+    /// <summary>The <paramref name="q"/>-quantile of sorted values, interpolated linearly between order statistics.</summary>
+    internal static double Quantile(float[] sorted, double q)
+    {
+        double position = q * (sorted.Length - 1);
+        int low = (int)Math.Floor(position);
+        int high = Math.Min(low + 1, sorted.Length - 1);
+        return sorted[low] + (position - low) * ((double)sorted[high] - sorted[low]);
+    }
+}

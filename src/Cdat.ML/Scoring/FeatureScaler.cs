@@ -1,0 +1,60 @@
+namespace Cdat.ML.Scoring;
+
+/// <summary>
+/// A per-feature input transform the network sees instead of the raw features: <c>z = (x − center)·factor</c>, then,
+/// with a clip bound B &gt; 0, the smooth clip <c>z / √(1 + (z/B)²)</c>, which leaves small values alone and bounds
+/// every value in (−B, B). Training applies it to every row it reads and scoring to every row it scores, with this same
+/// code, so both see the same floats. Immutable and thread-safe.
+/// </summary>
+public sealed class FeatureScaler
+{
+    private readonly float[] _center, _factor;
+
+    /// <summary>Creates the transform from copies of <paramref name="center"/> and <paramref name="factor"/>.</summary>
+    /// <param name="center">Subtracted from each feature.</param>
+    /// <param name="factor">Multiplies each centred feature (0 drops a feature that never varied).</param>
+    /// <param name="clipBound">The smooth clip's bound B; 0 for no clipping.</param>
+    public FeatureScaler(ReadOnlySpan<float> center, ReadOnlySpan<float> factor, float clipBound)
+    {
+        if (center.Length == 0) throw new ArgumentException("A feature scaler needs at least one feature.", nameof(center));
+        if (factor.Length != center.Length)
+            throw new ArgumentException($"The scaler has {center.Length} centers but {factor.Length} factors.", nameof(factor));
+        if (!float.IsFinite(clipBound) || clipBound < 0)
+            throw new ArgumentOutOfRangeException(nameof(clipBound), clipBound, "The clip bound must be finite and ≥ 0 (0: no clipping).");
+        foreach (float c in center) if (!float.IsFinite(c)) throw new ArgumentException("Every center must be finite.", nameof(center));
+        foreach (float f in factor) if (!float.IsFinite(f)) throw new ArgumentException("Every factor must be finite.", nameof(factor));
+        _center = center.ToArray();
+        _factor = factor.ToArray();
+        ClipBound = clipBound;
+        Center = Array.AsReadOnly(_center);
+        Factor = Array.AsReadOnly(_factor);
+    }
+
+    /// <summary>Number of features.</summary>
+    public int Count => _center.Length;
+    /// <summary>What is subtracted from each feature.</summary>
+    public IReadOnlyList<float> Center { get; }
+    /// <summary>What each centred feature is multiplied by.</summary>
+    public IReadOnlyList<float> Factor { get; }
+    /// <summary>The smooth clip's bound; 0 when values are not clipped.</summary>
+    public float ClipBound { get; }
+
+    /// <summary>Writes the transformed <paramref name="features"/> into <paramref name="destination"/> (which may be the same span).</summary>
+    public void Apply(ReadOnlySpan<float> features, Span<float> destination)
+    {
+        if (features.Length != Count) throw new ArgumentException($"Expected {Count} features, got {features.Length}.", nameof(features));
+        if (destination.Length < Count) throw new ArgumentException($"The destination needs room for {Count} values.", nameof(destination));
+        double bound = ClipBound;
+        for (int j = 0; j < features.Length; j++)
+        {
+            // In double: a finite float far from the center times its factor must not overflow before it is clipped.
+            double z = ((double)features[j] - _center[j]) * _factor[j];
+            if (bound > 0)
+            {
+                double r = z / bound;
+                z = Math.Abs(r) > 1e150 ? Math.CopySign(bound, r) : z / Math.Sqrt(1 + r * r);
+            }
+            destination[j] = (float)z;
+        }
+    }
+}
