@@ -32,8 +32,9 @@ internal static class MetaCommand
         var seeds = new Option<int?>("--seeds") { Description = "Seeded 80/20 splits per set (default 3, 1 with --quick)" };
         var rows = new Option<int?>("--rows") { Description = "At most this many training rows per set (test: half as many)" };
         var noOracle = new Option<bool>("--no-oracle") { Description = "Skip the Adam oracle (7 fits per split)" };
+        var noNormalize = new Option<bool>("--no-normalize") { Description = "Numbers mean-imputed but not standardised, as a pipeline that forgets the normaliser (the folder's sets only)" };
         var output = new Option<string?>("--out") { Description = "Output folder (default out/meta-<time>)" };
-        foreach (var o in new Option[] { data, sets, noSuite, quick, seeds, rows, noOracle, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { data, sets, noSuite, quick, seeds, rows, noOracle, noNormalize, output }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             bool isQuick = result.GetValue(quick);
@@ -41,7 +42,7 @@ internal static class MetaCommand
             if (seedCount <= 0) throw new ArgumentException("--seeds must be greater than 0.");
             int? limit = result.GetValue(rows) ?? (isQuick ? QuickRows : null);
             if (limit is <= 10) throw new ArgumentException("--rows must be greater than 10.");
-            var all = MetaSets.Read(result.GetValue(data) ?? MetaSets.ShippedFolder).ToList();
+            var all = MetaSets.Read(result.GetValue(data) ?? MetaSets.ShippedFolder, normalize: !result.GetValue(noNormalize)).ToList();
             if (!result.GetValue(noSuite)) all.AddRange(SuiteSet.All.Where(s => all.All(a => a.Name != s.Name)));
             var chosen = SuiteSet.Pick(all, result.GetValue(sets));
             string dir = result.GetValue(output) ?? Path.Combine("out", "meta-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));

@@ -27,8 +27,9 @@ internal static class SelectCommand
         var sets = new Option<string?>("--sets") { Description = "Comma-separated data sets (default all of the folder's; the suite's may be named too)" };
         var seeds = new Option<int>("--seeds") { Description = "Seeded splits per set (default 3)", DefaultValueFactory = _ => 3 };
         var rows = new Option<int?>("--rows") { Description = "At most this many training rows per set" };
+        var noNormalize = new Option<bool>("--no-normalize") { Description = "Numbers mean-imputed but not standardised, as a pipeline that forgets the normaliser (the folder's sets only)" };
         var output = new Option<string?>("--out") { Description = "Output folder (default out/select-<factor>-<time>)" };
-        foreach (var o in new Option[] { factor, data, sets, seeds, rows, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { factor, data, sets, seeds, rows, noNormalize, output }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             string name = result.GetValue(factor)!;
@@ -38,7 +39,7 @@ internal static class SelectCommand
             if (seedCount <= 0) throw new ArgumentException("--seeds must be greater than 0.");
             int? limit = result.GetValue(rows);
             if (limit is <= 10) throw new ArgumentException("--rows must be greater than 10.");
-            var folder = MetaSets.Read(result.GetValue(data) ?? MetaSets.ShippedFolder);
+            var folder = MetaSets.Read(result.GetValue(data) ?? MetaSets.ShippedFolder, normalize: !result.GetValue(noNormalize));
             var all = folder.Concat(SuiteSet.All.Where(s => s.Name != "fashion-mnist" && folder.All(f => f.Name != s.Name))).ToList();
             // Only the folder's sets by default; the suite's may be named.
             var chosen = result.GetValue(sets) is { } names ? SuiteSet.Pick(all, names) : folder.ToList();

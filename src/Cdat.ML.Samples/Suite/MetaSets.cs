@@ -27,8 +27,11 @@ internal static class MetaSets
         [LoadColumn(7)] public string Source { get; set; } = "";
     }
 
-    /// <summary>Every set the manifest of <paramref name="folder"/> lists, in its order.</summary>
-    public static IReadOnlyList<SuiteSet> Read(string folder)
+    /// <summary>
+    /// Every set the manifest of <paramref name="folder"/> lists, in its order; without <paramref name="normalize"/>, numbers
+    /// are mean-imputed but not standardised (a pipeline that forgets the normaliser).
+    /// </summary>
+    public static IReadOnlyList<SuiteSet> Read(string folder, bool normalize = true)
     {
         string manifest = Path.Combine(folder, "manifest.csv");
         if (!File.Exists(manifest))
@@ -36,10 +39,10 @@ internal static class MetaSets
         var ml = new MLContext(seed: 0);
         var entries = ml.Data.CreateEnumerable<Entry>(ml.Data.LoadFromTextFile<Entry>(manifest, separatorChar: ',', hasHeader: true, allowQuoting: true),
                                                       reuseRowObject: false).ToList();
-        return entries.Select(e => FromEntry(folder, e)).ToList();
+        return entries.Select(e => FromEntry(folder, e, normalize)).ToList();
     }
 
-    private static SuiteSet FromEntry(string folder, Entry e)
+    private static SuiteSet FromEntry(string folder, Entry e, bool normalize)
     {
         var task = e.Task switch
         {
@@ -76,11 +79,11 @@ internal static class MetaSets
                 Columns = columns, HasHeader = true, Separators = new[] { ',' }, AllowQuoting = true, MissingRealsAsNaNs = true,
             });
             return SuiteSet.SplitRows(ml, data, seed, limit);
-        }, ml => Featurize(ml, task, numeric, categories));
+        }, ml => Featurize(ml, task, numeric, categories, normalize));
     }
 
     /// <summary>What an ML.NET user writes for such a table.</summary>
-    private static IEstimator<ITransformer> Featurize(MLContext ml, CdatTask task, string[] numeric, string[] categories)
+    private static IEstimator<ITransformer> Featurize(MLContext ml, CdatTask task, string[] numeric, string[] categories, bool normalize)
     {
         var steps = new List<IEstimator<ITransformer>>();
         if (task == CdatTask.MulticlassClassification) steps.Add(ml.Transforms.Conversion.MapValueToKey("Label", "Class"));
@@ -89,7 +92,7 @@ internal static class MetaSets
         {
             steps.Add(ml.Transforms.Concatenate("Numbers", numeric));
             steps.Add(ml.Transforms.ReplaceMissingValues("Numbers", replacementMode: MissingValueReplacingEstimator.ReplacementMode.Mean));
-            steps.Add(ml.Transforms.NormalizeMeanVariance("Numbers"));
+            if (normalize) steps.Add(ml.Transforms.NormalizeMeanVariance("Numbers"));
             parts.Add("Numbers");
         }
         if (categories.Length > 0)

@@ -79,7 +79,10 @@ public sealed partial class CdatTrainer
         /// <summary>Measure uᵀHu on this many random rows of the batch (null, the default: the whole batch).</summary>
         public long? CurvatureSubsampleRows;
 
-        /// <summary>Validation data, scored during training; with it the best weights seen are kept.</summary>
+        /// <summary>
+        /// Validation data, scored during training; with it the best weights seen are kept. <c>Fit(trainData, validationData)</c>
+        /// gives the same model.
+        /// </summary>
         public IDataView? ValidationSet;
         /// <summary>
         /// Without a <see cref="ValidationSet"/>, this seeded fraction of the training rows (at most 10,000 of them) is held out
@@ -148,9 +151,7 @@ public sealed partial class CdatTrainer
             Require(CurvatureSubsampleRows is null || CurvatureSubsampleRows > 0, nameof(CurvatureSubsampleRows), "must be greater than 0");
             Require(double.IsFinite(ValidationFraction) && ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), "must lie in [0, 1) (0: hold nothing out)");
             Require(EarlyStoppingPatience is null || EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), "must be ≥ 0 (0: never stop early)");
-            Require(EarlyStoppingPatience is null or 0 || ValidationSet is not null || ValidationFraction > 0, nameof(EarlyStoppingPatience), "needs validation data: a ValidationSet or a ValidationFraction above 0");
             Require(ValidationEvery is null || ValidationEvery > 0, nameof(ValidationEvery), "must be greater than 0");
-            Require(ValidationEvery is null || ValidationSet is not null || ValidationFraction > 0, nameof(ValidationEvery), "needs validation data: a ValidationSet or a ValidationFraction above 0");
             Require(MemoryBudgetBytes > 0, nameof(MemoryBudgetBytes), "must be greater than 0");
             Require(LogEvery >= 0, nameof(LogEvery), "must be ≥ 0");
             try { if (Device is not null) Devices.Resolve(Device); }

@@ -87,7 +87,20 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
     }
 
     /// <inheritdoc/>
-    public CdatTransformer Fit(IDataView input)
+    public CdatTransformer Fit(IDataView input) => Fit(input, TrainerOptions.ValidationSet, nameof(Options.ValidationSet));
+
+    /// <summary>
+    /// Trains on <paramref name="trainData"/>, scoring <paramref name="validationData"/> to keep the best weights and stop
+    /// early, as LightGbm's and FastTree's <c>Fit(trainData, validationData)</c> do: the same model as
+    /// <see cref="Options.ValidationSet"/> = <paramref name="validationData"/> (which it takes the place of).
+    /// </summary>
+    public CdatTransformer Fit(IDataView trainData, IDataView validationData)
+    {
+        ArgumentNullException.ThrowIfNull(validationData);
+        return Fit(trainData, validationData, nameof(validationData));
+    }
+
+    private CdatTransformer Fit(IDataView input, IDataView? validationSet, string validationName)
     {
         ArgumentNullException.ThrowIfNull(input);
         var o = TrainerOptions;
@@ -98,13 +111,13 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         using var channel = _environment?.Start("CdatTrainer");
         var columns = LabeledColumns.Resolve(input.Schema, o.FeatureColumnName, o.LabelColumnName, Task);
         var classNames = UsableClassNames(columns.ClassNames, channel);
-        var validationColumns = o.ValidationSet is null ? null : LabeledColumns.Resolve(o.ValidationSet.Schema, o.FeatureColumnName, o.LabelColumnName, Task, "validation");
+        var validationColumns = validationSet is null ? null : LabeledColumns.Resolve(validationSet.Schema, o.FeatureColumnName, o.LabelColumnName, Task, "validation");
         if (validationColumns is { } v)
         {
             if (v.FeatureCount != columns.FeatureCount)
-                throw new ArgumentException($"The validation set's feature column '{o.FeatureColumnName}' has {v.FeatureCount} values; the training data has {columns.FeatureCount}.", nameof(o.ValidationSet));
+                throw new ArgumentException($"The validation set's feature column '{o.FeatureColumnName}' has {v.FeatureCount} values; the training data has {columns.FeatureCount}.", validationName);
             if (v.ClassCount != columns.ClassCount)
-                throw new ArgumentException($"The validation set's label '{o.LabelColumnName}' has {v.ClassCount} classes; the training data has {columns.ClassCount}.", nameof(o.ValidationSet));
+                throw new ArgumentException($"The validation set's label '{o.LabelColumnName}' has {v.ClassCount} classes; the training data has {columns.ClassCount}.", validationName);
         }
 
         int seed = o.Seed ?? _environment?.Register("CdatTrainer").Rand.Next() ?? 0;
@@ -112,7 +125,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         string device = ResolveDevice(o.Device, channel);
 
         int features = columns.FeatureCount;
-        var holdout = o.ValidationSet is null && o.ValidationFraction > 0 ? new DataViewLoader.Holdout(o.ValidationFraction, MaxHeldOutRows, MinRowsForHoldout) : null;
+        var holdout = validationSet is null && o.ValidationFraction > 0 ? new DataViewLoader.Holdout(o.ValidationFraction, MaxHeldOutRows, MinRowsForHoldout) : null;
         int? batchSize = null;  // as chosen by the loader once it has counted the rows
         using var loaded = DataViewLoader.Load(input, columns, rows => batchSize = TrainingPlan.BatchSizeFor(o.BatchSize, rows, features), mayStream: o.BatchSize != Options.FullBatch,
                                                seed, o.MemoryBudgetBytes, dropLast: false, dtype, standardizeLabel: o.StandardizeLabel, holdout: holdout,
@@ -124,7 +137,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             if (validationColumns is not null)
             {
                 (validationColumns.LabelOffset, validationColumns.LabelScale, validationColumns.Scaler) = (columns.LabelOffset, columns.LabelScale, columns.Scaler);
-                given = DataViewLoader.Load(o.ValidationSet!, validationColumns, _ => null, mayStream: false, seed, long.MaxValue, dropLast: false, dtype, "validation",
+                given = DataViewLoader.Load(validationSet!, validationColumns, _ => null, mayStream: false, seed, long.MaxValue, dropLast: false, dtype, "validation",
                                             cancellationToken: o.CancellationToken).Training;
             }
             var validation = given ?? loaded.HeldOut;
