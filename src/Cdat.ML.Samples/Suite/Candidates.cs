@@ -46,8 +46,8 @@ internal static class Candidates
         },
         ["scaling"] = new Candidate[]
         {
-            new("inputs as given", _ => { }),
-            new("robust scaling", o => o.InputScaling = Cdat.ML.Data.InputScaling.Robust),
+            new("robust scaling", _ => { }),
+            new("inputs as given", o => o.InputScaling = Cdat.ML.Data.InputScaling.None),
         },
         ["batch"] = new Candidate[]
         {

@@ -27,10 +27,11 @@ public sealed partial class CdatTrainer
         public Activation Activation = Activation.Tanh;
         /// <summary>
         /// How the features are transformed before the network sees them; the model keeps the transform and scoring applies
-        /// it. <see cref="InputScaling.Robust"/> (median-centred, divided by the interquartile range, smoothly clipped to
-        /// (−3, 3)) works on raw features and outliers; <see cref="InputScaling.None"/> (default) expects standardised ones.
+        /// it. <see cref="InputScaling.Robust"/> (default: median-centred, divided by the interquartile range, smoothly
+        /// clipped to (−3, 3); chosen leave one set out on 17 data sets, docs/DEFAULTS.md) works on raw features and
+        /// outliers; <see cref="InputScaling.None"/> uses the features as given (standardise them in the pipeline).
         /// </summary>
-        public InputScaling InputScaling = InputScaling.None;
+        public InputScaling InputScaling = TrainingPlan.InputScaling;
 
         /// <summary>Base optimizer whose unit-learning-rate update the tuner scales. Default <see cref="AdamRule"/> (CDAT then scales Adam's update; no learning rate to tune).</summary>
         public DirectionRule Direction = new AdamRule();

@@ -31,7 +31,7 @@ namespace Cdat.ML;
 /// ### Trainer characteristics
 /// | | |
 /// | -- | -- |
-/// | Normalization required | Yes (standardise the features, e.g. `NormalizeMeanVariance`) |
+/// | Normalization required | No: the trainer scales each feature robustly itself (`Options.InputScaling`; wide sparse features, such as text n-grams, are used as given) |
 /// | Caching required | No (data is read once, then kept as tensors or streamed per epoch) |
 /// | Required NuGet in addition to Microsoft.ML | Cdat.ML, TorchSharp-cpu (or a CUDA backend) for training; none extra for scoring |
 /// | Exportable to ONNX | No |

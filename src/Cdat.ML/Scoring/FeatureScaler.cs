@@ -47,8 +47,9 @@ public sealed class FeatureScaler
         double bound = ClipBound;
         for (int j = 0; j < features.Length; j++)
         {
-            // In double: a finite float far from the center times its factor must not overflow before it is clipped.
-            double z = ((double)features[j] - _center[j]) * _factor[j];
+            // In double: a finite float far from the center times its factor must not overflow before it is clipped. A
+            // dropped feature (factor 0) is 0 whatever it holds, ±∞ included.
+            double z = _factor[j] == 0 ? 0 : ((double)features[j] - _center[j]) * _factor[j];
             if (bound > 0)
             {
                 double r = z / bound;

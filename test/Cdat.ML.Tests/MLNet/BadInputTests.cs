@@ -146,6 +146,7 @@ public sealed class BadInputTests
     [DataRow("Device")]
     [DataRow("EarlyStoppingPatience")]
     [DataRow("WeightAverageDecay")]
+    [DataRow("InputScaling")]
     public void InvalidOptionsFailAtConstructionNamingTheOption(string option)
     {
         var o = new CdatTrainer.Options();
@@ -157,7 +158,8 @@ public sealed class BadInputTests
             case "EmaBeta": o.Tuner = new CdatRule { EmaBeta = 1.0 }; break;
             case "MaxEpochs": o.MaxEpochs = 0; break;
             case "Device": o.Device = "tpu"; break;
-            case "EarlyStoppingPatience": o.EarlyStoppingPatience = 3; o.ValidationFraction = 0; break;  // without validation data
+            case "EarlyStoppingPatience": o.EarlyStoppingPatience = -1; break;  // (without validation data it is refused at Fit, which knows the data)
+            case "InputScaling": o.InputScaling = (Cdat.ML.Data.InputScaling)7; break;
             case "WeightAverageDecay": o.WeightAverageDecay = 1; break;
         }
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(o));

@@ -24,6 +24,11 @@ public sealed class FeatureScalerTests
         }
         scaler.Apply(new[] { float.MaxValue, float.MaxValue, 0f }, z);
         Assert.AreEqual(3f, z[1], 1e-5f);
+        // Infinities clip to the bound; a dropped feature stays 0; NaN stays NaN (and scores NaN, as documented).
+        scaler.Apply(new[] { float.NegativeInfinity, float.PositiveInfinity, float.PositiveInfinity }, z);
+        CollectionAssert.AreEqual(new[] { -3f, 3f, 0f }, z);
+        scaler.Apply(new[] { float.NaN, 0f, 0f }, z);
+        Assert.IsTrue(float.IsNaN(z[0]));
     }
 
     [TestMethod]
