@@ -51,7 +51,8 @@ internal static class SelectCommand
             var validation = new Dictionary<string, double[]>();
             foreach (var set in chosen)
             {
-                var perSeed = Enumerable.Range(1, seedCount).Select(seed => Validate(set, seed, limit, candidates)).ToArray();
+                bool onLogLoss = Candidates.ChosenOnLogLoss.Contains(name) && set.Task != CdatTask.Regression;
+                var perSeed = Enumerable.Range(1, seedCount).Select(seed => Validate(set, seed, limit, candidates, onLogLoss)).ToArray();
                 validation[set.Name] = Enumerable.Range(0, candidates.Length).Select(c => perSeed.Average(v => v[c])).ToArray();
                 AnsiConsole.MarkupLine(Markup.Escape($"{set.Name}: validation " + string.Join(", ", candidates.Select((c, i) => Invariant($"{c.Name} {validation[set.Name][i]:F4}")))));
             }
@@ -68,7 +69,7 @@ internal static class SelectCommand
                 AnsiConsole.MarkupLine(Markup.Escape(Invariant($"{set.Name}: chosen without it {candidates[choice].Name}: test {lines[^1].Chosen:F4} (default {lines[^1].Default:F4})")));
             }
             int overall = Choose(chosen.Select(s => s.Name));
-            string[] files = Write(dir, name, candidates, chosen.Select(s => s.Name).ToList(), validation, lines, overall, seedCount, limit);
+            string[] files = Write(dir, name, Candidates.ChosenOnLogLoss.Contains(name), candidates, chosen.Select(s => s.Name).ToList(), validation, lines, overall, seedCount, limit);
             AnsiConsole.MarkupLine(Markup.Escape($"Chosen on all {chosen.Count} sets: {candidates[overall].Name}"));
             CommandRunner.Wrote(dir, files);
             return 0;
@@ -76,8 +77,11 @@ internal static class SelectCommand
         return command;
     }
 
-    /// <summary>Each candidate's validation metric on one split: fitted on 80% of the training rows, scored on the rest.</summary>
-    private static double[] Validate(SuiteSet set, int seed, int? limit, Candidate[] candidates)
+    /// <summary>
+    /// Each candidate's validation score on one split: fitted on 80% of the training rows, scored on the rest; the metric,
+    /// or with <paramref name="onLogLoss"/> minus the log-loss (higher is better either way).
+    /// </summary>
+    private static double[] Validate(SuiteSet set, int seed, int? limit, Candidate[] candidates, bool onLogLoss)
     {
         var ml = new MLContext(seed: seed);
         var (rawTrain, _) = set.Split(ml, seed, limit);
@@ -85,7 +89,7 @@ internal static class SelectCommand
         var prep = set.Prep(ml).Fit(inner.TrainSet);
         var fit = ml.Data.Cache(prep.Transform(inner.TrainSet));
         var check = ml.Data.Cache(prep.Transform(inner.TestSet));
-        return candidates.Select(c => Score(ml, set.Task, fit, check, c, seed).Metric).ToArray();
+        return candidates.Select(c => Score(ml, set.Task, fit, check, c, seed)).Select(score => onLogLoss ? -score.LogLoss : score.Metric).ToArray();
     }
 
     /// <summary>The chosen candidate's and the default's test metric on one split.</summary>
@@ -110,7 +114,7 @@ internal static class SelectCommand
     /// <summary>One set's outcome: the candidate chosen without it, and its and today's default's test metric and log-loss.</summary>
     private sealed record Line(string Set, int Choice, double Chosen, double Default, double ChosenLogLoss, double DefaultLogLoss);
 
-    private static string[] Write(string dir, string factor, Candidate[] candidates, IReadOnlyList<string> sets, Dictionary<string, double[]> validation,
+    private static string[] Write(string dir, string factor, bool onLogLoss, Candidate[] candidates, IReadOnlyList<string> sets, Dictionary<string, double[]> validation,
                                   List<Line> lines, int overall, int seeds, int? limit)
     {
         var s = new StringBuilder();
@@ -120,7 +124,8 @@ internal static class SelectCommand
         foreach (var (set, choice, chosen, @default, chosenLogLoss, defaultLogLoss) in lines)
             s.AppendLine(Invariant($"| {set} | {candidates[choice].Name} | {chosen:F4} | {@default:F4} | {chosen - @default:+0.0000;-0.0000;0} | {LogLoss(chosenLogLoss)} | {LogLoss(defaultLogLoss)} |"));
         s.AppendLine().AppendLine(Invariant($"Chosen {string.Join(", ", candidates.Select((c, i) => $"{c.Name} {lines.Count(x => x.Choice == i)}×"))}; better than today's default on {lines.Count(x => x.Chosen > x.Default)} of {lines.Count} sets, worse on {lines.Count(x => x.Chosen < x.Default)}; median difference {Stats.Median(lines.Select(x => x.Chosen - x.Default)):+0.0000;-0.0000;0}."));
-        s.AppendLine().AppendLine("Validation metric per set (mean over the splits; never the test rows):").AppendLine();
+        s.AppendLine().AppendLine(onLogLoss ? "Validation score per set: minus the log-loss on classification sets, the metric on regression sets (mean over the splits; never the test rows):"
+                                            : "Validation metric per set (mean over the splits; never the test rows):").AppendLine();
         s.AppendLine("| set | " + string.Join(" | ", candidates.Select(c => c.Name)) + " |").AppendLine("|---|" + string.Concat(candidates.Select(_ => "---|")));
         foreach (var set in sets) s.AppendLine($"| {set} | " + string.Join(" | ", validation[set].Select(v => v.ToString("F4", CultureInfo.InvariantCulture))) + " |");
         string markdown = Path.Combine(dir, "select.md"), csv = Path.Combine(dir, "select.csv");

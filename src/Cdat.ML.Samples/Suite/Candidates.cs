@@ -17,6 +17,12 @@ internal static class Candidates
         public Candidate(string name, Action<CdatTrainer.Options> apply) : this(name, (o, _) => apply(o)) { }
     }
 
+    /// <summary>
+    /// Factors that change only the probabilities, not the ranking or the predicted class: chosen on the validation
+    /// rows' log-loss (lower is better) instead of the headline metric (on regression sets, which they leave alone, the metric).
+    /// </summary>
+    public static IReadOnlySet<string> ChosenOnLogLoss { get; } = new HashSet<string> { "temperature" };
+
     public static IReadOnlyDictionary<string, Candidate[]> Factors { get; } = new Dictionary<string, Candidate[]>
     {
         ["sigma"] = new Candidate[]
@@ -48,6 +54,11 @@ internal static class Candidates
         {
             new("robust scaling", _ => { }),
             new("inputs as given", o => o.InputScaling = Cdat.ML.Data.InputScaling.None),
+        },
+        ["temperature"] = new Candidate[]
+        {
+            new("no temperature", _ => { }),
+            new("temperature on the validation rows", o => o.TemperatureScaling = true),
         },
         ["batch"] = new Candidate[]
         {

@@ -81,6 +81,12 @@ public sealed partial class CdatTrainer
         public long? CurvatureSubsampleRows;
 
         /// <summary>
+        /// Classification: once trained, divide the logits by the one temperature that minimises the validation rows'
+        /// cross-entropy (Guo et al., 2017; between 0.5 and 20), folded into the output layer. It changes the probabilities
+        /// (and log-loss), never the ranking (AUC) or the predicted class. Needs validation data; default false.
+        /// </summary>
+        public bool TemperatureScaling;
+        /// <summary>
         /// Validation data, scored during training; with it the best weights seen are kept. <c>Fit(trainData, validationData)</c>
         /// gives the same model.
         /// </summary>

@@ -185,7 +185,13 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             clock.Stop();
             if (result.StopReason == StopReason.Cancelled && result.Steps.Count == 0) o.CancellationToken.ThrowIfCancellationRequested();
 
-            var weights = ToWeights(loop.Network, o.Activation, columns.LabelOffset, columns.LabelScale, columns.Scaler);
+            // A classifier's probabilities are tempered on the validation rows (regression keeps its label scaling instead).
+            double factor = o.TemperatureScaling && Task != CdatTask.Regression && validation is not null
+                ? TemperatureScaling.Fit(loop.Network, validation, Task, loop.Device) : 1;
+            if (factor != 1) regime += FormattableString.Invariant($", probabilities tempered on the validation rows (T {1 / factor:G3})");
+            var weights = Task == CdatTask.Regression
+                ? ToWeights(loop.Network, o.Activation, columns.LabelOffset, columns.LabelScale, columns.Scaler)
+                : ToWeights(loop.Network, o.Activation, scale: factor, inputScaler: columns.Scaler);
             if (!weights.IsFinite())
                 throw new InvalidOperationException("Training produced non-finite weights that could not be rolled back; try a smaller Sigma, a learning-rate cap or standardised features.");
             var metrics = Summarize(result, clock.Elapsed.TotalSeconds, tuner.Name, direction.Name, device,

@@ -1,0 +1,83 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cdat.ML.MLNet;
+
+/// <summary>
+/// Temperature scaling (Guo et al., 2017): one factor a = 1/T for a classifier's logits, the one that minimises the
+/// cross-entropy of the validation rows. It changes the probabilities, never the ranking or the predicted class, and is
+/// folded into the output layer. The loss is convex in a (its second derivative is the logits' variance under the
+/// predicted distribution), so a bisection on its derivative finds it.
+/// </summary>
+internal static class TemperatureScaling
+{
+    /// <summary>The factor stays in [1/20, 2]: at most 20× softer, at most 2× sharper (a few perfectly separated validation rows would otherwise ask for ever sharper probabilities).</summary>
+    public const double MinFactor = 1.0 / 20, MaxFactor = 2;
+
+    /// <summary>The factor for the validation rows' logits from <paramref name="network"/>; 1 when there are none.</summary>
+    public static double Fit(nn.Module<Tensor, Tensor> network, Data.IBatchSource validation, CdatTask task, Device device)
+    {
+        var logits = new List<double[]>();
+        var targets = new List<int>();
+        using (var scope = torch.NewDisposeScope())
+        using (torch.no_grad())
+        {
+            foreach (var (x, y) in validation.Batches(1, device))
+            {
+                using var z = network.forward(x).to(ScalarType.Float64).cpu().contiguous();
+                var values = z.data<double>().ToArray();
+                int width = task == CdatTask.BinaryClassification ? 1 : (int)z.shape[1];
+                var labels = y.to(ScalarType.Int64).cpu().data<long>().ToArray();
+                for (int i = 0; i < labels.Length; i++)
+                {
+                    logits.Add(values.AsSpan(i * width, width).ToArray());
+                    targets.Add((int)labels[i]);
+                }
+            }
+        }
+        return Fit(logits, targets, binary: task == CdatTask.BinaryClassification);
+    }
+
+    /// <summary>The factor for the given logits (one per row for binary, one per class otherwise) and class indices.</summary>
+    internal static double Fit(IReadOnlyList<double[]> logits, IReadOnlyList<int> targets, bool binary)
+    {
+        if (logits.Count == 0) return 1;
+        // Bisection in log a on the derivative, which rises with a.
+        double low = Math.Log(MinFactor), high = Math.Log(MaxFactor);
+        if (Slope(Math.Exp(low)) >= 0) return MinFactor;
+        if (Slope(Math.Exp(high)) <= 0) return MaxFactor;
+        for (int i = 0; i < 60; i++)
+        {
+            double middle = 0.5 * (low + high);
+            if (Slope(Math.Exp(middle)) < 0) low = middle; else high = middle;
+        }
+        return Math.Exp(0.5 * (low + high));
+
+        // d/da of the mean cross-entropy of a·z: the mean over rows of E_p[z] − z_target (binary: (σ(a·z) − y)·z).
+        double Slope(double a)
+        {
+            double sum = 0;
+            for (int r = 0; r < logits.Count; r++)
+            {
+                var z = logits[r];
+                if (binary)
+                {
+                    double p = 1 / (1 + Math.Exp(-a * z[0]));
+                    sum += (p - targets[r]) * z[0];
+                    continue;
+                }
+                double max = double.NegativeInfinity;
+                foreach (double v in z) max = Math.Max(max, a * v);
+                double normaliser = 0, expected = 0;
+                foreach (double v in z)
+                {
+                    double w = Math.Exp(a * v - max);
+                    normaliser += w;
+                    expected += w * v;
+                }
+                sum += expected / normaliser - z[targets[r]];
+            }
+            return sum / logits.Count;
+        }
+    }
+}
