@@ -60,6 +60,11 @@ internal static class Candidates
             new("no temperature", _ => { }),
             new("temperature on the validation rows", o => o.TemperatureScaling = true),
         },
+        ["folds"] = new Candidate[]
+        {
+            new("one network on every row", _ => { }),
+            new("5-fold ensemble", o => o.SmallDataFolds = 5),
+        },
         ["batch"] = new Candidate[]
         {
             new("batch by data size", _ => { }),

@@ -81,6 +81,13 @@ public sealed partial class CdatTrainer
         public long? CurvatureSubsampleRows;
 
         /// <summary>
+        /// Data too small to hold a tenth out (40-199 rows, no <see cref="ValidationSet"/>, full batch) trains this many
+        /// networks, each on the other folds of the rows and stopped early on its own, and averages their outputs into one
+        /// wider network (the model is k times the size). 0 or 1 trains one network on every row for the whole budget.
+        /// Default <see cref="TrainingPlan.SmallDataFolds"/>.
+        /// </summary>
+        public int SmallDataFolds = TrainingPlan.SmallDataFolds;
+        /// <summary>
         /// Classification: once trained, divide the logits by the one temperature that minimises the validation rows'
         /// cross-entropy (Guo et al., 2017; between 0.5 and 20), folded into the output layer. It changes the probabilities
         /// (and log-loss), never the ranking (AUC) or the predicted class. Needs validation data; default false.
@@ -161,6 +168,7 @@ public sealed partial class CdatTrainer
             Require(ValidationEvery is null || ValidationEvery > 0, nameof(ValidationEvery), "must be greater than 0");
             Require(MemoryBudgetBytes > 0, nameof(MemoryBudgetBytes), "must be greater than 0");
             Require(LogEvery >= 0, nameof(LogEvery), "must be ≥ 0");
+            Require(SmallDataFolds is >= 0 and <= 20, nameof(SmallDataFolds), "must lie in [0, 20] (0 or 1: one network on every row)");
             try { if (Device is not null) Devices.Resolve(Device); }
             catch (ArgumentException e) { throw new ArgumentOutOfRangeException(nameof(Device), Device, e.Message); }
         }

@@ -48,9 +48,13 @@ public sealed partial class CdatTrainer
     /// The trained weights as managed arrays, with the label standardisation folded into the output layer:
     /// y = scale·(W·h + b) + offset, and the input transform training read the features through.
     /// </summary>
-    internal static MlpWeights ToWeights(nn.Module<Tensor, Tensor> network, Activation activation, double offset = 0, double scale = 1, FeatureScaler? inputScaler = null)
+    internal static MlpWeights ToWeights(nn.Module<Tensor, Tensor> network, Activation activation, double offset = 0, double scale = 1, FeatureScaler? inputScaler = null) =>
+        ToWeights(MultilayerPerceptron.ReadLayers(network), activation, offset, scale, inputScaler);
+
+    /// <inheritdoc cref="ToWeights(nn.Module{Tensor, Tensor}, Activation, double, double, FeatureScaler?)"/>
+    internal static MlpWeights ToWeights(IReadOnlyList<LayerArrays> read, Activation activation, double offset = 0, double scale = 1, FeatureScaler? inputScaler = null)
     {
-        var layers = MultilayerPerceptron.ReadLayers(network).ToArray();
+        var layers = read.ToArray();
         if (offset != 0 || scale != 1)
         {
             var last = layers[^1];

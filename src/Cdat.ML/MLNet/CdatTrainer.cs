@@ -141,7 +141,6 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                                             cancellationToken: o.CancellationToken).Training;
             }
             var validation = given ?? loaded.HeldOut;
-            if (validation is null) RequireNoValidationOptions(o, loaded.Streamed, loaded.Rows);
             var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : batchSize,
                                         o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, validation is not null,
                                         squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay);
@@ -155,33 +154,27 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             int outputs = Task == CdatTask.MulticlassClassification ? columns.ClassCount : 1;
             var spec = new MultilayerPerceptron(columns.FeatureCount, o.HiddenLayers, outputs, o.Activation);
             using var scope = torch.NewDisposeScope();
-            var network = spec.Build(seed, dtype);
-            using var direction = o.Direction.Create();
-            var tuner = o.Tuner.Create(new RuleContext(plan.Sigma, plan.MaxSteps ?? (long)plan.Epochs * training.BatchesPerEpoch,
-                                                       o.MaxSteps is null ? nameof(Options.MaxEpochs) : nameof(Options.MaxSteps)));
+            var reporter = new Reporter(o.Progress, channel, o.LogEvery);
+            var clock = Stopwatch.StartNew();
+            // Too few rows to hold a tenth out: k networks, each stopped early on its own fold, averaged into one.
+            var folds = validation is null && holdout is not null && !loaded.Streamed && training.IsFullBatch && loaded.Rows >= MinRowsForFolds
+                ? TrainFolds(training, spec, o.SmallDataFolds, seed, dtype, device, reporter) : null;
+            if (folds is not null)
+            {
+                clock.Stop();
+                regime += folds.Describe;
+                var merged = LogitAverage.Merge(folds.Members);
+                return Finish(Task == CdatTask.Regression
+                        ? ToWeights(merged, o.Activation, columns.LabelOffset, columns.LabelScale, columns.Scaler)
+                        : ToWeights(merged, o.Activation, inputScaler: columns.Scaler),
+                    folds.First, clock.Elapsed.TotalSeconds, folds.Tuner, folds.Direction, new CdatRegime(0, training.Rows, 0, false, regime));
+            }
+            if (validation is null) RequireNoValidationOptions(o, loaded.Streamed, loaded.Rows);
+            var (loop, direction, tuner) = CreateLoop(spec, seed, dtype, device, plan, training);
+            using var _ = direction;
             if (!tuner.UsesCurvature && (o.CurvatureEvery != 1 || o.CurvatureSubsampleRows is not null))
                 channel?.Warning(MessageSensitivity.None, $"Cdat: {o.Tuner} measures no curvature, so CurvatureEvery and CurvatureSubsampleRows have no effect.");
-            var loop = new TrainingLoop(network, LossFor(Task), direction, tuner, new TrainingOptions
-            {
-                Epochs = plan.Epochs,
-                MaxSteps = plan.MaxSteps,
-                Seed = seed,
-                Device = device,
-                WeightDecay = o.WeightDecay,
-                WeightAverageDecay = plan.AverageDecay,
-                ValidationEvery = plan.ValidationEvery,
-                EarlyStoppingPatience = plan.Patience,
-                Optimizer = new OptimizerOptions
-                {
-                    SharpnessEvery = o.SharpnessEvery,
-                    CurvatureEvery = o.CurvatureEvery,
-                    CurvatureSubsampleRows = o.CurvatureSubsampleRows,
-                    Seed = seed,
-                },
-            });
-
-            var clock = Stopwatch.StartNew();
-            var result = loop.Run(training, validation, new Reporter(o.Progress, channel, o.LogEvery), o.CancellationToken);
+            var result = loop.Run(training, validation, reporter, o.CancellationToken);
             clock.Stop();
             if (result.StopReason == StopReason.Cancelled && result.Steps.Count == 0) o.CancellationToken.ThrowIfCancellationRequested();
 
@@ -192,21 +185,25 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             var weights = Task == CdatTask.Regression
                 ? ToWeights(loop.Network, o.Activation, columns.LabelOffset, columns.LabelScale, columns.Scaler)
                 : ToWeights(loop.Network, o.Activation, scale: factor, inputScaler: columns.Scaler);
-            if (!weights.IsFinite())
-                throw new InvalidOperationException("Training produced non-finite weights that could not be rolled back; try a smaller Sigma, a learning-rate cap or standardised features.");
-            var metrics = Summarize(result, clock.Elapsed.TotalSeconds, tuner.Name, direction.Name, device,
+            return Finish(weights, result, clock.Elapsed.TotalSeconds, tuner.Name, direction.Name,
                 new CdatRegime(plan.BatchSize ?? 0, training.Rows, validation?.Rows ?? 0, given is null && validation is not null, regime));
-            channel?.Info(MessageSensitivity.None, "Cdat: " + metrics);
-            if (result.RolledBack && result.StopReason == StopReason.Diverged)
-                channel?.Warning(MessageSensitivity.None, FormattableString.Invariant(
-                    $"Cdat: training diverged ({result.Divergence}); the weights were rolled back to those after step {result.RestoredStep} (loss {result.RestoredLoss:G4}). Try a smaller Sigma, a MaxLearningRate or standardised features."));
-            else if (result.RolledBack)
-                channel?.Warning(MessageSensitivity.None, FormattableString.Invariant(
-                    $"Cdat: {result.Divergence}; the model holds the weights after step {result.RestoredStep} (loss {result.RestoredLoss:G4}) instead of the last ones."));
 
-            var model = new CdatModelParameters(Task, weights, classNames, metrics);
-            var pipeline = ScoringPipeline.Build(model, o.FeatureColumnName, input.Schema.Select(c => c.Name)).Fit(input);
-            return new CdatTransformer(model, pipeline, o.FeatureColumnName, columns.Features.Type, result.Steps);
+            CdatTransformer Finish(MlpWeights weights, TrainingResult result, double seconds, string tunerName, string directionName, CdatRegime described)
+            {
+                if (!weights.IsFinite())
+                    throw new InvalidOperationException("Training produced non-finite weights that could not be rolled back; try a smaller Sigma, a learning-rate cap or standardised features.");
+                var metrics = Summarize(result, seconds, tunerName, directionName, device, described);
+                channel?.Info(MessageSensitivity.None, "Cdat: " + metrics);
+                if (result.RolledBack && result.StopReason == StopReason.Diverged)
+                    channel?.Warning(MessageSensitivity.None, FormattableString.Invariant(
+                        $"Cdat: training diverged ({result.Divergence}); the weights were rolled back to those after step {result.RestoredStep} (loss {result.RestoredLoss:G4}). Try a smaller Sigma, a MaxLearningRate or standardised features."));
+                else if (result.RolledBack)
+                    channel?.Warning(MessageSensitivity.None, FormattableString.Invariant(
+                        $"Cdat: {result.Divergence}; the model holds the weights after step {result.RestoredStep} (loss {result.RestoredLoss:G4}) instead of the last ones."));
+                var model = new CdatModelParameters(Task, weights, classNames, metrics);
+                var pipeline = ScoringPipeline.Build(model, o.FeatureColumnName, input.Schema.Select(c => c.Name)).Fit(input);
+                return new CdatTransformer(model, pipeline, o.FeatureColumnName, columns.Features.Type, result.Steps);
+            }
         }
         finally
         {

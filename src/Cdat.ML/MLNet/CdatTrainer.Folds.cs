@@ -1,0 +1,97 @@
+using System.Globalization;
+using Cdat.ML.Data;
+using Cdat.ML.Directions;
+using Cdat.ML.MLNet;
+using Cdat.ML.Networks;
+using Cdat.ML.Training;
+using Cdat.ML.Tuners;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cdat.ML;
+
+// Small data, too few rows to hold a tenth out: k networks, each stopped early on its own held-out fold, averaged.
+public sealed partial class CdatTrainer
+{
+    /// <summary>Below this many rows not even folds are held out: one network trains its whole budget on every row.</summary>
+    internal const long MinRowsForFolds = 40;
+
+    /// <summary>A training loop for <paramref name="plan"/> with a fresh network, direction and tuner; the caller disposes the direction.</summary>
+    private (TrainingLoop Loop, IDirection Direction, ILearningRateTuner Tuner) CreateLoop(MultilayerPerceptron spec, long seed, ScalarType dtype, string device,
+                                                                                        TrainingPlan plan, IBatchSource training)
+    {
+        var o = TrainerOptions;
+        var network = spec.Build(seed, dtype);
+        var direction = o.Direction.Create();
+        var tuner = o.Tuner.Create(new RuleContext(plan.Sigma, plan.MaxSteps ?? (long)plan.Epochs * training.BatchesPerEpoch,
+                                                   o.MaxSteps is null ? nameof(Options.MaxEpochs) : nameof(Options.MaxSteps)));
+        var loop = new TrainingLoop(network, LossFor(Task), direction, tuner, new TrainingOptions
+        {
+            Epochs = plan.Epochs,
+            MaxSteps = plan.MaxSteps,
+            Seed = seed,
+            Device = device,
+            WeightDecay = o.WeightDecay,
+            WeightAverageDecay = plan.AverageDecay,
+            ValidationEvery = plan.ValidationEvery,
+            EarlyStoppingPatience = plan.Patience,
+            Optimizer = new OptimizerOptions
+            {
+                SharpnessEvery = o.SharpnessEvery,
+                CurvatureEvery = o.CurvatureEvery,
+                CurvatureSubsampleRows = o.CurvatureSubsampleRows,
+                Seed = seed,
+            },
+        });
+        return (loop, direction, tuner);
+    }
+
+    /// <summary>What the folds trained: each network's layers, the first fold's run (for the metrics and trace), and a description.</summary>
+    private sealed record FoldRuns(IReadOnlyList<IReadOnlyList<LayerArrays>> Members, TrainingResult First, string Tuner, string Direction, string Describe);
+
+    /// <summary>
+    /// Trains one network per fold of the (full-batch, in-memory) training rows, each on the other folds and stopped early
+    /// on its own, from its own initial weights; null when a fold could not be held out.
+    /// </summary>
+    private FoldRuns? TrainFolds(IBatchSource training, MultilayerPerceptron spec, int folds, int seed, ScalarType dtype, string device, IProgress<Diagnostics.StepRecord> progress)
+    {
+        var o = TrainerOptions;
+        long n = training.Rows;
+        if (folds < 2 || n < folds * 2) return null;
+        using var scope = torch.NewDisposeScope();
+        var (allX, allY) = training.Batches(1, CPU).First();
+        // A wide sparse batch of under 200 rows is small enough to fold densely.
+        var x = allX.is_sparse ? allX.to_dense() : allX;
+        var order = Enumerable.Range(0, (int)n).ToArray();
+        new Random((int)(seed & int.MaxValue) ^ 0xf01d).Shuffle(order);
+        var members = new List<IReadOnlyList<LayerArrays>>();
+        var steps = new List<int>();
+        TrainingResult? first = null;
+        string tunerName = "", directionName = "";
+        for (int f = 0; f < folds; f++)
+        {
+            using var foldScope = torch.NewDisposeScope();
+            long[] held = order.Where((_, i) => i % folds == f).Select(i => (long)i).Order().ToArray();
+            long[] kept = order.Where((_, i) => i % folds != f).Select(i => (long)i).Order().ToArray();
+            using var heldIndex = torch.tensor(held);
+            using var keptIndex = torch.tensor(kept);
+            using var fit = new TensorBatches(x.index_select(0, keptIndex), allY.index_select(0, keptIndex), null, seed);
+            using var check = new TensorBatches(x.index_select(0, heldIndex), allY.index_select(0, heldIndex), null, seed);
+            var plan = TrainingPlan.For(fit.Rows, spec.InputSize, null, o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, hasValidation: true,
+                                        squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay);
+            var (loop, direction, tuner) = CreateLoop(spec, seed + f, dtype, device, plan, fit);
+            using (direction)
+            {
+                var result = loop.Run(fit, check, progress, o.CancellationToken);
+                if (result.StopReason == StopReason.Cancelled) o.CancellationToken.ThrowIfCancellationRequested();
+                first ??= result;
+                (tunerName, directionName) = (tuner.Name, direction.Name);
+                steps.Add(result.Steps.Count);
+                members.Add(MultilayerPerceptron.ReadLayers(loop.Network));
+            }
+        }
+        string describe = string.Create(CultureInfo.InvariantCulture,
+            $", {folds}-fold ensemble ({folds} networks, each stopped early on its own held-out fold of about {n / folds} rows after {string.Join("/", steps)} steps; logits averaged)");
+        return new FoldRuns(members, first!, tunerName, directionName, describe);
+    }
+}

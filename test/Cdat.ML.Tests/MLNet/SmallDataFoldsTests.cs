@@ -1,0 +1,47 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Cdat.ML.Tests.MLNet;
+
+/// <summary><see cref="CdatTrainer.Options.SmallDataFolds"/>: data too small to hold a tenth out trains an ensemble of fold networks.</summary>
+[TestClass]
+public sealed class SmallDataFoldsTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public void EachFoldStopsOnItsOwnRowsAndTheModelAveragesThem()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = Datasets.BreastCancer(ml);
+        var prep = Datasets.BreastCancerPrep(ml).Fit(train);
+        var small = ml.Data.TakeRows(prep.Transform(train), 150);
+        var options = new CdatTrainer.Options { Seed = 4, SmallDataFolds = 5, EarlyStoppingPatience = 3 };
+        var model = ml.BinaryClassification.Trainers.Cdat(options).Fit(small);
+        TestContext.WriteLine(model.TrainingMetrics.ToString());
+        StringAssert.Contains(model.TrainingMetrics.Regime.Description, "5-fold ensemble");
+        Assert.AreEqual(5 * 64, model.Model.Network.Layers[0].Outputs, "five 64-unit networks side by side");
+        Assert.IsTrue(model.Model.Network.IsFinite());
+        // Each fold stops on its own held-out rows (patience 3, checked every 10 steps): far short of the 300-step budget.
+        Assert.IsTrue(model.TrainingTrace.Count < 300, $"{model.TrainingTrace.Count} steps");
+        var auc = ml.BinaryClassification.Evaluate(model.Transform(prep.Transform(test))).AreaUnderRocCurve;
+        Assert.IsTrue(auc > 0.9, $"AUC {auc:F4}");
+
+        // Off, the same rows train one network for the whole budget, and a patience is refused: nothing is held out.
+        var one = ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 4, SmallDataFolds = 0 }).Fit(small);
+        Assert.AreEqual(64, one.Model.Network.Layers[0].Outputs);
+        Assert.AreEqual("EarlyStoppingPatience", Assert.ThrowsExactly<ArgumentException>(
+            () => ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { SmallDataFolds = 0, EarlyStoppingPatience = 3 }).Fit(small)).ParamName);
+    }
+
+    [TestMethod]
+    public void ItLeavesDataThatHoldATenthOutAlone()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.BreastCancer(ml);
+        var data = Datasets.BreastCancerPrep(ml).Fit(train).Transform(train);
+        var model = ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 4, SmallDataFolds = 5, MaxSteps = 20 }).Fit(data);
+        Assert.AreEqual(64, model.Model.Network.Layers[0].Outputs);
+        Assert.IsTrue(model.TrainingMetrics.Regime.ValidationRows > 0);
+    }
+}
