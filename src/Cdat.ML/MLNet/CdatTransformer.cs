@@ -82,6 +82,29 @@ public static class CdatModel
         return found;
     }
 
+    /// <summary>
+    /// The trainer's transformer again, from a loaded (or fitted) model: what ML.NET's
+    /// <c>PermutationFeatureImportance</c> needs, e.g. <c>ml.Regression.PermutationFeatureImportance(CdatModel.TransformerFromLoaded(loaded, prep.Transform(data)), prep.Transform(data))</c>.
+    /// It scores as the loaded model does; its <see cref="CdatTransformer.TrainingTrace"/> is empty (traces are not saved).
+    /// </summary>
+    /// <param name="model">A loaded or fitted pipeline holding a Cdat model (the last one is taken).</param>
+    /// <param name="data">Data as it reaches the trainer (after the pipeline's transforms in front of it).</param>
+    /// <param name="featureColumnName">The feature column the model was trained on.</param>
+    public static CdatTransformer TransformerFromLoaded(ITransformer model, IDataView data, string featureColumnName = "Features")
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
+        var found = FromLoaded(model);
+        if (found.Count == 0) throw new ArgumentException("The model holds no Cdat model.", nameof(model));
+        var cdat = found[^1];
+        var column = data.Schema.GetColumnOrNull(featureColumnName)
+            ?? throw new ArgumentException($"The data has no feature column '{featureColumnName}'.", nameof(featureColumnName));
+        if (column.Type is not VectorDataViewType vector || vector.ItemType != NumberDataViewType.Single || vector.Size != cdat.FeatureCount)
+            throw new ArgumentException($"Feature column '{featureColumnName}' is {column.Type}; the model expects a vector of {cdat.FeatureCount} Single values.", nameof(featureColumnName));
+        var pipeline = ScoringPipeline.Build(cdat, featureColumnName, data.Schema.Select(c => c.Name)).Fit(data);
+        return new CdatTransformer(cdat, pipeline, featureColumnName, column.Type, Array.Empty<StepRecord>());
+    }
+
     private static void Collect(ITransformer transformer, List<CdatModelParameters> found)
     {
         switch (transformer)

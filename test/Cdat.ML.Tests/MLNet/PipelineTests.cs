@@ -76,6 +76,34 @@ public sealed class PipelineTests
     }
 
     [TestMethod]
+    public void PermutationFeatureImportanceOnALoadedModelEqualsItOnTheFittedOne()
+    {
+        var ml = new MLContext(seed: 2);
+        var random = new Random(5);
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 300).Select(_ =>
+        {
+            var f = new[] { (float)random.NextDouble() * 2 - 1, (float)random.NextDouble() * 2 - 1, (float)random.NextDouble() * 2 - 1 };
+            return new RawRow { Raw = f, Positive = f[1] + 0.2f * f[2] > 0, Kind = "" };
+        }).ToList());
+        var prep = ml.Transforms.NormalizeMeanVariance("Features", "Raw");
+        var fitted = prep.Append(ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { LabelColumnName = "Positive", Seed = 1, MaxSteps = 50 })).Fit(data);
+        using var stream = new MemoryStream();
+        ml.Model.Save(fitted, data.Schema, stream);
+        stream.Position = 0;
+        var loaded = new MLContext().Model.Load(stream, out _);
+        var atTrainer = fitted.Take(1).Aggregate(data, (d, t) => t.Transform(d));
+        double[] Drops(ISingleFeaturePredictionTransformer<CdatModelParameters> transformer) =>
+            new MLContext(seed: 3).BinaryClassification.PermutationFeatureImportance(transformer, atTrainer, labelColumnName: "Positive", permutationCount: 2)
+                .Select(m => m.AreaUnderRocCurve.Mean).ToArray();
+        var fromLoaded = CdatModel.TransformerFromLoaded(loaded, atTrainer);
+        var expected = Drops(fitted.LastTransformer);
+        CollectionAssert.AreEqual(expected, Drops(fromLoaded));
+        Assert.IsTrue(expected[1] < -0.2, $"ΔAUC {string.Join(", ", expected)}");
+        Assert.AreEqual("featureColumnName", Assert.ThrowsExactly<ArgumentException>(() => CdatModel.TransformerFromLoaded(loaded, atTrainer, "Raw2")).ParamName);
+        Assert.AreEqual("model", Assert.ThrowsExactly<ArgumentException>(() => CdatModel.TransformerFromLoaded(prep.Fit(data), atTrainer)).ParamName);
+    }
+
+    [TestMethod]
     public void EightPredictionEnginesOnEightThreadsAgreeWithSequentialScoring()
     {
         var ml = new MLContext(seed: 2);
