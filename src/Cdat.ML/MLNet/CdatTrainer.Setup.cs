@@ -77,7 +77,8 @@ public sealed partial class CdatTrainer
     }
 
     /// <summary>The run as ML.NET-style metrics.</summary>
-    private static CdatTrainingMetrics Summarize(TrainingResult result, double seconds, string tuner, string direction, string device, CdatRegime? regime = null)
+    private static CdatTrainingMetrics Summarize(TrainingResult result, double seconds, string tuner, string direction, string device, CdatRegime? regime = null,
+                                                 long stepOffset = 0)
     {
         var steps = result.Steps;
         var finite = steps.Where(s => double.IsFinite(s.Loss)).ToArray();
@@ -86,7 +87,7 @@ public sealed partial class CdatTrainer
             finalTrainingLoss: result.AveragedLoss ?? (finite.Length > 0 ? finite[^1].Loss : double.NaN),
             bestTrainingLoss: finite.Length > 0 ? finite.Min(s => s.Loss) : double.NaN,
             validationLoss: result.BestValidationLoss,
-            steps: steps.Count,
+            steps: stepOffset + steps.Count,
             epochs: steps.Count > 0 ? steps[^1].Epoch : 0,
             meanLearningRate: steps.Count > 0 ? steps.Average(s => s.LearningRate) : 0,
             finalLearningRate: steps.Count > 0 ? steps[^1].LearningRate : 0,

@@ -87,7 +87,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
     }
 
     /// <inheritdoc/>
-    public CdatTransformer Fit(IDataView input) => Fit(input, TrainerOptions.ValidationSet, nameof(Options.ValidationSet));
+    public CdatTransformer Fit(IDataView input) => Fit(input, TrainerOptions.ValidationSet, nameof(Options.ValidationSet), null);
 
     /// <summary>
     /// Trains on <paramref name="trainData"/>, scoring <paramref name="validationData"/> to keep the best weights and stop
@@ -97,10 +97,10 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
     public CdatTransformer Fit(IDataView trainData, IDataView validationData)
     {
         ArgumentNullException.ThrowIfNull(validationData);
-        return Fit(trainData, validationData, nameof(validationData));
+        return Fit(trainData, validationData, nameof(validationData), null);
     }
 
-    private CdatTransformer Fit(IDataView input, IDataView? validationSet, string validationName)
+    private CdatTransformer Fit(IDataView input, IDataView? validationSet, string validationName, CdatModelParameters? start)
     {
         ArgumentNullException.ThrowIfNull(input);
         var o = TrainerOptions;
@@ -120,6 +120,13 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 throw new ArgumentException($"The validation set's label '{o.LabelColumnName}' has {v.ClassCount} classes; the training data has {columns.ClassCount}.", validationName);
         }
 
+        int outputs = Task == CdatTask.MulticlassClassification ? columns.ClassCount : 1;
+        var spec = start is null ? new MultilayerPerceptron(columns.FeatureCount, o.HiddenLayers, outputs, o.Activation) : ShapeOf(start, columns);
+        // A continued run reads the rows through the model's input scaling, not one measured again.
+        var scaling = start is null ? o.InputScaling : start.Network.InputScaler is null ? InputScaling.None : InputScaling.Robust;
+        if (start?.Network.InputScaler is { } kept) columns.Scaler = kept;
+        long stepOffset = start?.TrainingMetrics.Steps ?? 0;
+
         int seed = o.Seed ?? _environment?.Register("CdatTrainer").Rand.Next() ?? 0;
         var dtype = o.UseFloat64 ? ScalarType.Float64 : ScalarType.Float32;
         string device = ResolveDevice(o.Device, channel);
@@ -129,7 +136,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         int? batchSize = null;  // as chosen by the loader once it has counted the rows
         using var loaded = DataViewLoader.Load(input, columns, rows => batchSize = TrainingPlan.BatchSizeFor(o.BatchSize, rows, features), mayStream: o.BatchSize != Options.FullBatch,
                                                seed, o.MemoryBudgetBytes, dropLast: false, dtype, standardizeLabel: o.StandardizeLabel, holdout: holdout,
-                                               cancellationToken: o.CancellationToken, scaling: o.InputScaling);
+                                               cancellationToken: o.CancellationToken, scaling: scaling);
         var training = loaded.Training;
         IBatchSource? given = null;
         try
@@ -151,13 +158,11 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 $"Cdat: training {Task} on {features} features, {regime}, on {device}{(holdout is not null && loaded.HeldOut is null ? (loaded.Streamed ? "; streamed data: nothing held out, give a ValidationSet" : "; too few rows to hold any out") : "")}."));
             if (o.Direction.SetsOwnStepLength && o.Tuner is not ConstantRule { LearningRate: 1 })
                 channel?.Warning(MessageSensitivity.None, $"Cdat: {o.Direction} sets its own step length; it is meant to run with Tuner = new ConstantRule(1), not {o.Tuner}.");
-            int outputs = Task == CdatTask.MulticlassClassification ? columns.ClassCount : 1;
-            var spec = new MultilayerPerceptron(columns.FeatureCount, o.HiddenLayers, outputs, o.Activation);
             using var scope = torch.NewDisposeScope();
             var reporter = new Reporter(o.Progress, channel, o.LogEvery);
             var clock = Stopwatch.StartNew();
             // Too few rows to hold a tenth out: k networks, each stopped early on its own fold, averaged into one.
-            var folds = validation is null && holdout is not null && !loaded.Streamed && training.IsFullBatch && loaded.Rows >= MinRowsForFolds
+            var folds = start is null && validation is null && holdout is not null && !loaded.Streamed && training.IsFullBatch && loaded.Rows >= MinRowsForFolds
                 ? TrainFolds(training, spec, o.SmallDataFolds, seed, dtype, device, reporter) : null;
             if (folds is not null)
             {
@@ -172,6 +177,11 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             if (validation is null) RequireNoValidationOptions(o, loaded.Streamed, loaded.Rows);
             var (loop, direction, tuner) = CreateLoop(spec, seed, dtype, device, plan, training);
             using var _ = direction;
+            if (start is not null)
+            {
+                LoadWeights(loop.Network, start, columns.LabelOffset, columns.LabelScale);
+                regime += FormattableString.Invariant($", continued from a model of {stepOffset} steps");
+            }
             if (!tuner.UsesCurvature && (o.CurvatureEvery != 1 || o.CurvatureSubsampleRows is not null))
                 channel?.Warning(MessageSensitivity.None, $"Cdat: {o.Tuner} measures no curvature, so CurvatureEvery and CurvatureSubsampleRows have no effect.");
             var result = loop.Run(training, validation, reporter, o.CancellationToken);
@@ -192,7 +202,8 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             {
                 if (!weights.IsFinite())
                     throw new InvalidOperationException("Training produced non-finite weights that could not be rolled back; try a smaller Sigma, a learning-rate cap or standardised features.");
-                var metrics = Summarize(result, seconds, tunerName, directionName, device, described);
+                var trace = stepOffset == 0 ? result.Steps : result.Steps.Select(r => r with { Step = r.Step + stepOffset }).ToArray();
+                var metrics = Summarize(result, seconds, tunerName, directionName, device, described, stepOffset);
                 channel?.Info(MessageSensitivity.None, "Cdat: " + metrics);
                 if (result.RolledBack && result.StopReason == StopReason.Diverged)
                     channel?.Warning(MessageSensitivity.None, FormattableString.Invariant(
@@ -202,7 +213,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                         $"Cdat: {result.Divergence}; the model holds the weights after step {result.RestoredStep} (loss {result.RestoredLoss:G4}) instead of the last ones."));
                 var model = new CdatModelParameters(Task, weights, classNames, metrics);
                 var pipeline = ScoringPipeline.Build(model, o.FeatureColumnName, input.Schema.Select(c => c.Name)).Fit(input);
-                return new CdatTransformer(model, pipeline, o.FeatureColumnName, columns.Features.Type, result.Steps);
+                return new CdatTransformer(model, pipeline, o.FeatureColumnName, columns.Features.Type, trace);
             }
         }
         finally

@@ -39,7 +39,7 @@ public sealed class FitOverloadTests
         Assert.AreEqual("EarlyStoppingPatience", Assert.ThrowsExactly<ArgumentException>(() => trainer.Fit(fit)).ParamName);
         var model = trainer.Fit(fit, validation);
         StringAssert.Contains(model.TrainingMetrics.Regime.Description, "patience 2");
-        Assert.AreEqual("validationData", Assert.ThrowsExactly<ArgumentNullException>(() => trainer.Fit(fit, null!)).ParamName);
+        Assert.AreEqual("validationData", Assert.ThrowsExactly<ArgumentNullException>(() => trainer.Fit(fit, (IDataView)null!)).ParamName);
         // Validation data of another width is named by the argument.
         var slice = ml.Transforms.CustomMapping<Wide, Narrow>((i, o) => { o.Features = i.Features[..10]; o.Label = i.Label; }, null).Fit(validation).Transform(validation);
         Assert.AreEqual("validationData", Assert.ThrowsExactly<ArgumentException>(() => trainer.Fit(fit, slice)).ParamName);

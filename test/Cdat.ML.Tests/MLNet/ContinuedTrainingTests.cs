@@ -1,0 +1,67 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Cdat.ML.Tests.MLNet;
+
+/// <summary><c>Fit(trainData, modelParameters)</c>: training continues from a model's weights and scaling.</summary>
+[TestClass]
+public sealed class ContinuedTrainingTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public void ARegressionModelContinuesFromTheFunctionItHad()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.Diabetes(ml);
+        var raw = ml.Transforms.CopyColumns("Features", "Raw").Fit(train).Transform(train);
+        var first = ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 40, ValidationFraction = 0 }).Fit(raw);
+        var options = new CdatTrainer.Options { Seed = 2, MaxSteps = 20, ValidationFraction = 0 };
+        var next = ml.Regression.Trainers.Cdat(options).Fit(raw, first.Model);
+        var fresh = ml.Regression.Trainers.Cdat(options).Fit(raw);
+        TestContext.WriteLine($"first {first.TrainingMetrics}\nnext {next.TrainingMetrics}");
+        // The continued run's first loss is the first model's last one (same rows, same label scaling), far below a fresh start's.
+        Assert.AreEqual(first.TrainingTrace[^1].Loss, next.TrainingTrace[0].Loss, 0.1 * first.TrainingTrace[^1].Loss);
+        Assert.IsTrue(next.TrainingTrace[0].Loss < 0.8 * fresh.TrainingTrace[0].Loss, $"{next.TrainingTrace[0].Loss} against {fresh.TrainingTrace[0].Loss}");
+        // The step count goes on; the input scaling is the model's, not measured again.
+        Assert.AreEqual(41, next.TrainingTrace[0].Step);
+        Assert.AreEqual(60, next.TrainingMetrics.Steps);
+        Assert.AreSame(first.Model.Network.InputScaler, next.Model.Network.InputScaler);
+        StringAssert.Contains(next.TrainingMetrics.Regime.Description, "continued from a model of 40 steps");
+    }
+
+    [TestMethod]
+    public void AModelOfAnotherTaskShapeOrWidthIsRefusedByName()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.Digits(ml);
+        var data = Datasets.DigitsPrep(ml).Fit(train).Transform(train);
+        var multi = ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5, HiddenLayers = new[] { 16 } }).Fit(data);
+        // Left at its defaults, the shape is the model's (16 units, not the default 64).
+        var next = ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5 }).Fit(data, multi.Model);
+        Assert.AreEqual(16, next.Model.Network.Layers[0].Outputs);
+
+        var e = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { HiddenLayers = new[] { 32 } }).Fit(data, multi.Model));
+        Assert.AreEqual("HiddenLayers", e.ParamName);
+        var regression = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 50).Select(i => new Row { Features = new float[64], Label = i }));
+        e = Assert.ThrowsExactly<ArgumentException>(() => ml.Regression.Trainers.Cdat().Fit(regression, multi.Model));
+        Assert.AreEqual("modelParameters", e.ParamName);
+        StringAssert.Contains(e.Message, "MulticlassClassification");
+        var narrow = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 50).Select(i => new NarrowRow { Features = new float[8], Label = (uint)(i % 10 + 1) }));
+        e = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Cdat().Fit(ml.Transforms.Conversion.MapValueToKey("Label").Fit(narrow).Transform(narrow), multi.Model));
+        StringAssert.Contains(e.Message, "64 features");
+        Assert.ThrowsExactly<ArgumentNullException>(() => ml.MulticlassClassification.Trainers.Cdat().Fit(data, (CdatModelParameters)null!));
+    }
+
+    private sealed class Row
+    {
+        [VectorType(64)] public float[] Features { get; set; } = Array.Empty<float>();
+        public float Label { get; set; }
+    }
+
+    private sealed class NarrowRow
+    {
+        [VectorType(8)] public float[] Features { get; set; } = Array.Empty<float>();
+        public uint Label { get; set; }
+    }
+}
