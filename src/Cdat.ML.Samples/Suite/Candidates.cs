@@ -62,8 +62,8 @@ internal static class Candidates
         },
         ["folds"] = new Candidate[]
         {
-            new("one network on every row", _ => { }),
-            new("5-fold ensemble", o => o.SmallDataFolds = 5),
+            new("5-fold ensemble", _ => { }),
+            new("one network on every row", o => o.SmallDataFolds = 0),
         },
         ["batch"] = new Candidate[]
         {

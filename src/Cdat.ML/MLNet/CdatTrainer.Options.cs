@@ -84,7 +84,7 @@ public sealed partial class CdatTrainer
         /// Data too small to hold a tenth out (40-199 rows, no <see cref="ValidationSet"/>, full batch) trains this many
         /// networks, each on the other folds of the rows and stopped early on its own, and averages their outputs into one
         /// wider network (the model is k times the size). 0 or 1 trains one network on every row for the whole budget.
-        /// Default <see cref="TrainingPlan.SmallDataFolds"/>.
+        /// Default 5, chosen leave one set out on 19 data sets cut to 150 rows (docs/DEFAULTS.md).
         /// </summary>
         public int SmallDataFolds = TrainingPlan.SmallDataFolds;
         /// <summary>

@@ -227,7 +227,8 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
     {
         string why = o.ValidationFraction == 0 ? $"{nameof(Options.ValidationFraction)} is 0"
             : streamed ? "streamed data hold nothing out"
-            : FormattableString.Invariant($"{rows} rows are too few to hold any out (it takes {MinRowsForHoldout})");
+            : rows < MinRowsForFolds ? FormattableString.Invariant($"{rows} rows are too few to hold any out (folds take {MinRowsForFolds}, a tenth {MinRowsForHoldout})")
+            : FormattableString.Invariant($"{rows} rows are too few to hold a tenth out (it takes {MinRowsForHoldout}) and {nameof(Options.SmallDataFolds)} is {o.SmallDataFolds}");
         if (o.EarlyStoppingPatience > 0)
             throw new ArgumentException($"Cdat option {nameof(Options.EarlyStoppingPatience)} stops on the validation loss, but {why}: give a ValidationSet, or leave {nameof(Options.EarlyStoppingPatience)} unset.",
                 nameof(Options.EarlyStoppingPatience));

@@ -248,16 +248,21 @@ public sealed class TrainingControlTests
         var ml = new MLContext(seed: 1);
         var (train, _) = Datasets.BreastCancer(ml);
         var data = Datasets.BreastCancerPrep(ml).Fit(train).Transform(train);
-        var small = ml.Data.TakeRows(data, 150);  // under 200 rows nothing is held out
+        var small = ml.Data.TakeRows(data, 150);  // under 200 rows no tenth is held out (and without folds, nothing)
         CdatTrainer.Options Options(IDataView? validation = null)
         {
-            var o = new CdatTrainer.Options { MaxEpochs = 20, ValidationSet = validation };
+            var o = new CdatTrainer.Options { MaxEpochs = 20, ValidationSet = validation, SmallDataFolds = 0 };
             if (option == "EarlyStoppingPatience") o.EarlyStoppingPatience = 3; else o.ValidationEvery = 5;
             return o;
         }
         var e = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.Cdat(Options()).Fit(small));
         Assert.AreEqual(option, e.ParamName);
         StringAssert.Contains(e.Message, "150 rows are too few");
+        // Fewer than 40 rows are too few even for folds.
+        var tiny = Options();
+        tiny.SmallDataFolds = 5;
+        e = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.Cdat(tiny).Fit(ml.Data.TakeRows(data, 30)));
+        StringAssert.Contains(e.Message, "30 rows are too few to hold any out");
         // Streamed data hold nothing out either.
         var streamed = Options();
         streamed.BatchSize = 64;
