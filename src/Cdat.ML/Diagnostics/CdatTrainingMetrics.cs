@@ -12,9 +12,11 @@ public sealed class CdatTrainingMetrics
     internal CdatTrainingMetrics(double finalTrainingLoss, double bestTrainingLoss, double? validationLoss, long steps, int epochs,
         double meanLearningRate, double finalLearningRate, double? maxSharpness, double? edgeFraction, long nonDescentSteps,
         long lineSearchTrials, bool diverged, bool rolledBack, string stopReason, double trainingSeconds, string tuner, string direction, string device,
-        CdatRegime? regime = null)
+        CdatRegime? regime = null, double? validationMetric = null, string validationMetricName = "")
     {
         Regime = regime ?? CdatRegime.Unknown;
+        ValidationMetric = validationMetric;
+        ValidationMetricName = validationMetricName;
         FinalTrainingLoss = finalTrainingLoss;
         BestTrainingLoss = bestTrainingLoss;
         ValidationLoss = validationLoss;
@@ -41,6 +43,10 @@ public sealed class CdatTrainingMetrics
     public double BestTrainingLoss { get; }
     /// <summary>Best validation loss (same loss as training, without penalty); null without validation data.</summary>
     public double? ValidationLoss { get; }
+    /// <summary>The task metric on the validation data at the kept weights (higher is better); null without validation data or in older models.</summary>
+    public double? ValidationMetric { get; }
+    /// <summary>Which metric <see cref="ValidationMetric"/> is: "AUC", "accuracy" or "R²" ("" when none).</summary>
+    public string ValidationMetricName { get; }
     /// <summary>Optimisation steps taken.</summary>
     public long Steps { get; }
     /// <summary>Epochs started.</summary>
@@ -79,7 +85,8 @@ public sealed class CdatTrainingMetrics
     public override string ToString()
     {
         var c = System.Globalization.CultureInfo.InvariantCulture;
-        string validation = ValidationLoss is double v ? string.Create(c, $", validation {v:G4}") : "";
+        string validation = (ValidationLoss is double v ? string.Create(c, $", validation {v:G4}") : "")
+            + (ValidationMetric is double m ? string.Create(c, $" ({ValidationMetricName} {m:F4})") : "");
         string sharpness = MaxSharpness is double s ? string.Create(c, $", max sharpness {s:G4}, at edge {EdgeFraction:P0}") : "";
         return string.Create(c, $"loss {FinalTrainingLoss:G4} (best {BestTrainingLoss:G4}{validation}), {Steps} steps, {Epochs} epochs, " +
             $"lr mean {MeanLearningRate:G3} final {FinalLearningRate:G3}{sharpness}, {StopReason}{(RolledBack ? " (rolled back)" : "")}, " +

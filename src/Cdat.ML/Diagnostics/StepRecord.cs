@@ -44,6 +44,8 @@ public sealed record StepRecord
     public double? SmoothedDenominator { get; init; }
     /// <summary>Mean loss on the validation data after this step, on steps where it was evaluated.</summary>
     public double? ValidationLoss { get; init; }
+    /// <summary>The task metric on the validation data (accuracy, AUC or R²; higher is better), where the loss was evaluated and a metric is set.</summary>
+    public double? ValidationMetric { get; init; }
     /// <summary>What was unusual in this step.</summary>
     public StepFlags Flags { get; init; }
     /// <summary>Wall time of the step in milliseconds (including any sharpness measurement).</summary>

@@ -25,6 +25,7 @@ internal sealed class StepTraceRow
     public double SmoothedDenominator { get; set; }
     public int Trials { get; set; }
     public double ValidationLoss { get; set; }
+    public double ValidationMetric { get; set; }
     /// <summary>Step flags, separated by '|'.</summary>
     public string Flags { get; set; } = "";
     public double Milliseconds { get; set; }
@@ -50,6 +51,7 @@ internal sealed class StepTraceRow
         SmoothedDenominator = r.SmoothedDenominator ?? double.NaN,
         Trials = r.Trials,
         ValidationLoss = r.ValidationLoss ?? double.NaN,
+        ValidationMetric = r.ValidationMetric ?? double.NaN,
         Flags = r.Flags == StepFlags.None ? "" : r.Flags.ToString().Replace(", ", "|", StringComparison.Ordinal),
         Milliseconds = r.Milliseconds,
     };

@@ -35,6 +35,8 @@ public sealed partial class CdatTrainer
             WeightAverageDecay = plan.AverageDecay,
             ValidationEvery = plan.ValidationEvery,
             EarlyStoppingPatience = plan.Patience,
+            ValidationMetric = ValidationMetrics.For(Task),
+            EarlyStoppingOnMetric = o.EarlyStoppingOnMetric,
             Optimizer = new OptimizerOptions
             {
                 SharpnessEvery = o.SharpnessEvery,

@@ -81,6 +81,12 @@ public sealed partial class CdatTrainer
         public long? CurvatureSubsampleRows;
 
         /// <summary>
+        /// Early stopping, and the weights kept, follow the validation rows' task metric (AUC, accuracy or R², as ML.NET's
+        /// evaluators compute them) instead of their loss. Default false. The metric is in the trace and the training
+        /// metrics either way.
+        /// </summary>
+        public bool EarlyStoppingOnMetric;
+        /// <summary>
         /// Data too small to hold a tenth out (40-199 rows, no <see cref="ValidationSet"/>, full batch) trains this many
         /// networks, each on the other folds of the rows and stopped early on its own, and averages their outputs into one
         /// wider network (the model is k times the size). 0 or 1 trains one network on every row for the whole budget.

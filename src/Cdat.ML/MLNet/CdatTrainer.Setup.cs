@@ -78,7 +78,7 @@ public sealed partial class CdatTrainer
 
     /// <summary>The run as ML.NET-style metrics.</summary>
     private static CdatTrainingMetrics Summarize(TrainingResult result, double seconds, string tuner, string direction, string device, CdatRegime? regime = null,
-                                                 long stepOffset = 0)
+                                                 long stepOffset = 0, string metricName = "")
     {
         var steps = result.Steps;
         var finite = steps.Where(s => double.IsFinite(s.Loss)).ToArray();
@@ -102,7 +102,9 @@ public sealed partial class CdatTrainer
             tuner: tuner,
             direction: direction,
             device: device,
-            regime: regime);
+            regime: regime,
+            validationMetric: result.BestValidationMetric,
+            validationMetricName: result.BestValidationMetric is null ? "" : metricName);
     }
 
     /// <summary>Forwards steps to the user's progress and writes a log line every N steps.</summary>

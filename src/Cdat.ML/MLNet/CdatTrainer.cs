@@ -203,7 +203,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 if (!weights.IsFinite())
                     throw new InvalidOperationException("Training produced non-finite weights that could not be rolled back; try a smaller Sigma, a learning-rate cap or standardised features.");
                 var trace = stepOffset == 0 ? result.Steps : result.Steps.Select(r => r with { Step = r.Step + stepOffset }).ToArray();
-                var metrics = Summarize(result, seconds, tunerName, directionName, device, described, stepOffset);
+                var metrics = Summarize(result, seconds, tunerName, directionName, device, described, stepOffset, ValidationMetrics.For(Task).Name);
                 channel?.Info(MessageSensitivity.None, "Cdat: " + metrics);
                 if (result.RolledBack && result.StopReason == StopReason.Diverged)
                     channel?.Warning(MessageSensitivity.None, FormattableString.Invariant(

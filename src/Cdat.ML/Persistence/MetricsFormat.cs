@@ -12,13 +12,16 @@ internal static class MetricsFormat
         w.Write(m.StopReason); w.Write(m.TrainingSeconds); w.Write(m.Tuner); w.Write(m.Direction); w.Write(m.Device);
         // Format version 2.
         w.Write(m.Regime.BatchSize); w.Write(m.Regime.TrainingRows); w.Write(m.Regime.ValidationRows); w.Write(m.Regime.HeldOut); w.Write(m.Regime.Description);
+        // Format version 3.
+        WriteNullable(w, m.ValidationMetric); w.Write(m.ValidationMetricName);
     }
 
     public static CdatTrainingMetrics Read(BinaryReader r, ushort version) => new(
         r.ReadDouble(), r.ReadDouble(), ReadNullable(r), r.ReadInt64(), r.ReadInt32(), r.ReadDouble(), r.ReadDouble(),
         ReadNullable(r), ReadNullable(r), r.ReadInt64(), r.ReadInt64(), r.ReadBoolean(), r.ReadBoolean(),
         r.ReadString(), r.ReadDouble(), r.ReadString(), r.ReadString(), r.ReadString(),
-        version >= 2 ? new CdatRegime(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadBoolean(), r.ReadString()) : CdatRegime.Unknown);
+        version >= 2 ? new CdatRegime(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadBoolean(), r.ReadString()) : CdatRegime.Unknown,
+        version >= 3 ? ReadNullable(r) : null, version >= 3 ? r.ReadString() : "");
 
     private static void WriteNullable(BinaryWriter w, double? value)
     {

@@ -150,9 +150,11 @@ public sealed class TrainingLoop
                     {
                         // With averaging, the average is what training would end with, so it is what is judged.
                         using var judged = average?.SwapIn();
-                        double loss = ValidationLoss(validation!, device);
-                        record = record with { ValidationLoss = loss };
-                        if (stopping.Observe(loss, step)) reason = StopReason.EarlyStopped;
+                        var (loss, metric) = Validate(validation!, device);
+                        record = record with { ValidationLoss = loss, ValidationMetric = metric };
+                        // Observe keeps the lowest: a metric (higher is better) is judged by its negative; NaN never improves.
+                        double judgedValue = Options.EarlyStoppingOnMetric && metric is double m ? -m : loss;
+                        if (stopping.Observe(judgedValue, step)) reason = StopReason.EarlyStopped;
                     }
 
                     records.Add(record);
@@ -182,8 +184,9 @@ public sealed class TrainingLoop
     private static TrainingResult EndWeights(List<StepRecord> records, StopReason reason, long step, DivergenceGuard guard,
                                              EarlyStopping? stopping, AveragedWeights? average)
     {
-        double? bestValidation = stopping is null || double.IsPositiveInfinity(stopping.BestLoss) ? null : stopping.BestLoss;
-        var result = new TrainingResult(records, reason) { BestValidationLoss = bestValidation };
+        // The best step's record holds its loss and metric, whichever of them early stopping followed.
+        var best = stopping?.BestStep is long bestStep ? records.LastOrDefault(r => r.Step == bestStep) : null;
+        var result = new TrainingResult(records, reason) { BestValidationLoss = best?.ValidationLoss, BestValidationMetric = best?.ValidationMetric };
         bool diverging = reason == StopReason.Diverged || (guard.WeightsUnhealthy && reason != StopReason.EarlyStopped);
         bool endedWorse = !diverging && stopping is null && average is null && reason == StopReason.Completed && guard.EndedWorse;
         if (diverging || endedWorse)
@@ -193,7 +196,7 @@ public sealed class TrainingLoop
             if (stopping?.BestStep is long good && good < guard.UnhealthySince - 1)
             {
                 stopping.RestoreBest();
-                result = result with { RestoredStep = good, RestoredLoss = stopping.BestLoss, AveragedWeights = average is not null };
+                result = result with { RestoredStep = good, RestoredLoss = best?.ValidationLoss ?? stopping.BestLoss, AveragedWeights = average is not null };
             }
             else
             {
@@ -222,20 +225,38 @@ public sealed class TrainingLoop
 
     private SupervisedObjective Objective(Tensor x, Tensor y) => new(Network, Loss, x, y, Options.ChunkRows, Options.WeightDecay);
 
-    /// <summary>Mean loss over all validation rows (no penalty), without gradients.</summary>
-    private double ValidationLoss(IBatchSource validation, Device device)
+    /// <summary>
+    /// Mean loss over all validation rows (no penalty), without gradients, and the task metric over all of them when
+    /// one is set.
+    /// </summary>
+    private (double Loss, double? Metric) Validate(IBatchSource validation, Device device)
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         double sum = 0;
         long rows = 0;
+        var metric = Options.ValidationMetric;
+        var outputs = new List<Tensor>();
+        var targets = new List<Tensor>();
         foreach (var (x, y) in validation.Batches(1, device))
         {
             long n = x.shape[0];
-            var objective = new SupervisedObjective(Network, Loss, x, y, Options.ChunkRows);
-            sum += ObjectiveValue.Of(objective) * n;
+            if (metric is null)
+            {
+                var objective = new SupervisedObjective(Network, Loss, x, y, Options.ChunkRows);
+                sum += ObjectiveValue.Of(objective) * n;
+            }
+            else
+            {
+                var output = Network.forward(x);
+                sum += Loss.Compute(output, y).to(ScalarType.Float64).cpu().item<double>() * n;
+                outputs.Add(output);
+                targets.Add(y);
+            }
             rows += n;
         }
-        return rows == 0 ? double.NaN : sum / rows;
+        if (rows == 0) return (double.NaN, null);
+        double? score = metric is null ? null : metric.Compute(torch.cat(outputs, 0), torch.cat(targets, 0));
+        return (sum / rows, score);
     }
 }

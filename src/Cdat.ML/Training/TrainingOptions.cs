@@ -63,6 +63,10 @@ public sealed record TrainingOptions
 
     /// <summary>Smallest decrease of the validation loss that counts as an improvement. Default 0.</summary>
     public double EarlyStoppingMinDelta { get; init; }
+    /// <summary>A task metric scored on the validation data at each check, beside the loss (null: the loss only).</summary>
+    public IValidationMetric? ValidationMetric { get; init; }
+    /// <summary>Early stopping and the best weights follow <see cref="ValidationMetric"/> (higher is better) instead of the loss.</summary>
+    public bool EarlyStoppingOnMetric { get; init; }
 
     /// <summary>Device: <c>cpu</c> (default), <c>cuda</c>, <c>cuda:N</c> or <c>auto</c> (CUDA when available).</summary>
     public string Device { get; init; } = "cpu";

@@ -38,6 +38,8 @@ public sealed record TrainingResult(IReadOnlyList<StepRecord> Steps, StopReason 
 
     /// <summary>The lowest validation loss seen (null without validation data).</summary>
     public double? BestValidationLoss { get; init; }
+    /// <summary>The validation metric of the weights training ended with, when a metric was set and they were validated.</summary>
+    public double? BestValidationMetric { get; init; }
 
     /// <summary>The step whose weights the network holds at the end when they are not the last step's (best validation, rollback).</summary>
     public long? RestoredStep { get; init; }

@@ -16,6 +16,9 @@ public sealed class ModelFormatTests
         return new CdatModelParameters(CdatTask.MulticlassClassification, new MlpWeights(layers, Activation.Gelu, scaler), new[] { "cat", "dög", "emu" }, metrics);
     }
 
+    /// <summary>What version 3 appends to an unscaled sample: no validation metric (a flag and 8 bytes), its empty name (1 byte), no scaler (a flag).</summary>
+    private const int Version3Bytes = 1 + 8 + 1 + 1;
+
     /// <summary>A model file of an older <paramref name="version"/>, from today's bytes less what that version lacked at the payload's end.</summary>
     private static byte[] Older(CdatModelParameters model, ushort version, int bytesItLacked)
     {
@@ -96,11 +99,11 @@ public sealed class ModelFormatTests
     [TestMethod]
     public void AVersion1ModelStillLoadsWithAnUnknownRegime()
     {
-        // Version 1 is version 3 without the regime and the scaler's flag at the end of the payload.
+        // Version 1 is version 3 without the regime, the validation metric and the scaler's flag at the end of the payload.
         var model = Sample(scaled: false);
         string description = model.TrainingMetrics.Regime.Description;
         int regimeBytes = 4 + 8 + 8 + 1 + 1 + System.Text.Encoding.UTF8.GetByteCount(description);
-        var copy = CdatModelParameters.FromBytes(Older(model, 1, regimeBytes + 1));
+        var copy = CdatModelParameters.FromBytes(Older(model, 1, regimeBytes + Version3Bytes));
         Assert.AreEqual(CdatRegime.Unknown, copy.TrainingMetrics.Regime);
         CollectionAssert.AreEqual(model.Network.Layers[1].Weight.ToArray(), copy.Network.Layers[1].Weight.ToArray());
         Assert.AreEqual(model.TrainingMetrics.StopReason, copy.TrainingMetrics.StopReason);
@@ -110,9 +113,9 @@ public sealed class ModelFormatTests
     [TestMethod]
     public void AVersion2ModelStillLoadsAndScoresTheFeaturesAsGiven()
     {
-        // Version 2 is version 3 without the scaler's flag.
+        // Version 2 is version 3 without the validation metric and the scaler's flag.
         var model = Sample(scaled: false);
-        var copy = CdatModelParameters.FromBytes(Older(model, 2, 1));
+        var copy = CdatModelParameters.FromBytes(Older(model, 2, Version3Bytes));
         Assert.AreEqual(model.TrainingMetrics.Regime, copy.TrainingMetrics.Regime);
         Assert.IsNull(copy.Network.InputScaler);
         float[] features = { 0.3f, -1f, 2f, 0f }, before = new float[3], after = new float[3];
