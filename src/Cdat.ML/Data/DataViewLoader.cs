@@ -24,7 +24,8 @@ internal static class DataViewLoader
                                   long memoryBudgetBytes, bool dropLast, ScalarType dtype, string role = "training", bool standardizeLabel = false,
                                   Holdout? holdout = null, CancellationToken cancellationToken = default, InputScaling scaling = InputScaling.None)
     {
-        if (columns.FeatureCount >= SparseMinFeatures)
+        // Rows read through a scaler (a validation set or continued training after dense training) stay dense, as they were.
+        if (columns.FeatureCount >= SparseMinFeatures && columns.Scaler is null)
         {
             var sparse = LoadSparse(data, columns, batchSizeFor, seed, dropLast, dtype, role, standardizeLabel, holdout, cancellationToken);
             if (sparse is not null) return sparse;

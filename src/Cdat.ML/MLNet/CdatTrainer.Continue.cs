@@ -22,7 +22,7 @@ public sealed partial class CdatTrainer
     }
 
     /// <summary>The network a continued run trains: the model's shape, checked against the options and the data.</summary>
-    private MultilayerPerceptron ShapeOf(CdatModelParameters start, LabeledColumns columns)
+    private MultilayerPerceptron ShapeOf(CdatModelParameters start, LabeledColumns columns, IReadOnlyList<string> classNames)
     {
         var o = TrainerOptions;
         const string name = "modelParameters";
@@ -32,6 +32,9 @@ public sealed partial class CdatTrainer
             throw new ArgumentException($"The model to continue from takes {start.FeatureCount} features; feature column '{columns.Features.Name}' has {columns.FeatureCount}.", name);
         if (Task == CdatTask.MulticlassClassification && start.ClassNames.Count != columns.ClassCount)
             throw new ArgumentException($"The model to continue from has {start.ClassNames.Count} classes; label '{columns.Label.Name}' has {columns.ClassCount}.", name);
+        // The same classes in another key order would swap the model's outputs silently.
+        if (Task == CdatTask.MulticlassClassification && !start.ClassNames.SequenceEqual(classNames))
+            throw new ArgumentException($"The model to continue from has the classes {string.Join(", ", start.ClassNames)} in that key order; label '{columns.Label.Name}' has {string.Join(", ", classNames)}. Map the label with the model's key order.", name);
         var hidden = start.Network.Layers.Take(start.Network.Layers.Count - 1).Select(l => l.Outputs).ToArray();
         // Only options set away from their defaults can conflict: the defaults mean "as the model has it".
         if (!o.HiddenLayers.SequenceEqual(new Options().HiddenLayers) && !o.HiddenLayers.SequenceEqual(hidden))

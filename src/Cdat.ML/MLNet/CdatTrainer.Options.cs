@@ -82,8 +82,8 @@ public sealed partial class CdatTrainer
 
         /// <summary>
         /// Early stopping, and the weights kept, follow the validation rows' task metric (AUC, accuracy or R², as ML.NET's
-        /// evaluators compute them) instead of their loss. Default false. The metric is in the trace and the training
-        /// metrics either way.
+        /// evaluators compute them) instead of their loss; a check where the metric is undefined (one class among the
+        /// validation rows) does not count. Default false. The metric is in the trace and the training metrics either way.
         /// </summary>
         public bool EarlyStoppingOnMetric;
         /// <summary>

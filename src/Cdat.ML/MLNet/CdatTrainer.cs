@@ -121,7 +121,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         }
 
         int outputs = Task == CdatTask.MulticlassClassification ? columns.ClassCount : 1;
-        var spec = start is null ? new MultilayerPerceptron(columns.FeatureCount, o.HiddenLayers, outputs, o.Activation) : ShapeOf(start, columns);
+        var spec = start is null ? new MultilayerPerceptron(columns.FeatureCount, o.HiddenLayers, outputs, o.Activation) : ShapeOf(start, columns, classNames);
         // A continued run reads the rows through the model's input scaling, not one measured again.
         var scaling = start is null ? o.InputScaling : start.Network.InputScaler is null ? InputScaling.None : InputScaling.Robust;
         if (start?.Network.InputScaler is { } kept) columns.Scaler = kept;

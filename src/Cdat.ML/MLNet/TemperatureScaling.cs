@@ -13,6 +13,8 @@ internal static class TemperatureScaling
 {
     /// <summary>The factor stays in [1/20, 2]: at most 20× softer, at most 2× sharper (a few perfectly separated validation rows would otherwise ask for ever sharper probabilities).</summary>
     public const double MinFactor = 1.0 / 20, MaxFactor = 2;
+    /// <summary>Rows per forward pass.</summary>
+    private const long ChunkRows = 8192;
 
     /// <summary>The factor for the validation rows' logits from <paramref name="network"/>; 1 when there are none.</summary>
     public static double Fit(nn.Module<Tensor, Tensor> network, Data.IBatchSource validation, CdatTask task, Device device)
@@ -24,14 +26,21 @@ internal static class TemperatureScaling
         {
             foreach (var (x, y) in validation.Batches(1, device))
             {
-                using var z = network.forward(x).to(ScalarType.Float64).cpu().contiguous();
-                var values = z.data<double>().ToArray();
-                int width = task == CdatTask.BinaryClassification ? 1 : (int)z.shape[1];
                 var labels = y.to(ScalarType.Int64).cpu().data<long>().ToArray();
-                for (int i = 0; i < labels.Length; i++)
+                long n = x.shape[0], chunk = x.is_sparse ? n : Math.Min(ChunkRows, n);
+                // In chunks: a large validation set needs no more memory than a chunk's activations.
+                for (long start = 0; start < n; start += chunk)
                 {
-                    logits.Add(values.AsSpan(i * width, width).ToArray());
-                    targets.Add((int)labels[i]);
+                    using var inner = torch.NewDisposeScope();
+                    long length = Math.Min(chunk, n - start);
+                    using var z = network.forward(length == n ? x : x.narrow(0, start, length)).to(ScalarType.Float64).cpu().contiguous();
+                    var values = z.data<double>().ToArray();
+                    int width = task == CdatTask.BinaryClassification ? 1 : (int)z.shape[1];
+                    for (int i = 0; i < length; i++)
+                    {
+                        logits.Add(values.AsSpan(i * width, width).ToArray());
+                        targets.Add((int)labels[start + i]);
+                    }
                 }
             }
         }

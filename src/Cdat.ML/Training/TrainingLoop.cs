@@ -152,9 +152,10 @@ public sealed class TrainingLoop
                         using var judged = average?.SwapIn();
                         var (loss, metric) = Validate(validation!, device);
                         record = record with { ValidationLoss = loss, ValidationMetric = metric };
-                        // Observe keeps the lowest: a metric (higher is better) is judged by its negative; NaN never improves.
-                        double judgedValue = Options.EarlyStoppingOnMetric && metric is double m ? -m : loss;
-                        if (stopping.Observe(judgedValue, step)) reason = StopReason.EarlyStopped;
+                        // Observe keeps the lowest: a metric (higher is better) is judged by its negative. A check whose
+                        // metric is undefined (AUC on one class) does not count, rather than count as no improvement.
+                        if (!Options.EarlyStoppingOnMetric) { if (stopping.Observe(loss, step)) reason = StopReason.EarlyStopped; }
+                        else if (metric is double m && !double.IsNaN(m) && stopping.Observe(-m, step)) reason = StopReason.EarlyStopped;
                     }
 
                     records.Add(record);
@@ -248,10 +249,20 @@ public sealed class TrainingLoop
             }
             else
             {
-                var output = Network.forward(x);
-                sum += Loss.Compute(output, y).to(ScalarType.Float64).cpu().item<double>() * n;
-                outputs.Add(output);
-                targets.Add(y);
+                // In chunks, as the objective is, so that a large validation set needs no more memory than a chunk's
+                // activations; only the outputs are kept. (Sparse batches come at most a chunk long.)
+                long chunk = x.is_sparse ? n : Math.Min(Options.ChunkRows, n);
+                for (long start = 0; start < n; start += chunk)
+                {
+                    using var inner = torch.NewDisposeScope();
+                    long length = Math.Min(chunk, n - start);
+                    var xs = length == n ? x : x.narrow(0, start, length);
+                    var ys = length == n ? y : y.narrow(0, start, length);
+                    var output = Network.forward(xs);
+                    sum += Loss.Compute(output, ys).to(ScalarType.Float64).cpu().item<double>() * length;
+                    outputs.Add(output.cpu().MoveToOuterDisposeScope());
+                    targets.Add(ys.cpu().MoveToOuterDisposeScope());
+                }
             }
             rows += n;
         }

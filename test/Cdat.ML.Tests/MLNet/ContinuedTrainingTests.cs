@@ -51,12 +51,23 @@ public sealed class ContinuedTrainingTests
         e = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Cdat().Fit(ml.Transforms.Conversion.MapValueToKey("Label").Fit(narrow).Transform(narrow), multi.Model));
         StringAssert.Contains(e.Message, "64 features");
         Assert.ThrowsExactly<ArgumentNullException>(() => ml.MulticlassClassification.Trainers.Cdat().Fit(data, (CdatModelParameters)null!));
+        // The same ten classes in another key order would swap the outputs: refused.
+        var descending = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 10).Select(d => new DigitKey { Digit = 9 - d }));
+        var reordered = ml.Transforms.Conversion.MapValueToKey("Label", "Digit", keyData: descending)
+            .Append(ml.Transforms.NormalizeMeanVariance("Features", "Pixels")).Fit(train).Transform(train);
+        e = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Cdat().Fit(reordered, multi.Model));
+        StringAssert.Contains(e.Message, "key order");
     }
 
     private sealed class Row
     {
         [VectorType(64)] public float[] Features { get; set; } = Array.Empty<float>();
         public float Label { get; set; }
+    }
+
+    private sealed class DigitKey
+    {
+        public float Digit { get; set; }
     }
 
     private sealed class NarrowRow
