@@ -43,8 +43,8 @@ internal static class Candidates
         },
         ["weight-decay"] = new Candidate[]
         {
-            new("λ 0", _ => { }),
-            new("λ 1e-4", o => o.WeightDecay = 1e-4),
+            new("λ 1e-4", _ => { }),
+            new("λ 0", o => o.WeightDecay = 0),
             // As an L2 penalty c·‖w‖²/2 on the summed loss: strong on a few hundred rows, fading on many.
             new("λ 0.1/n", (o, n) => o.WeightDecay = 0.1 / n),
             new("λ 1/n", (o, n) => o.WeightDecay = 1.0 / n),
