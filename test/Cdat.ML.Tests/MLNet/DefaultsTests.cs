@@ -44,6 +44,27 @@ public sealed class DefaultsTests
     }
 
     [TestMethod]
+    [DataRow(150, true)]
+    [DataRow(30, false)]
+    public void DataTooSmallForATenthTrainsFiveFoldNetworksFromFortyRows(int rows, bool folds)
+    {
+        // The defaults chosen leave one set out: robust input scaling, λ 1e-4, and five fold networks for 40-199 rows.
+        var options = new CdatTrainer.Options();
+        Assert.AreEqual(Cdat.ML.Data.InputScaling.Robust, options.InputScaling);
+        Assert.AreEqual(1e-4, options.WeightDecay);
+        Assert.AreEqual(5, options.SmallDataFolds);
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.BreastCancer(ml);
+        var data = ml.Data.TakeRows(Datasets.BreastCancerPrep(ml).Fit(train).Transform(train), rows);
+        var model = ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 30 }).Fit(data);
+        var regime = model.TrainingMetrics.Regime;
+        StringAssert.Contains(regime.Description, "robust input scaling");
+        Assert.AreEqual(folds, regime.Description.Contains("5-fold ensemble", StringComparison.Ordinal), regime.Description);
+        Assert.AreEqual(folds ? 5 * 64 : 64, model.Model.Network.Layers[0].Outputs);
+        Assert.AreEqual(0, regime.ValidationRows, "no tenth is held out under 200 rows");
+    }
+
+    [TestMethod]
     public void WiderDataTrainsInMiniBatchesAndSaysSoInTheLog()
     {
         var ml = new MLContext(seed: 1);
