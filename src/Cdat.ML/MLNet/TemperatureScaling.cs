@@ -1,3 +1,4 @@
+using Cdat.ML.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,32 +20,14 @@ internal static class TemperatureScaling
     /// <summary>The factor for the validation rows' logits from <paramref name="network"/>; 1 when there are none.</summary>
     public static double Fit(nn.Module<Tensor, Tensor> network, Data.IBatchSource validation, CdatTask task, Device device)
     {
-        var logits = new List<double[]>();
-        var targets = new List<int>();
-        using (var scope = torch.NewDisposeScope())
-        using (torch.no_grad())
-        {
-            foreach (var (x, y) in validation.Batches(1, device))
-            {
-                var labels = y.to(ScalarType.Int64).cpu().data<long>().ToArray();
-                long n = x.shape[0], chunk = x.is_sparse ? n : Math.Min(ChunkRows, n);
-                // In chunks: a large validation set needs no more memory than a chunk's activations.
-                for (long start = 0; start < n; start += chunk)
-                {
-                    using var inner = torch.NewDisposeScope();
-                    long length = Math.Min(chunk, n - start);
-                    using var z = network.forward(length == n ? x : x.narrow(0, start, length)).to(ScalarType.Float64).cpu().contiguous();
-                    var values = z.data<double>().ToArray();
-                    int width = task == CdatTask.BinaryClassification ? 1 : (int)z.shape[1];
-                    for (int i = 0; i < length; i++)
-                    {
-                        logits.Add(values.AsSpan(i * width, width).ToArray());
-                        targets.Add((int)labels[start + i]);
-                    }
-                }
-            }
-        }
-        return Fit(logits, targets, binary: task == CdatTask.BinaryClassification);
+        using var scope = torch.NewDisposeScope();
+        if (ValidationOutputs.Of(network, validation, device, ChunkRows) is not { } all) return 1;
+        var (outputs, labels, _) = all;
+        var values = outputs.to(ScalarType.Float64).contiguous().data<double>().ToArray();
+        var classes = labels.to(ScalarType.Int64).contiguous().data<long>().ToArray();
+        int width = task == CdatTask.BinaryClassification ? 1 : (int)outputs.shape[1];
+        var logits = Enumerable.Range(0, classes.Length).Select(i => values.AsSpan(i * width, width).ToArray()).ToArray();
+        return Fit(logits, classes.Select(c => (int)c).ToArray(), binary: task == CdatTask.BinaryClassification);
     }
 
     /// <summary>The factor for the given logits (one per row for binary, one per class otherwise) and class indices.</summary>

@@ -233,41 +233,20 @@ public sealed class TrainingLoop
     private (double Loss, double? Metric) Validate(IBatchSource validation, Device device)
     {
         using var scope = torch.NewDisposeScope();
+        if (Options.ValidationMetric is { } metric)
+        {
+            if (ValidationOutputs.Of(Network, validation, device, Options.ChunkRows, Loss) is not { } all) return (double.NaN, null);
+            var (outputs, targets, sum) = all;
+            return (sum / outputs.shape[0], metric.Compute(outputs, targets));
+        }
         using var _ = torch.no_grad();
-        double sum = 0;
+        double total = 0;
         long rows = 0;
-        var metric = Options.ValidationMetric;
-        var outputs = new List<Tensor>();
-        var targets = new List<Tensor>();
         foreach (var (x, y) in validation.Batches(1, device))
         {
-            long n = x.shape[0];
-            if (metric is null)
-            {
-                var objective = new SupervisedObjective(Network, Loss, x, y, Options.ChunkRows);
-                sum += ObjectiveValue.Of(objective) * n;
-            }
-            else
-            {
-                // In chunks, as the objective is, so that a large validation set needs no more memory than a chunk's
-                // activations; only the outputs are kept. (Sparse batches come at most a chunk long.)
-                long chunk = x.is_sparse ? n : Math.Min(Options.ChunkRows, n);
-                for (long start = 0; start < n; start += chunk)
-                {
-                    using var inner = torch.NewDisposeScope();
-                    long length = Math.Min(chunk, n - start);
-                    var xs = length == n ? x : x.narrow(0, start, length);
-                    var ys = length == n ? y : y.narrow(0, start, length);
-                    var output = Network.forward(xs);
-                    sum += Loss.Compute(output, ys).to(ScalarType.Float64).cpu().item<double>() * length;
-                    outputs.Add(output.cpu().MoveToOuterDisposeScope());
-                    targets.Add(ys.cpu().MoveToOuterDisposeScope());
-                }
-            }
-            rows += n;
+            total += ObjectiveValue.Of(new SupervisedObjective(Network, Loss, x, y, Options.ChunkRows)) * x.shape[0];
+            rows += x.shape[0];
         }
-        if (rows == 0) return (double.NaN, null);
-        double? score = metric is null ? null : metric.Compute(torch.cat(outputs, 0), torch.cat(targets, 0));
-        return (sum / rows, score);
+        return (rows == 0 ? double.NaN : total / rows, null);
     }
 }
