@@ -28,6 +28,20 @@ var after = Probabilities(loaded);
 if (!before.SequenceEqual(after)) { Console.Error.WriteLine("reloaded predictions differ"); return 1; }
 if (metrics.AreaUnderRocCurve < 0.95) { Console.Error.WriteLine("the model did not learn"); return 1; }
 Console.WriteLine($"{after.Length} identical predictions after Save/Load");
+
+// The ML.NET-style overloads: example weights, Fit(trainData, validationData) and continued training.
+var prep = ml.Transforms.NormalizeMeanVariance("Features", "Measurements").Fit(split.TrainSet);
+var weigh = ml.Transforms.CustomMapping<LabelRow, WeightRow>((i, o) => o.Weight = i.Label ? 2f : 1f, null);
+IDataView train = weigh.Fit(prep.Transform(split.TrainSet)).Transform(prep.Transform(split.TrainSet));
+IDataView validation = weigh.Fit(prep.Transform(split.TestSet)).Transform(prep.Transform(split.TestSet));
+var trainer = ml.BinaryClassification.Trainers.Cdat(exampleWeightColumnName: "Weight", maxEpochs: 50);
+var first = trainer.Fit(train, validation);
+var continued = trainer.Fit(train, first.Model);
+Console.WriteLine($"weighted: {first.TrainingMetrics}; continued: {continued.TrainingMetrics.Steps} steps in all");
+if (!first.TrainingMetrics.Regime.Description.Contains("rows weighted by 'Weight'")) { Console.Error.WriteLine("the weights were not used"); return 1; }
+if (continued.TrainingMetrics.Steps <= first.TrainingMetrics.Steps) { Console.Error.WriteLine("continued training did not continue the step count"); return 1; }
 return 0;
 
 sealed class Prediction { public float Probability { get; set; } }
+sealed class LabelRow { public bool Label { get; set; } }
+sealed class WeightRow { public float Weight { get; set; } }

@@ -55,19 +55,21 @@ internal sealed class DataViewBatches : IBatchSource
         int d = _columns.FeatureCount, emitted = 0, filled = 0;
         var x = new float[_batch, d];
         var y = new float[_batch];
-        foreach (var (row, label) in Shuffled(_seed * 1_000_003 + epoch))
+        var w = new float[_batch];
+        foreach (var (row, label, weight) in Shuffled(_seed * 1_000_003 + epoch))
         {
             if (emitted == BatchesPerEpoch) yield break;
             for (int j = 0; j < d; j++) x[filled, j] = row[j];
+            w[filled] = weight;
             y[filled++] = label;
             if (filled == _batch)
             {
                 emitted++;
-                yield return Emit(x, y, filled, device);
+                yield return Emit(x, y, w, filled, device);
                 filled = 0;
             }
         }
-        if (filled > 0 && !_dropLast && emitted < BatchesPerEpoch) yield return Emit(x, y, filled, device);
+        if (filled > 0 && !_dropLast && emitted < BatchesPerEpoch) yield return Emit(x, y, w, filled, device);
     }
 
     public (Tensor Features, Tensor Targets) Subset(long rows, long seed, Device device)
@@ -75,14 +77,16 @@ internal sealed class DataViewBatches : IBatchSource
         int n = (int)Math.Min(rows, Rows), d = _columns.FeatureCount, filled = 0;
         var x = new float[n, d];
         var y = new float[n];
-        foreach (var (row, label) in Shuffled(seed))
+        var w = new float[n];
+        foreach (var (row, label, weight) in Shuffled(seed))
         {
             if (filled == n) break;
             for (int j = 0; j < d; j++) x[filled, j] = row[j];
+            w[filled] = weight;
             y[filled++] = label;
         }
         using var scope = torch.NewDisposeScope();
-        var (xt, yt) = DataViewLoader.ToTensors(x, y, _columns.Task, _dtype);
+        var (xt, yt) = DataViewLoader.ToTensors(x, y, _columns.Task, _dtype, _columns.WeightsVary ? w : null);
         return (xt.to(device).DetachFromDisposeScope(), yt.to(device).DetachFromDisposeScope());
     }
 
@@ -91,12 +95,13 @@ internal sealed class DataViewBatches : IBatchSource
     /// place of a random pool row, which is emitted; at the end the pool is emitted in a random order. The yielded row
     /// buffer is reused: copy it before the next row.
     /// </summary>
-    private IEnumerable<(float[] Row, float Label)> Shuffled(long seed)
+    private IEnumerable<(float[] Row, float Label, float Weight)> Shuffled(long seed)
     {
         int d = _columns.FeatureCount, count = 0;
         var random = new Random((int)(seed & int.MaxValue) ^ (int)(seed >> 31));
         var pool = new float[_poolRows][];
         var labels = new float[_poolRows];
+        var weights = new float[_poolRows];
         var output = new float[d];
         // A data view that can shuffle (in memory, cached) is read in a seeded random order too.
         using (var reader = new LabeledRows(_data, _columns, random: new Random(random.Next())))
@@ -104,18 +109,23 @@ internal sealed class DataViewBatches : IBatchSource
             var row = new float[d];
             while (reader.MoveNext())
             {
+                // Rows of weight 0 were not counted either.
+                float weight = reader.ReadWeight();
+                if (weight == 0) continue;
                 reader.ReadFeatures(row);
                 float label = reader.ReadLabel();
                 if (count < _poolRows)
                 {
                     pool[count] = (float[])row.Clone();
+                    weights[count] = weight;
                     labels[count++] = label;
                     continue;
                 }
                 int k = random.Next(_poolRows);
                 (pool[k], row) = (row, pool[k]);
                 (labels[k], label) = (label, labels[k]);
-                yield return (row, label);
+                (weights[k], weight) = (weight, weights[k]);
+                yield return (row, label, weight);
             }
         }
         for (int i = count - 1; i >= 0; i--)
@@ -123,21 +133,22 @@ internal sealed class DataViewBatches : IBatchSource
             int k = random.Next(i + 1);
             (pool[k], pool[i]) = (pool[i], pool[k]);
             (labels[k], labels[i]) = (labels[i], labels[k]);
+            (weights[k], weights[i]) = (weights[i], weights[k]);
             Array.Copy(pool[i], output, d);
-            yield return (output, labels[i]);
+            yield return (output, labels[i], weights[i]);
         }
     }
 
     /// <summary>The first <paramref name="count"/> buffered rows as tensors of exactly that many rows, in the caller's dispose scope.</summary>
-    private (Tensor, Tensor) Emit(float[,] x, float[] y, int count, Device device)
+    private (Tensor, Tensor) Emit(float[,] x, float[] y, float[] w, int count, Device device)
     {
         if (count < _batch)
         {
             var xs = new float[count, x.GetLength(1)];
             Array.Copy(x, xs, xs.Length);
-            (x, y) = (xs, y[..count]);
+            (x, y, w) = (xs, y[..count], w[..count]);
         }
-        var (xt, yt) = DataViewLoader.ToTensors(x, y, _columns.Task, _dtype);
+        var (xt, yt) = DataViewLoader.ToTensors(x, y, _columns.Task, _dtype, _columns.WeightsVary ? w : null);
         return (xt.to(device), yt.to(device));
     }
 }

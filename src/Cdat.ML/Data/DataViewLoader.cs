@@ -34,6 +34,7 @@ internal static class DataViewLoader
         long bytesPerRow = 4L * (d + 1);
         var features = new List<float[]>();
         var labels = new List<float>();
+        var weights = new List<float>();
         var tally = new LabelTally(columns, role);
         bool keep = true;
         var robust = scaling == InputScaling.Robust && columns.Scaler is null ? new RobustScaling(d, seed) : null;
@@ -43,24 +44,28 @@ internal static class DataViewLoader
             while (reader.MoveNext())
             {
                 if ((reader.Row & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+                float weight = reader.ReadWeight();
+                if (weight == 0) continue;
                 reader.ReadFeatures(row);
                 robust?.Add(row);
                 float label = reader.ReadLabel();
-                tally.Add(label);
+                tally.Add(label, weight);
                 if (keep && mayStream && tally.Rows * bytesPerRow > memoryBudgetBytes)
                 {
                     keep = false;
                     features.Clear();
                     labels.Clear();
+                    weights.Clear();
                 }
                 if (keep)
                 {
                     features.Add((float[])row.Clone());
                     labels.Add(label);
+                    weights.Add(weight);
                 }
             }
         }
-        tally.Finish(labels, standardizeLabel);
+        tally.Finish(labels, standardizeLabel, weights);
         long rows = tally.Rows;
         if (robust is not null)
         {
@@ -92,7 +97,7 @@ internal static class DataViewLoader
                 y[i] = labels[take[i]];
             }
             using var scope = torch.NewDisposeScope();
-            var (xt, yt) = ToTensors(x, y, columns.Task, dtype);
+            var (xt, yt) = ToTensors(x, y, columns.Task, dtype, WeightsOf(take, weights, columns));
             return new OwningTensorBatches(xt.DetachFromDisposeScope(), yt.DetachFromDisposeScope(), batchSize, seed, dropLast);
         }
     }
@@ -114,6 +119,7 @@ internal static class DataViewLoader
         var indices = new List<int>();
         var values = new List<float>();
         var labels = new List<float>();
+        var weights = new List<float>();
         var tally = new LabelTally(columns, role);
         using (var reader = new LabeledRows(data, columns, role))
         {
@@ -125,16 +131,19 @@ internal static class DataViewLoader
                     // Dense after all: stop early, before the compressed rows outgrow a dense copy.
                     if (reader.Row > 1024 && values.Count > SparseMaxDensity * reader.Row * (double)d) return null;
                 }
+                float weight = reader.ReadWeight();
+                if (weight == 0) continue;
                 reader.ReadSparse(indices, values);
                 starts.Add(values.Count);
                 float label = reader.ReadLabel();
                 labels.Add(label);
-                tally.Add(label);
+                weights.Add(weight);
+                tally.Add(label, weight);
             }
         }
         long rows = labels.Count;
         if (rows > 0 && values.Count > SparseMaxDensity * rows * (double)d) return null;
-        tally.Finish(labels, standardizeLabel);
+        tally.Finish(labels, standardizeLabel, weights);
 
         var (validationRows, trainingRows) = Holdout.Split(holdout, rows, seed);
         // Validation is scored in batches no larger than one objective chunk.
@@ -156,25 +165,47 @@ internal static class DataViewLoader
                 values.CopyTo(from, vals, (int)rowStart[i], count);
                 ys[i] = labels[take[i]];
             }
-            return new SparseBatches(rowStart, cols, vals, ys, d, columns.Task, dtype, batchSize, seed, dropLast);
+            return new SparseBatches(rowStart, cols, vals, ys, d, columns.Task, dtype, batchSize, seed, dropLast, WeightsOf(take, weights, columns));
         }
     }
 
-    /// <summary>Targets in the task's loss encoding ([N, 1] values, [N] 0/1, or [N] int64 classes), in the caller's dispose scope.</summary>
-    public static Tensor Targets(float[] labels, CdatTask task, ScalarType dtype) => task switch
+    /// <summary>
+    /// Targets in the task's loss encoding ([N, 1] values, [N] 0/1, or [N] int64 classes), or, with
+    /// <paramref name="weights"/>, packed with them as [N, 2] rows (<see cref="Networks.WeightedLoss"/>); in the caller's
+    /// dispose scope.
+    /// </summary>
+    public static Tensor Targets(float[] labels, CdatTask task, ScalarType dtype, float[]? weights = null)
     {
-        CdatTask.Regression => HostTensors.From(labels, dtype).reshape(-1, 1),
-        CdatTask.BinaryClassification => HostTensors.From(labels, dtype),
-        _ => HostTensors.From(labels, ScalarType.Int64),
-    };
+        if (weights is not null)
+        {
+            using var scope = torch.NewDisposeScope();
+            return Networks.WeightedLoss.Pack(HostTensors.From(labels, dtype), HostTensors.From(weights, dtype), dtype).MoveToOuterDisposeScope();
+        }
+        return task switch
+        {
+            CdatTask.Regression => HostTensors.From(labels, dtype).reshape(-1, 1),
+            CdatTask.BinaryClassification => HostTensors.From(labels, dtype),
+            _ => HostTensors.From(labels, ScalarType.Int64),
+        };
+    }
+
+    /// <summary>Features [N, d] and targets as <see cref="Targets"/> makes them, in the caller's dispose scope.</summary>
+    public static (Tensor X, Tensor Y) ToTensors(float[,] features, float[] labels, CdatTask task, ScalarType dtype, float[]? weights = null)
+    {
+        return (HostTensors.From(features, dtype), Targets(labels, task, dtype, weights));
+    }
 
     /// <summary>
-    /// Features [N, d] and targets in the task's loss encoding ([N, 1] values, [N] 0/1, or [N] int64 classes), in the
-    /// caller's dispose scope.
+    /// The weights of the rows <paramref name="take"/>, scaled to mean 1 over them (so a held-out part's loss is its own
+    /// weighted mean); null when the weights do not vary.
     /// </summary>
-    public static (Tensor X, Tensor Y) ToTensors(float[,] features, float[] labels, CdatTask task, ScalarType dtype)
+    private static float[]? WeightsOf(int[] take, List<float> weights, LabeledColumns columns)
     {
-        return (HostTensors.From(features, dtype), Targets(labels, task, dtype));
+        if (!columns.WeightsVary || take.Length == 0) return null;
+        double sum = 0;
+        foreach (int i in take) sum += weights[i];
+        double scale = take.Length / sum;
+        return take.Select(i => (float)(weights[i] * scale)).ToArray();
     }
 
     /// <summary>The training batches, the held-out validation batches (null when none) and the rows read.</summary>

@@ -9,8 +9,10 @@ namespace Cdat.ML.Data;
 /// </summary>
 internal sealed class LabeledColumns
 {
-    private LabeledColumns(DataViewSchema.Column features, int featureCount, DataViewSchema.Column label, CdatTask task, string[] classNames)
+    private LabeledColumns(DataViewSchema.Column features, int featureCount, DataViewSchema.Column label, CdatTask task, string[] classNames,
+                           DataViewSchema.Column? weight)
     {
+        Weight = weight;
         Features = features;
         FeatureCount = featureCount;
         Label = label;
@@ -25,6 +27,16 @@ internal sealed class LabeledColumns
     /// <summary>Class names in key order (multiclass), else empty.</summary>
     public string[] ClassNames { get; }
     public int ClassCount => ClassNames.Length;
+    /// <summary>The example weight column (Single), or null: every row weighs the same.</summary>
+    public DataViewSchema.Column? Weight { get; }
+
+    /// <summary>Weights are read as weight × this factor, which the loader sets so that they average 1 over the rows read.</summary>
+    public double WeightScale { get; set; } = 1.0;
+    /// <summary>
+    /// Whether the rows' weights differ, as the loader found (set with <see cref="WeightScale"/>): only then are targets
+    /// packed with their weights. Equal weights train exactly as no weights.
+    /// </summary>
+    public bool WeightsVary { get; set; }
 
     /// <summary>Regression targets are read as (label − offset) / scale, so the network learns standardised values.</summary>
     public double LabelOffset { get; set; }
@@ -33,8 +45,16 @@ internal sealed class LabeledColumns
     /// <summary>When set, features are read through it (<see cref="InputScaling.Robust"/>), so the network sees scaled values.</summary>
     public Scoring.FeatureScaler? Scaler { get; set; }
 
-    public static LabeledColumns Resolve(DataViewSchema schema, string featureColumnName, string labelColumnName, CdatTask task, string role = "training")
+    public static LabeledColumns Resolve(DataViewSchema schema, string featureColumnName, string labelColumnName, CdatTask task, string role = "training",
+                                         string? exampleWeightColumnName = null)
     {
+        DataViewSchema.Column? weight = null;
+        if (exampleWeightColumnName is not null)
+        {
+            weight = schema.GetColumnOrNull(exampleWeightColumnName)
+                ?? throw new ArgumentException($"The {role} data has no example weight column '{exampleWeightColumnName}'. Columns: {Names(schema)}.", "exampleWeightColumnName");
+            CheckWeight(weight.Value.Type, exampleWeightColumnName);
+        }
         var features = schema.GetColumnOrNull(featureColumnName)
             ?? throw new ArgumentException($"The {role} data has no feature column '{featureColumnName}'. Columns: {Names(schema)}.", "featureColumnName");
         int featureCount = CheckFeatures(features.Type, featureColumnName);
@@ -42,7 +62,14 @@ internal sealed class LabeledColumns
             ?? throw new ArgumentException($"The {role} data has no label column '{labelColumnName}'. Columns: {Names(schema)}.", "labelColumnName");
         CheckLabel(label.Type, labelColumnName, task);
         var classNames = task == CdatTask.MulticlassClassification ? ClassNamesOf(label) : Array.Empty<string>();
-        return new LabeledColumns(features, featureCount, label, task, classNames);
+        return new LabeledColumns(features, featureCount, label, task, classNames, weight);
+    }
+
+    /// <summary>An exception naming the column unless it is a single Single, as ML.NET's trainers take example weights.</summary>
+    public static void CheckWeight(DataViewType type, string name)
+    {
+        if (type != NumberDataViewType.Single)
+            throw new ArgumentException($"Example weight column '{name}' has type {type}; Cdat needs a single Single (use mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single)).", "exampleWeightColumnName");
     }
 
     /// <summary>The number of features, or an exception naming the column.</summary>

@@ -16,6 +16,7 @@ internal sealed class LabeledRows : IDisposable
     private readonly ValueGetter<float>? _single;
     private readonly ValueGetter<bool>? _boolean;
     private readonly ValueGetter<uint>? _key;
+    private readonly ValueGetter<float>? _weight;
     private VBuffer<float> _buffer;
     private readonly string _role;
 
@@ -27,8 +28,10 @@ internal sealed class LabeledRows : IDisposable
     {
         _columns = columns;
         _role = role;
-        _cursor = data.GetRowCursor(new[] { columns.Features, columns.Label }, data.CanShuffle ? random : null);
+        var read = columns.Weight is { } weight ? new[] { columns.Features, columns.Label, weight } : new[] { columns.Features, columns.Label };
+        _cursor = data.GetRowCursor(read, data.CanShuffle ? random : null);
         _features = _cursor.GetGetter<VBuffer<float>>(columns.Features);
+        if (columns.Weight is { } w) _weight = _cursor.GetGetter<float>(w);
         switch (columns.Task)
         {
             case CdatTask.Regression: _single = _cursor.GetGetter<float>(columns.Label); break;
@@ -88,6 +91,20 @@ internal sealed class LabeledRows : IDisposable
             added++;
         }
         return added;
+    }
+
+    /// <summary>
+    /// The current row's example weight times the columns' <see cref="LabeledColumns.WeightScale"/>, after checking it:
+    /// 1 without a weight column. A row of weight 0 is skipped by the readers (it has no influence).
+    /// </summary>
+    public float ReadWeight()
+    {
+        if (_weight is null) return 1f;
+        float value = 0;
+        _weight(ref value);
+        if (!float.IsFinite(value) || value < 0)
+            throw new InvalidDataException($"Row {Row} of the {_role} data: example weight column '{_columns.Weight!.Value.Name}' holds {value.ToString(CultureInfo.InvariantCulture)}; weights must be finite and ≥ 0 (0 leaves the row out).");
+        return (float)(value * _columns.WeightScale);
     }
 
     /// <summary>The current row's label as the network's target: the value (regression), 0/1 (binary) or the class index.</summary>

@@ -14,6 +14,7 @@ internal sealed class SparseBatches : IBatchSource, IDisposable
     private readonly long[] _rowStart;
     private readonly int[] _columns;
     private readonly float[] _values, _labels;
+    private readonly float[]? _weights;
     private readonly int _width, _batch;
     private readonly CdatTask _task;
     private readonly ScalarType _dtype;
@@ -31,9 +32,11 @@ internal sealed class SparseBatches : IBatchSource, IDisposable
     /// <param name="batchSize">Rows per batch; null for full batch.</param>
     /// <param name="seed">Seed of the shuffles.</param>
     /// <param name="dropLast">Skip each epoch's last, smaller batch.</param>
+    /// <param name="weights">One example weight per row, packed with the targets (<see cref="Networks.WeightedLoss"/>); null: none.</param>
     public SparseBatches(long[] rowStart, int[] columns, float[] values, float[] labels, int width, CdatTask task, ScalarType dtype,
-                         int? batchSize, long seed, bool dropLast)
+                         int? batchSize, long seed, bool dropLast, float[]? weights = null)
     {
+        _weights = weights;
         _rowStart = rowStart;
         _columns = columns;
         _values = values;
@@ -97,11 +100,13 @@ internal sealed class SparseBatches : IBatchSource, IDisposable
         var indices = new long[2 * nnz];
         var values = new float[nnz];
         var labels = new float[rows.Length];
+        var weights = _weights is null ? null : new float[rows.Length];
         long k = 0;
         for (int i = 0; i < rows.Length; i++)
         {
             long r = rows[i];
             labels[i] = _labels[r];
+            if (weights is not null) weights[i] = _weights![r];
             for (long p = _rowStart[r]; p < _rowStart[r + 1]; p++, k++)
             {
                 indices[k] = i;
@@ -110,7 +115,7 @@ internal sealed class SparseBatches : IBatchSource, IDisposable
             }
         }
         var x = torch.sparse_coo_tensor(HostTensors.From(indices, ScalarType.Int64).reshape(2, nnz), HostTensors.From(values, _dtype), new long[] { rows.Length, _width });
-        var y = DataViewLoader.Targets(labels, _task, _dtype);
+        var y = DataViewLoader.Targets(labels, _task, _dtype, weights);
         return (x.to(device), y.to(device));
     }
 

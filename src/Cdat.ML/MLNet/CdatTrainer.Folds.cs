@@ -25,7 +25,7 @@ public sealed partial class CdatTrainer
         var direction = o.Direction.Create();
         var tuner = o.Tuner.Create(new RuleContext(plan.Sigma, plan.MaxSteps ?? (long)plan.Epochs * training.BatchesPerEpoch,
                                                    o.MaxSteps is null ? nameof(Options.MaxEpochs) : nameof(Options.MaxSteps)));
-        var loop = new TrainingLoop(network, LossFor(Task), direction, tuner, new TrainingOptions
+        var loop = new TrainingLoop(network, LossFor(Task, o.ExampleWeightColumnName is not null), direction, tuner, new TrainingOptions
         {
             Epochs = plan.Epochs,
             MaxSteps = plan.MaxSteps,

@@ -20,6 +20,13 @@ public sealed partial class CdatTrainer
         public string LabelColumnName = "Label";
         /// <summary>Feature column: a known-size vector of Single. Default "Features".</summary>
         public string FeatureColumnName = "Features";
+        /// <summary>
+        /// Example weight column (Single, finite, ≥ 0), or null (default): every row weighs the same. Each row's loss
+        /// counts in proportion to its weight, in training and in the validation loss (a <see cref="ValidationSet"/> needs
+        /// the column too); a row of weight 0 has no influence. The validation metric (AUC, accuracy, R²) counts rows, as
+        /// ML.NET's evaluators do.
+        /// </summary>
+        public string? ExampleWeightColumnName;
 
         /// <summary>Widths of the hidden layers; empty for a linear model. Default { 64 }.</summary>
         public int[] HiddenLayers = { 64 };
@@ -153,6 +160,7 @@ public sealed partial class CdatTrainer
         {
             Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), "must name a column");
             Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), "must name a column");
+            Require(ExampleWeightColumnName is null || ExampleWeightColumnName.Trim().Length > 0, nameof(ExampleWeightColumnName), "must name a column (or be null: no weights)");
             Require(HiddenLayers is not null && HiddenLayers.All(h => h > 0), nameof(HiddenLayers), "must be positive widths (empty for a linear model)");
             Require(Enum.IsDefined(InputScaling), nameof(InputScaling), "must be InputScaling.None or InputScaling.Robust");
             Require(Enum.IsDefined(Activation), nameof(Activation), "is not a known activation");

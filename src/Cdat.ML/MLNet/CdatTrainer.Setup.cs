@@ -11,12 +11,17 @@ namespace Cdat.ML;
 // The pieces Fit puts together: the loss of the task, the device, class names, the weights out of the network, and the log.
 public sealed partial class CdatTrainer
 {
-    private static ILoss LossFor(CdatTask task) => task switch
+    /// <summary>The task's loss; with example weights, one that weighs rows whose targets come packed with their weights.</summary>
+    private static ILoss LossFor(CdatTask task, bool weighted)
     {
-        CdatTask.Regression => Losses.SquaredError,
-        CdatTask.BinaryClassification => Losses.BinaryLogistic,
-        _ => Losses.SoftmaxCrossEntropy,
-    };
+        var loss = task switch
+        {
+            CdatTask.Regression => Losses.SquaredError,
+            CdatTask.BinaryClassification => Losses.BinaryLogistic,
+            _ => Losses.SoftmaxCrossEntropy,
+        };
+        return weighted ? new WeightedLoss((IExampleLoss)loss) : loss;
+    }
 
     private string ResolveDevice(string? device, IChannel? channel)
     {

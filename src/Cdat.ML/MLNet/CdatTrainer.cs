@@ -81,6 +81,14 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             throw new ArgumentException($"The input has no feature column '{TrainerOptions.FeatureColumnName}'.", "featureColumnName");
         if (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single)
             throw new ArgumentException($"Feature column '{features.Name}' must be a known-size vector of Single.", "featureColumnName");
+        if (TrainerOptions.ExampleWeightColumnName is { } weightName)
+        {
+            var weight = inputSchema.FirstOrDefault(c => c.Name == weightName);
+            if (weight.Name is null)
+                throw new ArgumentException($"The input has no example weight column '{weightName}'.", "exampleWeightColumnName");
+            if (weight.Kind != SchemaShape.Column.VectorKind.Scalar || weight.ItemType != NumberDataViewType.Single)
+                throw new ArgumentException($"Example weight column '{weightName}' must be a single Single.", "exampleWeightColumnName");
+        }
         // Output columns can only be described by the same public estimators the model is saved as.
         var placeholder = Placeholder();
         return ScoringPipeline.Build(placeholder, TrainerOptions.FeatureColumnName, inputSchema.Select(c => c.Name)).GetOutputSchema(inputSchema);
@@ -109,9 +117,10 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         // As ML.NET's trainers do after MLContext.CancelExecution: a cancelled Fit throws rather than return an untrained model.
         o.CancellationToken.ThrowIfCancellationRequested();
         using var channel = _environment?.Start("CdatTrainer");
-        var columns = LabeledColumns.Resolve(input.Schema, o.FeatureColumnName, o.LabelColumnName, Task);
+        var columns = LabeledColumns.Resolve(input.Schema, o.FeatureColumnName, o.LabelColumnName, Task, exampleWeightColumnName: o.ExampleWeightColumnName);
         var classNames = UsableClassNames(columns.ClassNames, channel);
-        var validationColumns = validationSet is null ? null : LabeledColumns.Resolve(validationSet.Schema, o.FeatureColumnName, o.LabelColumnName, Task, "validation");
+        var validationColumns = validationSet is null ? null
+            : LabeledColumns.Resolve(validationSet.Schema, o.FeatureColumnName, o.LabelColumnName, Task, "validation", o.ExampleWeightColumnName);
         if (validationColumns is { } v)
         {
             if (v.FeatureCount != columns.FeatureCount)
@@ -153,7 +162,8 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                                         squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay);
             string regime = plan.Describe(training.Rows, validation?.Rows ?? 0, heldOut: given is null)
                 + (loaded.Density is double density ? FormattableString.Invariant($", sparse features ({density:P2} non-zero)") : "")
-                + (columns.Scaler is not null ? ", robust input scaling" : "");
+                + (columns.Scaler is not null ? ", robust input scaling" : "")
+                + (columns.WeightsVary ? $", rows weighted by '{o.ExampleWeightColumnName}'" : "");
             channel?.Info(MessageSensitivity.None, FormattableString.Invariant(
                 $"Cdat: training {Task} on {features} features, {regime}, on {device}{(holdout is not null && loaded.HeldOut is null ? (loaded.Streamed ? "; streamed data: nothing held out, give a ValidationSet" : "; too few rows to hold any out") : "")}."));
             if (o.Direction.SetsOwnStepLength && o.Tuner is not ConstantRule { LearningRate: 1 })

@@ -22,16 +22,20 @@ internal static class TemperatureScaling
     {
         using var scope = torch.NewDisposeScope();
         if (ValidationOutputs.Of(network, validation, device, ChunkRows) is not { } all) return 1;
-        var (outputs, labels, _) = all;
+        var (outputs, targets, _) = all;
         var values = outputs.to(ScalarType.Float64).contiguous().data<double>().ToArray();
-        var classes = labels.to(ScalarType.Int64).contiguous().data<long>().ToArray();
+        var classes = Networks.WeightedLoss.TargetsOf(targets).to(ScalarType.Int64).contiguous().data<long>().ToArray();
+        var weights = Networks.WeightedLoss.IsPacked(targets) ? Networks.WeightedLoss.Unpack(targets).Weights.to(ScalarType.Float64).contiguous().data<double>().ToArray() : null;
         int width = task == CdatTask.BinaryClassification ? 1 : (int)outputs.shape[1];
         var logits = Enumerable.Range(0, classes.Length).Select(i => values.AsSpan(i * width, width).ToArray()).ToArray();
-        return Fit(logits, classes.Select(c => (int)c).ToArray(), binary: task == CdatTask.BinaryClassification);
+        return Fit(logits, classes.Select(c => (int)c).ToArray(), binary: task == CdatTask.BinaryClassification, weights);
     }
 
-    /// <summary>The factor for the given logits (one per row for binary, one per class otherwise) and class indices.</summary>
-    internal static double Fit(IReadOnlyList<double[]> logits, IReadOnlyList<int> targets, bool binary)
+    /// <summary>
+    /// The factor for the given logits (one per row for binary, one per class otherwise) and class indices, each row
+    /// counting with its example weight when <paramref name="weights"/> are given.
+    /// </summary>
+    internal static double Fit(IReadOnlyList<double[]> logits, IReadOnlyList<int> targets, bool binary, IReadOnlyList<double>? weights = null)
     {
         if (logits.Count == 0) return 1;
         // Bisection in log a on the derivative, which rises with a.
@@ -52,10 +56,11 @@ internal static class TemperatureScaling
             for (int r = 0; r < logits.Count; r++)
             {
                 var z = logits[r];
+                double weight = weights?[r] ?? 1;
                 if (binary)
                 {
                     double p = 1 / (1 + Math.Exp(-a * z[0]));
-                    sum += (p - targets[r]) * z[0];
+                    sum += weight * (p - targets[r]) * z[0];
                     continue;
                 }
                 double max = double.NegativeInfinity;
@@ -67,7 +72,7 @@ internal static class TemperatureScaling
                     normaliser += w;
                     expected += w * v;
                 }
-                sum += expected / normaliser - z[targets[r]];
+                sum += weight * (expected / normaliser - z[targets[r]]);
             }
             return sum / logits.Count;
         }

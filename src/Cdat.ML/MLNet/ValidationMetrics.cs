@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace Cdat.ML.MLNet;
 
-/// <summary>The task metrics the trainer scores on its validation rows, as ML.NET's evaluators name them.</summary>
+/// <summary>
+/// The task metrics the trainer scores on its validation rows, as ML.NET's evaluators name and compute them: every row
+/// counts once, whatever its example weight (the validation loss is the weighted one).
+/// </summary>
 internal static class ValidationMetrics
 {
     public static IValidationMetric For(CdatTask task) => task switch
@@ -21,8 +24,9 @@ internal static class ValidationMetrics
     {
         public string Name => "R²";
 
-        public double Compute(Tensor outputs, Tensor targets)
+        public double Compute(Tensor outputs, Tensor packed)
         {
+            var targets = Networks.WeightedLoss.TargetsOf(packed);
             var y = Values(targets);
             var p = Values(outputs);
             double mean = y.Average(), residual = 0, total = 0;
@@ -40,8 +44,9 @@ internal static class ValidationMetrics
     {
         public string Name => "AUC";
 
-        public double Compute(Tensor outputs, Tensor targets)
+        public double Compute(Tensor outputs, Tensor packed)
         {
+            var targets = Networks.WeightedLoss.TargetsOf(packed);
             var score = Values(outputs);
             var label = Values(targets);
             var order = Enumerable.Range(0, score.Length).OrderBy(i => score[i]).ToArray();
@@ -67,8 +72,9 @@ internal static class ValidationMetrics
     {
         public string Name => "accuracy";
 
-        public double Compute(Tensor outputs, Tensor targets)
+        public double Compute(Tensor outputs, Tensor packed)
         {
+            var targets = Networks.WeightedLoss.TargetsOf(packed);
             using var predicted = outputs.argmax(1);
             using var hits = predicted.eq(targets.to(ScalarType.Int64));
             return hits.to(ScalarType.Float64).mean().cpu().item<double>();

@@ -21,4 +21,26 @@ public sealed class LossesTests
         Assert.AreEqual((1e4 + 1e4 + Math.Log(1 + Math.Exp(-88))) / 3, logistic, 1e-2);
         Assert.IsTrue(double.IsFinite(ce) && double.IsFinite(logistic));
     }
+
+    [TestMethod]
+    public void IntegerWeightsEqualRepeatedRowsInValueAndGradient()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(5);
+        var output = torch.randn(new long[] { 4, 3 }, generator: generator).requires_grad_();
+        var classes = torch.tensor(new long[] { 2, 0, 1, 1 });
+        var weights = torch.tensor(new float[] { 2, 0, 1, 3 });
+        // Weights scaled to mean 1 (as the readers give them): rows 0, 0, 2, 3, 3, 3.
+        var packed = WeightedLoss.Pack(classes, weights * (4f / 6f), ScalarType.Float32);
+        var weighted = new WeightedLoss((IExampleLoss)Losses.SoftmaxCrossEntropy).Compute(output, packed);
+        var gradient = torch.autograd.grad(new[] { weighted }, new[] { output })[0];
+        var take = torch.tensor(new long[] { 0, 0, 2, 3, 3, 3 });
+        var repeated = Losses.SoftmaxCrossEntropy.Compute(output.index_select(0, take), classes.index_select(0, take));
+        var repeatedGradient = torch.autograd.grad(new[] { repeated }, new[] { output })[0];
+        Assert.AreEqual(repeated.item<float>(), weighted.item<float>(), 1e-6);
+        Assert.IsTrue(gradient.allclose(repeatedGradient, rtol: 1e-5, atol: 1e-7));
+        // Unpacked targets are unweighted.
+        Assert.AreEqual(Losses.SoftmaxCrossEntropy.Compute(output, classes).item<float>(),
+            new WeightedLoss((IExampleLoss)Losses.SoftmaxCrossEntropy).Compute(output, classes).item<float>());
+    }
 }
