@@ -2,6 +2,7 @@
 // reloaded model predicts exactly as the trained one.
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Cdat.ML;
 
 var ml = new MLContext(seed: 1);
 var data = ml.Data.LoadFromTextFile(args[0], new[]
@@ -40,6 +41,12 @@ var continued = trainer.Fit(train, first.Model);
 Console.WriteLine($"weighted: {first.TrainingMetrics}; continued: {continued.TrainingMetrics.Steps} steps in all");
 if (!first.TrainingMetrics.Regime.Description.Contains("rows weighted by 'Weight'")) { Console.Error.WriteLine("the weights were not used"); return 1; }
 if (continued.TrainingMetrics.Steps <= first.TrainingMetrics.Steps) { Console.Error.WriteLine("continued training did not continue the step count"); return 1; }
+
+// ONNX export from the package (its converter and protobuf dependencies come with it).
+using var onnx = new MemoryStream();
+CdatModel.ConvertToOnnx(ml, model, split.TrainSet, onnx);
+Console.WriteLine($"ONNX export: {onnx.Length} bytes");
+if (onnx.Length < 1000) { Console.Error.WriteLine("the ONNX export is empty"); return 1; }
 return 0;
 
 sealed class Prediction { public float Probability { get; set; } }

@@ -34,7 +34,7 @@ namespace Cdat.ML;
 /// | Normalization required | No: the trainer scales each feature robustly itself (`Options.InputScaling`; wide sparse features, such as text n-grams, are used as given) |
 /// | Caching required | No (data is read once, then kept as tensors or streamed per epoch) |
 /// | Required NuGet in addition to Microsoft.ML | Cdat.ML, TorchSharp-cpu (or a CUDA backend) for training; none extra for scoring |
-/// | Exportable to ONNX | No |
+/// | Exportable to ONNX | Yes: `CdatModel.ConvertToOnnx`, with the ML.NET transforms in front of it |
 ///
 /// ### Training algorithm details
 /// Each step computes the base optimizer's update direction u at unit learning rate (gradient descent, momentum,

@@ -57,7 +57,7 @@ public sealed class CdatTransformer : ISingleFeaturePredictionTransformer<CdatMo
 }
 
 /// <summary>Finds Cdat models inside ML.NET models, also after <c>mlContext.Model.Load</c>; turns step records into data views.</summary>
-public static class CdatModel
+public static partial class CdatModel
 {
     /// <summary>
     /// Step records (<see cref="CdatTransformer.TrainingTrace"/>, or <see cref="Training.TrainingResult.Steps"/> of the engine) as
