@@ -18,7 +18,7 @@ public enum SharpnessMethod
 /// P^-1/2·H·P^-1/2 for adaptive directions. Each estimator warm-starts from its previous top eigenvector, which moves
 /// slowly during training.
 /// </summary>
-public sealed class SharpnessEstimator : IDisposable
+internal sealed class SharpnessEstimator : IDisposable
 {
     private readonly Generator _generator;
     private readonly long _seed;

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Cdat.ML.Objectives;
 
 /// <summary>An objective given as a closure that returns a scalar loss (one chunk, no subsampling).</summary>
-public sealed class FunctionObjective : IObjective
+internal sealed class FunctionObjective : IObjective
 {
     private readonly Func<Tensor> _loss;
 
