@@ -1,3 +1,4 @@
+using Cdat.ML.Batches;
 using System.CommandLine;
 using System.Diagnostics;
 using Cdat.ML.Data;

@@ -1,3 +1,4 @@
+using Cdat.ML.Batches;
 using Cdat.ML.Data;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using Cdat.ML.Batches;
 using Microsoft.ML;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -86,7 +87,7 @@ internal sealed class DataViewBatches : IBatchSource
             y[filled++] = label;
         }
         using var scope = torch.NewDisposeScope();
-        var (xt, yt) = DataViewLoader.ToTensors(x, y, _columns.Task, _dtype, _columns.WeightsVary ? w : null);
+        var (xt, yt) = BatchTargets.ToTensors(x, y, _columns.Task, _dtype, _columns.WeightsVary ? w : null);
         return (xt.to(device).DetachFromDisposeScope(), yt.to(device).DetachFromDisposeScope());
     }
 
@@ -148,7 +149,7 @@ internal sealed class DataViewBatches : IBatchSource
             Array.Copy(x, xs, xs.Length);
             (x, y, w) = (xs, y[..count], w[..count]);
         }
-        var (xt, yt) = DataViewLoader.ToTensors(x, y, _columns.Task, _dtype, _columns.WeightsVary ? w : null);
+        var (xt, yt) = BatchTargets.ToTensors(x, y, _columns.Task, _dtype, _columns.WeightsVary ? w : null);
         return (xt.to(device), yt.to(device));
     }
 }

@@ -1,3 +1,4 @@
+using Cdat.ML.Batches;
 using Microsoft.ML;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -97,7 +98,7 @@ internal static class DataViewLoader
                 y[i] = labels[take[i]];
             }
             using var scope = torch.NewDisposeScope();
-            var (xt, yt) = ToTensors(x, y, columns.Task, dtype, WeightsOf(take, weights, columns));
+            var (xt, yt) = BatchTargets.ToTensors(x, y, columns.Task, dtype, WeightsOf(take, weights, columns));
             return new OwningTensorBatches(xt.DetachFromDisposeScope(), yt.DetachFromDisposeScope(), batchSize, seed, dropLast);
         }
     }
@@ -170,32 +171,6 @@ internal static class DataViewLoader
     }
 
     /// <summary>
-    /// Targets in the task's loss encoding ([N, 1] values, [N] 0/1, or [N] int64 classes), or, with
-    /// <paramref name="weights"/>, packed with them as [N, 2] rows (<see cref="Networks.WeightedLoss"/>); in the caller's
-    /// dispose scope.
-    /// </summary>
-    public static Tensor Targets(float[] labels, CdatTask task, ScalarType dtype, float[]? weights = null)
-    {
-        if (weights is not null)
-        {
-            using var scope = torch.NewDisposeScope();
-            return Networks.WeightedLoss.Pack(HostTensors.From(labels, dtype), HostTensors.From(weights, dtype), dtype).MoveToOuterDisposeScope();
-        }
-        return task switch
-        {
-            CdatTask.Regression => HostTensors.From(labels, dtype).reshape(-1, 1),
-            CdatTask.BinaryClassification => HostTensors.From(labels, dtype),
-            _ => HostTensors.From(labels, ScalarType.Int64),
-        };
-    }
-
-    /// <summary>Features [N, d] and targets as <see cref="Targets"/> makes them, in the caller's dispose scope.</summary>
-    public static (Tensor X, Tensor Y) ToTensors(float[,] features, float[] labels, CdatTask task, ScalarType dtype, float[]? weights = null)
-    {
-        return (HostTensors.From(features, dtype), Targets(labels, task, dtype, weights));
-    }
-
-    /// <summary>
     /// The weights of the rows <paramref name="take"/>, scaled to mean 1 over them (so a held-out part's loss is its own
     /// weighted mean); null when the weights do not vary.
     /// </summary>
@@ -231,25 +206,6 @@ internal static class DataViewLoader
             if (heldOut == 0) return (Array.Empty<int>(), order);
             new Random((int)(seed & int.MaxValue) ^ 0x5eed).Shuffle(order);
             return (order[..(int)heldOut], order[(int)heldOut..].Order().ToArray());
-        }
-    }
-
-    /// <summary>In-memory batches that own (and dispose) their tensors.</summary>
-    private sealed class OwningTensorBatches(Tensor x, Tensor y, int? batchSize, long seed, bool dropLast)
-        : IBatchSource, IDisposable
-    {
-        private readonly TensorBatches _inner = new(x, y, batchSize, seed, dropLast);
-        public long Rows => _inner.Rows;
-        public int BatchesPerEpoch => _inner.BatchesPerEpoch;
-        public bool IsFullBatch => _inner.IsFullBatch;
-        public IEnumerable<(Tensor Features, Tensor Targets)> Batches(int epoch, Device device) => _inner.Batches(epoch, device);
-        public (Tensor Features, Tensor Targets) Subset(long rows, long s, Device device) => _inner.Subset(rows, s, device);
-
-        public void Dispose()
-        {
-            _inner.Dispose();
-            x.Dispose();
-            y.Dispose();
         }
     }
 }

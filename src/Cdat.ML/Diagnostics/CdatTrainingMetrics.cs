@@ -2,7 +2,7 @@ namespace Cdat.ML;
 
 /// <summary>
 /// What happened during training, in the style of ML.NET's metrics classes: immutable, reachable from the fitted
-/// transformer and from a loaded model (<see cref="CdatModelParameters.TrainingMetrics"/>).
+/// transformer and from a loaded model (<c>CdatModelParameters.TrainingMetrics</c>).
 /// </summary>
 public sealed class CdatTrainingMetrics
 {
@@ -94,11 +94,11 @@ public sealed class CdatTrainingMetrics
     }
 }
 
-/// <summary>How a training run used its data, chosen from the options and the data (see <see cref="CdatTrainer.Options.BatchSize"/>).</summary>
+/// <summary>How a training run used its data, chosen from the options and the data (see <c>CdatTrainer.Options.BatchSize</c>).</summary>
 /// <param name="BatchSize">Rows per mini-batch; 0 for full batch.</param>
 /// <param name="TrainingRows">Rows trained on.</param>
 /// <param name="ValidationRows">Rows of validation data; 0 without.</param>
-/// <param name="HeldOut">Whether the validation rows were held out of the training data (<see cref="CdatTrainer.Options.ValidationFraction"/>).</param>
+/// <param name="HeldOut">Whether the validation rows were held out of the training data (<c>CdatTrainer.Options.ValidationFraction</c>).</param>
 /// <param name="Description">The same in words, as logged, e.g. "23443 training rows, mini-batches of 128, 17 epochs, ...".</param>
 public sealed record CdatRegime(int BatchSize, long TrainingRows, long ValidationRows, bool HeldOut, string Description)
 {

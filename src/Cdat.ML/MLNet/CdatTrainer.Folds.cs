@@ -1,3 +1,4 @@
+using Cdat.ML.Batches;
 using System.Globalization;
 using Cdat.ML.Data;
 using Cdat.ML.Directions;

@@ -1,3 +1,4 @@
+using Cdat.ML.Batches;
 using System.Diagnostics;
 using Cdat.ML.Data;
 using Cdat.ML.Diagnostics;

@@ -18,7 +18,7 @@ internal static class TemperatureScaling
     private const long ChunkRows = 8192;
 
     /// <summary>The factor for the validation rows' logits from <paramref name="network"/>; 1 when there are none.</summary>
-    public static double Fit(nn.Module<Tensor, Tensor> network, Data.IBatchSource validation, CdatTask task, Device device)
+    public static double Fit(nn.Module<Tensor, Tensor> network, Batches.IBatchSource validation, CdatTask task, Device device)
     {
         using var scope = torch.NewDisposeScope();
         if (ValidationOutputs.Of(network, validation, device, ChunkRows) is not { } all) return 1;

@@ -3,7 +3,7 @@ namespace Cdat.ML.Scoring;
 /// <summary>
 /// Raw network outputs to predictions: finite at any finite logit, and independent of the thread's floating-point mode.
 /// Scalar loops on purpose: vectorised arg-max routines compare integer lane indices as floats, which are denormals
-/// that flush-to-zero (<see cref="Training.Denormals.FlushToZero"/>) turns into 0, so every index looks the same.
+/// that flush-to-zero (<c>Denormals.FlushToZero</c>) turns into 0, so every index looks the same.
 /// </summary>
 internal static class OutputFunctions
 {

@@ -1,3 +1,4 @@
+using Cdat.ML.Batches;
 using Cdat.ML.Data;
 using Cdat.ML.Diagnostics;
 using Cdat.ML.Directions;

@@ -1,3 +1,4 @@
+using Cdat.ML.Batches;
 using Cdat.ML.Diagnostics;
 using Cdat.ML.Directions;
 using Cdat.ML.Networks;
@@ -163,8 +164,8 @@ public sealed class TrainingLoopTests
         var (x, y) = TestData.Digits();
         var net = new MultilayerPerceptron(64, new[] { 16 }, 10).Build(seed: 1);
         using var dir = new AdamDirection();
-        using var train = new Cdat.ML.Data.TensorBatches(x.narrow(0, 0, 1400), y.narrow(0, 0, 1400), 128, seed: 2);
-        using var validation = new Cdat.ML.Data.TensorBatches(x.narrow(0, 1400, 397), y.narrow(0, 1400, 397));
+        using var train = new Cdat.ML.Batches.TensorBatches(x.narrow(0, 0, 1400), y.narrow(0, 0, 1400), 128, seed: 2);
+        using var validation = new Cdat.ML.Batches.TensorBatches(x.narrow(0, 1400, 397), y.narrow(0, 1400, 397));
         var result = new TrainingLoop(net, Losses.SoftmaxCrossEntropy, dir, new CdatTuner(sigma: 0.5, beta: 0.9),
             new TrainingOptions { Epochs = 6, WeightAverageDecay = 0.9 }).Run(train, validation);
 

@@ -1,10 +1,11 @@
+using Cdat.ML.Batches;
 using Cdat.ML.Data;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cdat.ML.Tests.Data;
+namespace Cdat.ML.Tests.Batches;
 
 [TestClass]
 public sealed class SparseBatchesTests

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Cdat.ML.Data;
+namespace Cdat.ML.Batches;
 
 /// <summary>
 /// Tensors made from .NET arrays, in storage that libtorch allocates. A tensor from <c>torch.tensor(array)</c> lies

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cdat.ML.Data;
+namespace Cdat.ML.Batches;
 
 /// <summary>
 /// Batches of wide, mostly-zero features (e.g. <c>FeaturizeText</c>'s n-grams) kept as compressed rows: memory grows
@@ -115,7 +115,7 @@ internal sealed class SparseBatches : IBatchSource, IDisposable
             }
         }
         var x = torch.sparse_coo_tensor(HostTensors.From(indices, ScalarType.Int64).reshape(2, nnz), HostTensors.From(values, _dtype), new long[] { rows.Length, _width });
-        var y = DataViewLoader.Targets(labels, _task, _dtype, weights);
+        var y = BatchTargets.Targets(labels, _task, _dtype, weights);
         return (x.to(device), y.to(device));
     }
 

@@ -1,7 +1,8 @@
+using Cdat.ML.Batches;
 using Cdat.ML.Data;
 using static TorchSharp.torch;
 
-namespace Cdat.ML.Tests.Data;
+namespace Cdat.ML.Tests.Batches;
 
 [TestClass]
 public sealed class HostTensorsTests

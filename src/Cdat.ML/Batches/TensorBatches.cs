@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cdat.ML.Data;
+namespace Cdat.ML.Batches;
 
 /// <summary>Batches from in-memory tensors: the whole set (full batch) or seeded shuffled mini-batches.</summary>
 public sealed class TensorBatches : IBatchSource, IDisposable

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Cdat.ML.Data;
+namespace Cdat.ML.Batches;
 
 /// <summary>
 /// Where training batches come from: in-memory tensors (<see cref="TensorBatches"/>) or a stream read batch by batch.
