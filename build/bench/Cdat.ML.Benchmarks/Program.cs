@@ -32,6 +32,11 @@ public static class Program
     public static int Main(string[] args)
     {
         torch.set_num_threads(2);
+        if (args.Length > 0 && args[0] == "profile")
+        {
+            StepProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 16);
+            return 0;
+        }
 
         // BenchmarkDotNet would run `--job <name>` as a second, out-of-process job (an unpatched copy of the native
         // library); take the preset's run settings here instead and keep the single in-process job.

@@ -20,6 +20,15 @@ internal static class ParameterVectors
     /// <summary>Several dot products with a single device synchronisation.</summary>
     public static double[] Dots(params (IReadOnlyList<Tensor> A, IReadOnlyList<Tensor> B)[] pairs)
     {
+        if (pairs.All(p => p.A.Count == p.B.Count && HostMemory.AllHostFloat(p.A, p.B)))
+        {
+            // Small float32 CPU vectors: a managed loop, not a libtorch call per tensor.
+            var result = new double[pairs.Length];
+            for (int k = 0; k < pairs.Length; k++)
+                for (int i = 0; i < pairs[k].A.Count; i++)
+                    result[k] += HostMemory.Dot(HostMemory.Floats(pairs[k].A[i]), HostMemory.Floats(pairs[k].B[i]));
+            return result;
+        }
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var sums = new Tensor[pairs.Length];

@@ -57,6 +57,11 @@ public sealed class AdamDirection : IDirection
         using Scalar beta1 = Scalars.Of(Beta1), rest1 = Scalars.Of(1 - Beta1), beta2 = Scalars.Of(Beta2), rest2 = Scalars.Of(1 - Beta2),
                      negC1 = Scalars.Of(-c1);
         var u = new Tensor[gradient.Count];
+        if (HostMemory.AllHostFloat(gradient, m, v))
+        {
+            for (int i = 0; i < u.Length; i++) u[i] = ComputeOnHost(gradient[i], m[i], v[i], c1, c2);
+            return u;
+        }
         for (int i = 0; i < u.Length; i++)
         {
             m[i].mul_(beta1).add_(gradient[i], alpha: rest1);
@@ -65,6 +70,25 @@ public sealed class AdamDirection : IDirection
             u[i] = m[i].div(p).div_(negC1);
         }
         return u;
+    }
+
+    /// <summary>The same update on float32 CPU tensors as managed loops (one libtorch call per tensor, for the result).</summary>
+    private Tensor ComputeOnHost(Tensor gradient, Tensor mTensor, Tensor vTensor, double c1, double c2)
+    {
+        var g = HostMemory.Floats(gradient);
+        var m = HostMemory.Floats(mTensor);
+        var v = HostMemory.Floats(vTensor);
+        var result = torch.empty_like(gradient);
+        var u = HostMemory.Floats(result);
+        float beta1 = (float)Beta1, rest1 = (float)(1 - Beta1), beta2 = (float)Beta2, rest2 = (float)(1 - Beta2);
+        float correction2 = (float)c2, root = (float)EpsilonRoot, epsilon = (float)Epsilon, negC1 = (float)-c1;
+        for (int j = 0; j < g.Length; j++)
+        {
+            m[j] = m[j] * beta1 + g[j] * rest1;
+            v[j] = v[j] * beta2 + g[j] * g[j] * rest2;
+            u[j] = m[j] / (MathF.Sqrt(v[j] / correction2 + root) + epsilon) / negC1;
+        }
+        return result;
     }
 
     private Tensor Precondition(Tensor v, double biasCorrection2)

@@ -49,6 +49,17 @@ public sealed class SupervisedObjective : IObjective
 
     /// <inheritdoc/>
     public long Rows => Features.shape[0];
+
+    private (IReadOnlyList<Tensor> Parameters, AnalyticMlp? Path)? _analytic;
+
+    /// <summary>The managed derivatives of this objective in <paramref name="parameters"/>, or null where autograd must serve.</summary>
+    internal AnalyticMlp? Analytic(IReadOnlyList<Tensor> parameters)
+    {
+        if (_analytic is { } known && ReferenceEquals(known.Parameters, parameters)) return known.Path;
+        var path = AnalyticMlp.For(this, parameters);
+        _analytic = (parameters, path);
+        return path;
+    }
     /// <inheritdoc/>
     public int ChunkCount => (int)((Rows + ChunkRows - 1) / ChunkRows);
 

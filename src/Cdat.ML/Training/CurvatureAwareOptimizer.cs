@@ -87,7 +87,9 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         sharpnessObjective ??= objective;
         bool sameBatch = ReferenceEquals(sharpnessObjective, objective);
         bool curvatureDue = _curvature.IsDue(step, Tuner.UsesCurvature), sharpnessDue = _sharpness.IsDue(step);
-        bool keepGraph = objective.ChunkCount == 1 && ((curvatureDue && !_curvature.Subsamples(objective)) || (sharpnessDue && sameBatch));
+        // The trainer's perceptron measures uᵀHu by hand: a graph is kept only for the sharpness then.
+        bool byHand = objective is SupervisedObjective supervised && supervised.Analytic(_parameters) is not null;
+        bool keepGraph = objective.ChunkCount == 1 && ((curvatureDue && !_curvature.Subsamples(objective) && !byHand) || (sharpnessDue && sameBatch));
 
         var (loss, gradient, hessian) = GradientPass.Compute(objective, _parameters, keepGraph);
         double gg = double.IsFinite(loss) ? ParameterVectors.Dot(gradient, gradient) : double.NaN;
@@ -132,6 +134,12 @@ public sealed class CurvatureAwareOptimizer : IDisposable
 
     private void Apply(IReadOnlyList<Tensor> direction, double lr)
     {
+        if (HostMemory.AllHostFloat(_parameters, direction))
+        {
+            for (int i = 0; i < _parameters.Length; i++)
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(HostMemory.Floats(direction[i]), (float)lr, HostMemory.Floats(_parameters[i]), HostMemory.Floats(_parameters[i]));
+            return;
+        }
         using var _ = torch.no_grad();
         using var rate = Scalars.Of(lr);
         for (int i = 0; i < _parameters.Length; i++) _parameters[i].add_(direction[i], alpha: rate);

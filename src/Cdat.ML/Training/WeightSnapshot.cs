@@ -31,6 +31,11 @@ internal class WeightSnapshot : IDisposable
 
     protected void CopyInto(Tensor[] target)
     {
+        if (HostMemory.AllHostFloat(target, Parameters))
+        {
+            for (int i = 0; i < target.Length; i++) HostMemory.Floats(Parameters[i]).CopyTo(HostMemory.Floats(target[i]));
+            return;
+        }
         using var _ = torch.no_grad();
         for (int i = 0; i < target.Length; i++) target[i].copy_(Parameters[i]);
     }
@@ -150,6 +155,16 @@ internal sealed class WeightAverage(IReadOnlyList<Tensor> parameters, double dec
     {
         _updates++;
         double ramped = Math.Min(_decay, (_updates - 1.0) / (_updates + 8.0));
+        if (HostMemory.AllHostFloat(Copy, Parameters))
+        {
+            for (int i = 0; i < Copy.Length; i++)
+            {
+                var average = HostMemory.Floats(Copy[i]);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(average, (float)ramped, average);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(HostMemory.Floats(Parameters[i]), (float)(1 - ramped), average, average);
+            }
+            return;
+        }
         using var _ = torch.no_grad();
         using Scalar kept = Scalars.Of(ramped), added = Scalars.Of(1 - ramped);
         for (int i = 0; i < Copy.Length; i++) Copy[i].mul_(kept).add_(Parameters[i], alpha: added);

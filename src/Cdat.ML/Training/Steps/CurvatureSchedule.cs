@@ -39,12 +39,12 @@ internal sealed class CurvatureSchedule(OptimizerOptions options) : IDisposable
         if (due && Subsamples(objective))
         {
             var sub = objective.Subsample(options.CurvatureSubsampleRows!.Value, _generator);
-            value = new HessianOperator(parameters, sub).Quadratic(direction);
+            value = Quadratic(parameters, sub, null, direction);
             flags = StepFlags.CurvatureSubsampled;
         }
         else
         {
-            value = (retained ?? new HessianOperator(parameters, objective)).Quadratic(direction);
+            value = Quadratic(parameters, objective, retained, direction);
         }
         if (double.IsFinite(value) && directionNormSquared > 0)
         {
@@ -55,6 +55,14 @@ internal sealed class CurvatureSchedule(OptimizerOptions options) : IDisposable
     }
 
     /// <summary>Forgets the measurements and reseeds the subsamples: as new.</summary>
+    /// <summary>uᵀHu: on a graph kept by the gradient pass, else by hand for the trainer's perceptron, else by double backward.</summary>
+    private static double Quadratic(Tensor[] parameters, IObjective objective, HessianOperator? retained, IReadOnlyList<Tensor> direction)
+    {
+        if (retained is not null) return retained.Quadratic(direction);
+        if (objective is SupervisedObjective supervised && supervised.Analytic(parameters) is { } analytic) return analytic.Quadratic(direction);
+        return new HessianOperator(parameters, objective).Quadratic(direction);
+    }
+
     public void Reset()
     {
         _recent.Clear();

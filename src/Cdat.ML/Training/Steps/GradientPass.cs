@@ -14,6 +14,12 @@ internal static class GradientPass
     /// <summary>Loss, detached gradient, and (when <paramref name="keepGraph"/> and one chunk) the Hessian on the kept graph.</summary>
     public static (double Loss, Tensor[] Gradient, HessianOperator? Hessian) Compute(IObjective objective, Tensor[] parameters, bool keepGraph)
     {
+        // The trainer's perceptron on the CPU: by hand, with no graph to build (none is needed unless kept).
+        if (!keepGraph && objective is SupervisedObjective supervised && supervised.Analytic(parameters) is { } analytic)
+        {
+            var (value, gradient) = analytic.LossAndGradient();
+            return (value, gradient, null);
+        }
         using var _ = torch.enable_grad();
         if (objective.ChunkCount == 1)
         {

@@ -1,0 +1,93 @@
+// Per-step cost of the trainer's default network on narrow tabular data: a mini-batch of 256 rows, 16 or 128 features,
+// one hidden layer of 64 tanh units, squared error, Adam's direction, float32 on the CPU. Constant rate against CDAT
+// (exact curvature every step, and every 8 steps). Each invocation takes 8 steps from the same weights (see
+// TunerStepCost for why), so the rows time the same computation.
+//
+// Run from the repository root:  ./build/bench.sh --filter '*NarrowStepCost*'
+using BenchmarkDotNet.Attributes;
+using Cdat.ML.Directions;
+using Cdat.ML.Networks;
+using Cdat.ML.Objectives;
+using Cdat.ML.Training;
+using Cdat.ML.Tuners;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cdat.ML.Benchmarks;
+
+[GroupBenchmarksBy(BenchmarkDotNet.Configs.BenchmarkLogicalGroupRule.ByParams)]
+public class NarrowStepCost
+{
+    private const int Steps = 8, Batch = 256, Hidden = 64;
+
+    private Tensor _x = null!, _y = null!;
+    private nn.Module<Tensor, Tensor> _network = null!;
+    private SupervisedObjective _objective = null!;
+    private CurvatureAwareOptimizer _constant = null!, _cdatExact = null!, _cdatEvery8 = null!;
+    private Tensor[] _initialWeights = null!, _parameters = null!;
+
+    /// <summary>Features per row.</summary>
+    [Params(16, 128)]
+    public int Features { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        torch.set_num_threads(2);
+        using (var generator = new Generator(42))
+        {
+            _x = torch.randn(Batch, Features, generator: generator);
+            _y = torch.randn(Batch, 1, generator: generator);
+        }
+        _network = new MultilayerPerceptron(Features, new[] { Hidden }, 1, Activation.Tanh).Build(seed: 0);
+        _objective = new SupervisedObjective(_network, Losses.SquaredError, _x, _y, weightDecay: 1e-4);
+        _parameters = _network.parameters().Select(p => (Tensor)p).ToArray();
+        using (torch.no_grad()) _initialWeights = _parameters.Select(p => p.detach().clone()).ToArray();
+        _constant = new CurvatureAwareOptimizer(_network.parameters(), new AdamDirection(), new ConstantTuner(1e-3));
+        _cdatExact = new CurvatureAwareOptimizer(_network.parameters(), new AdamDirection(), new CdatTuner(sigma: 1.5, beta: 0.9));
+        _cdatEvery8 = new CurvatureAwareOptimizer(_network.parameters(), new AdamDirection(), new CdatTuner(sigma: 1.5, beta: 0.9), new OptimizerOptions { CurvatureEvery = 8 });
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (var optimizer in new[] { _constant, _cdatExact, _cdatEvery8 }) optimizer?.Dispose();
+        foreach (var w in _initialWeights ?? Array.Empty<Tensor>()) w.Dispose();
+        _network?.Dispose();
+        _x?.Dispose();
+        _y?.Dispose();
+    }
+
+    private void RestoreWeights()
+    {
+        using (torch.no_grad())
+            for (int i = 0; i < _parameters.Length; i++) _parameters[i].copy_(_initialWeights[i]);
+    }
+
+    private double Run(CurvatureAwareOptimizer optimizer)
+    {
+        optimizer.Reset();
+        double loss = 0;
+        for (int i = 0; i < Steps; i++)
+        {
+            RestoreWeights();
+            loss = optimizer.Step(_objective).Loss;
+        }
+        return loss;
+    }
+
+    [Benchmark(OperationsPerInvoke = Steps)]
+    public void RestoreOnly()
+    {
+        for (int i = 0; i < Steps; i++) RestoreWeights();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Steps)]
+    public double Constant() => Run(_constant);
+
+    [Benchmark(OperationsPerInvoke = Steps)]
+    public double CdatExact() => Run(_cdatExact);
+
+    [Benchmark(OperationsPerInvoke = Steps)]
+    public double CdatEvery8() => Run(_cdatEvery8);
+}

@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cdat.ML;
+
+/// <summary>
+/// The memory of contiguous float32 CPU tensors as spans, so that small per-step updates (Adam's moments, dot products,
+/// weight copies and averages) run as managed loops instead of one libtorch dispatch per tensor and operation, which
+/// on a small network costs more than the arithmetic. Writing through a span bypasses autograd's version counter: only
+/// tensors no live graph has saved are written this way.
+/// </summary>
+internal static class HostMemory
+{
+    /// <summary>Whether <paramref name="t"/> can be read and written as a span: float32, on the CPU, contiguous, dense.</summary>
+    public static bool IsHostFloat(Tensor t) =>
+        t.dtype == ScalarType.Float32 && t.device_type == DeviceType.CPU && !t.is_sparse && t.is_contiguous();
+
+    /// <summary>Whether every tensor of every list is one <see cref="IsHostFloat"/> accepts.</summary>
+    public static bool AllHostFloat(params IReadOnlyList<Tensor>[] lists)
+    {
+        foreach (var list in lists)
+            foreach (var t in list)
+                if (!IsHostFloat(t)) return false;
+        return true;
+    }
+
+    /// <summary>The elements of a tensor <see cref="IsHostFloat"/> accepts (valid while it lives).</summary>
+    public static unsafe Span<float> Floats(Tensor t) => new((void*)Pointer(t), checked((int)t.numel()));
+
+    /// <summary>Where a CPU tensor's elements start, as TorchSharp's own TensorAccessor asks libtorch.</summary>
+    public static IntPtr Pointer(Tensor t) => THSTensor_data(t.Handle);
+
+    /// <summary>Σ a·b with each product rounded to float32 and the sum kept in float64, as <c>(a * b).sum(Float64)</c>.</summary>
+    public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++) sum += a[i] * b[i];
+        return sum;
+    }
+
+    [DllImport("LibTorchSharp")]
+    private static extern IntPtr THSTensor_data(IntPtr handle);
+}

@@ -1,0 +1,348 @@
+using System.Numerics.Tensors;
+using Cdat.ML.Scoring;
+
+namespace Cdat.ML.Networks;
+
+/// <summary>The per-example losses the managed derivatives know, as the built-in losses define them.</summary>
+internal enum ExampleLossKind
+{
+    /// <summary>½‖o − t‖² (<see cref="SquaredErrorLoss"/>).</summary>
+    Squared,
+    /// <summary>log(1 + e^o) − t·o on one logit (<see cref="BinaryLogisticLoss"/>).</summary>
+    Logistic,
+    /// <summary>logsumexp(o) − o_c (<see cref="SoftmaxCrossEntropyLoss"/>).</summary>
+    Softmax,
+}
+
+/// <summary>
+/// The trainer's multilayer perceptron differentiated by hand, on float arrays: the mean loss (weighted rows, ½λ‖θ‖²),
+/// its gradient by backpropagation, and the curvature uᵀHu along a direction by Pearlmutter's R-operator (the exact
+/// Hessian-vector product, contracted with u), without a graph or a native call per operation. Parameters are one flat
+/// vector in the network's own order: fc0.weight [out×in] row-major, fc0.bias, fc1.weight, … Checked against
+/// TorchSharp's autograd in the tests. Not thread-safe: it keeps its work buffers.
+/// </summary>
+internal sealed class MlpDerivatives
+{
+    private readonly int[] _widths;
+    private readonly int _layers;
+    private readonly Activation _activation;
+    private readonly ExampleLossKind _loss;
+    private float[][] _z = [], _a = [], _slope = [], _bend = [], _rz = [], _ra = [], _q = [];
+    private readonly double[] _probabilities;
+    private float[] _d = [], _dNext = [], _rd = [], _rdNext = [], _e = [], _re = [], _transposed = [], _scratch = [];
+    private int _rows, _forwardRows;
+    private object? _forwardOwner;
+    private float[] _forwardTheta = [];
+
+    /// <param name="widths">Inputs, each hidden width, outputs.</param>
+    /// <param name="activation">Hidden activation.</param>
+    /// <param name="loss">Per-example loss.</param>
+    public MlpDerivatives(int[] widths, Activation activation, ExampleLossKind loss)
+    {
+        if (widths.Length < 2) throw new ArgumentException("A network has inputs and outputs.", nameof(widths));
+        if (loss == ExampleLossKind.Logistic && widths[^1] != 1) throw new ArgumentException("The logistic loss takes one output.", nameof(loss));
+        _widths = widths.ToArray();
+        _layers = widths.Length - 1;
+        _activation = activation;
+        _loss = loss;
+        ParameterCount = Enumerable.Range(0, _layers).Sum(l => (widths[l] + 1) * widths[l + 1]);
+        _probabilities = new double[widths[^1]];
+    }
+
+    /// <summary>Length of the flat parameter vector.</summary>
+    public int ParameterCount { get; }
+
+    /// <summary>
+    /// The mean loss on <paramref name="rows"/> rows of <paramref name="x"/> [rows × inputs], and its gradient into
+    /// <paramref name="gradient"/>. Targets: rows × outputs values (squared error), rows 0/1 (logistic) or rows class
+    /// indices (softmax); <paramref name="weights"/> one per row, or empty for none.
+    /// </summary>
+    /// <remarks>
+    /// A second call (of either method) by the same <c>owner</c> at the same parameters reuses the forward pass: the owner
+    /// vouches that the rows are the same.
+    /// </remarks>
+    public double LossAndGradient(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights,
+                                  int rows, double weightDecay, Span<float> gradient, object? owner = null)
+    {
+        Prepare(rows);
+        Forward(theta, x, rows, owner);
+        double loss = OutputGradient(targets, weights, rows, _d);
+        // Backward: D is ∂L/∂Z of layer l; E = D·W its gradient with respect to the layer's input.
+        var d = _d;
+        var dNext = _dNext;
+        for (int l = _layers - 1; l >= 0; l--)
+        {
+            int inputs = _widths[l], outputs = _widths[l + 1], at = Offset(l);
+            ReadOnlySpan<float> input = l == 0 ? x : _a[l - 1];
+            Gemm.MultiplyTransposedA(d, input, gradient.Slice(at, outputs * inputs), rows, outputs, inputs);
+            var biasGradient = gradient.Slice(at + outputs * inputs, outputs);
+            biasGradient.Clear();
+            for (int n = 0; n < rows; n++) TensorPrimitives.Add(biasGradient, d.AsSpan(n * outputs, outputs), biasGradient);
+            if (l == 0) break;
+            Gemm.Multiply(d, theta.Slice(at, outputs * inputs), _e, rows, outputs, inputs);
+            int size = rows * inputs;
+            TensorPrimitives.Multiply(_e.AsSpan(0, size), _slope[l - 1].AsSpan(0, size), dNext.AsSpan(0, size));
+            (d, dNext) = (dNext, d);
+        }
+        if (weightDecay > 0)
+        {
+            loss += 0.5 * weightDecay * TensorPrimitives.Dot(theta, theta);
+            TensorPrimitives.MultiplyAdd(theta, (float)weightDecay, gradient, gradient);
+        }
+        return loss;
+    }
+
+    /// <summary>uᵀHu: the curvature of the same loss along <paramref name="direction"/> (flat, like the parameters).</summary>
+    public double Quadratic(ReadOnlySpan<float> theta, ReadOnlySpan<float> direction, ReadOnlySpan<float> x, ReadOnlySpan<float> targets,
+                            ReadOnlySpan<float> weights, int rows, double weightDecay, object? owner = null)
+    {
+        Prepare(rows);
+        Forward(theta, x, rows, owner);
+        for (int l = 0; l < _layers - 1; l++) Bends(l, rows * _widths[l + 1]);
+        // R-forward: RZ = RA_prev·Wᵀ + (A_prev·Vᵀ + v_b); Q = RA_prev·Vᵀ. RA_prev is 0 for the inputs.
+        for (int l = 0; l < _layers; l++)
+        {
+            int inputs = _widths[l], outputs = _widths[l + 1], at = Offset(l);
+            ReadOnlySpan<float> input = l == 0 ? x : _a[l - 1];
+            var rz = _rz[l].AsSpan(0, rows * outputs);
+            Gemm.Transpose(direction.Slice(at, outputs * inputs), _transposed, outputs, inputs);
+            Gemm.Multiply(input, _transposed, rz, rows, inputs, outputs);
+            var vb = direction.Slice(at + outputs * inputs, outputs);
+            for (int n = 0; n < rows; n++) TensorPrimitives.Add(rz.Slice(n * outputs, outputs), vb, rz.Slice(n * outputs, outputs));
+            // _scratch holds S = A_prev·Vᵀ + v_b, which the contraction below needs.
+            rz.CopyTo(_q[l]);
+            if (l > 0)
+            {
+                Gemm.Multiply(_ra[l - 1], _transposed, _scratch, rows, inputs, outputs);
+                _scratch.AsSpan(0, rows * outputs).CopyTo(_q[l].AsSpan(rows * outputs));
+                Gemm.Transpose(theta.Slice(at, outputs * inputs), _transposed, outputs, inputs);
+                Gemm.Multiply(_ra[l - 1], _transposed, rz, rows, inputs, outputs, accumulate: true);
+            }
+            if (l < _layers - 1) TensorPrimitives.Multiply(_slope[l].AsSpan(0, rows * outputs), rz, _ra[l].AsSpan(0, rows * outputs));
+        }
+        OutputGradient(targets, weights, rows, _d);
+        OutputCurvature(weights, rows, _rz[_layers - 1], _rd);
+        // R-backward, contracted with v as it goes: ⟨V_l, R∂W_l⟩ + ⟨v_b, R∂b_l⟩ = ⟨RD, S_l⟩ + ⟨D, Q_l⟩.
+        double sum = 0;
+        var (d, dNext, rd, rdNext) = (_d, _dNext, _rd, _rdNext);
+        for (int l = _layers - 1; l >= 0; l--)
+        {
+            int inputs = _widths[l], outputs = _widths[l + 1], at = Offset(l), size = rows * outputs;
+            sum += TensorPrimitives.Dot(rd.AsSpan(0, size), _q[l].AsSpan(0, size));
+            if (l > 0) sum += TensorPrimitives.Dot(d.AsSpan(0, size), _q[l].AsSpan(size, size));
+            if (l == 0) break;
+            var w = theta.Slice(at, outputs * inputs);
+            var v = direction.Slice(at, outputs * inputs);
+            Gemm.Multiply(d, w, _e, rows, outputs, inputs);
+            Gemm.Multiply(rd, w, _re, rows, outputs, inputs);
+            Gemm.Multiply(d, v, _re, rows, outputs, inputs, accumulate: true);
+            int inner = rows * inputs;
+            var slope = _slope[l - 1].AsSpan(0, inner);
+            var e = _e.AsSpan(0, inner);
+            TensorPrimitives.Multiply(e, slope, dNext.AsSpan(0, inner));
+            TensorPrimitives.Multiply(_re.AsSpan(0, inner), slope, rdNext.AsSpan(0, inner));
+            // + E ⊙ σ''(Z) ⊙ RZ, with the product E ⊙ σ''(Z) in the scratch buffer.
+            var bent = _scratch.AsSpan(0, inner);
+            TensorPrimitives.Multiply(e, _bend[l - 1].AsSpan(0, inner), bent);
+            TensorPrimitives.MultiplyAdd(bent, _rz[l - 1].AsSpan(0, inner), rdNext.AsSpan(0, inner), rdNext.AsSpan(0, inner));
+            (d, dNext) = (dNext, d);
+            (rd, rdNext) = (rdNext, rd);
+        }
+        if (weightDecay > 0) sum += weightDecay * TensorPrimitives.Dot(direction, direction);
+        return sum;
+    }
+
+    private int Offset(int layer)
+    {
+        int at = 0;
+        for (int l = 0; l < layer; l++) at += (_widths[l] + 1) * _widths[l + 1];
+        return at;
+    }
+
+    private void Forward(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int rows, object? owner)
+    {
+        // The gradient and uᵀHu of one step are taken at the same parameters on the same rows: one forward pass serves both.
+        if (owner is not null && ReferenceEquals(owner, _forwardOwner) && rows == _forwardRows && theta.SequenceEqual(_forwardTheta)) return;
+        _forwardOwner = null;
+        for (int l = 0; l < _layers; l++)
+        {
+            int inputs = _widths[l], outputs = _widths[l + 1], at = Offset(l);
+            ReadOnlySpan<float> input = l == 0 ? x : _a[l - 1];
+            var z = _z[l].AsSpan(0, rows * outputs);
+            Gemm.Transpose(theta.Slice(at, outputs * inputs), _transposed, outputs, inputs);
+            Gemm.Multiply(input, _transposed, z, rows, inputs, outputs);
+            var bias = theta.Slice(at + outputs * inputs, outputs);
+            for (int n = 0; n < rows; n++) TensorPrimitives.Add(z.Slice(n * outputs, outputs), bias, z.Slice(n * outputs, outputs));
+            if (l < _layers - 1)
+            {
+                Activate(z, _a[l].AsSpan(0, rows * outputs));
+                Slopes(l, rows * outputs);
+            }
+        }
+        if (owner is null) return;
+        (_forwardOwner, _forwardRows) = (owner, rows);
+        if (_forwardTheta.Length != theta.Length) _forwardTheta = new float[theta.Length];
+        theta.CopyTo(_forwardTheta);
+    }
+
+    /// <summary>σ'(Z) of hidden layer <paramref name="l"/> into its slope buffer, from Z and A = σ(Z).</summary>
+    private void Slopes(int l, int size)
+    {
+        var z = _z[l].AsSpan(0, size);
+        var a = _a[l].AsSpan(0, size);
+        var slope = _slope[l].AsSpan(0, size);
+        switch (_activation)
+        {
+            case Activation.Tanh:
+                // 1 − a²
+                TensorPrimitives.Multiply(a, a, slope);
+                TensorPrimitives.Subtract(1f, slope, slope);
+                break;
+            case Activation.Relu:
+                for (int i = 0; i < size; i++) slope[i] = z[i] > 0 ? 1 : 0;
+                break;
+            default:
+                for (int i = 0; i < size; i++) slope[i] = (float)(0.5 * (1 + SpecialFunctions.Erf(z[i] / Math.Sqrt(2))) + z[i] * Density(z[i]));
+                break;
+        }
+    }
+
+    /// <summary>σ''(Z) of hidden layer <paramref name="l"/> into its bend buffer (after <see cref="Slopes"/>).</summary>
+    private void Bends(int l, int size)
+    {
+        var z = _z[l].AsSpan(0, size);
+        var bend = _bend[l].AsSpan(0, size);
+        switch (_activation)
+        {
+            case Activation.Tanh:
+                // −2a(1 − a²)
+                TensorPrimitives.Multiply(_a[l].AsSpan(0, size), _slope[l].AsSpan(0, size), bend);
+                TensorPrimitives.Multiply(bend, -2f, bend);
+                break;
+            case Activation.Relu:
+                bend.Clear();
+                break;
+            default:
+                for (int i = 0; i < size; i++) bend[i] = (float)(Density(z[i]) * (2 - (double)z[i] * z[i]));
+                break;
+        }
+    }
+
+    private void Activate(ReadOnlySpan<float> z, Span<float> a)
+    {
+        switch (_activation)
+        {
+            case Activation.Tanh: TensorPrimitives.Tanh(z, a); break;
+            case Activation.Relu: TensorPrimitives.Max(z, 0f, a); break;
+            default:
+                for (int i = 0; i < z.Length; i++) a[i] = (float)(0.5 * z[i] * (1 + SpecialFunctions.Erf(z[i] / Math.Sqrt(2))));
+                break;
+        }
+    }
+
+    private static double Density(double z) => Math.Exp(-0.5 * z * z) / Math.Sqrt(2 * Math.PI);
+
+    /// <summary>The mean loss over the rows, and its gradient with respect to the outputs into <paramref name="g"/>.</summary>
+    private double OutputGradient(ReadOnlySpan<float> targets, ReadOnlySpan<float> weights, int rows, Span<float> g)
+    {
+        int k = _widths[^1];
+        var o = _z[_layers - 1];
+        double total = 0;
+        for (int n = 0; n < rows; n++)
+        {
+            double w = weights.IsEmpty ? 1 : weights[n];
+            float scale = (float)(w / rows);
+            var on = o.AsSpan(n * k, k);
+            var gn = g.Slice(n * k, k);
+            double loss;
+            switch (_loss)
+            {
+                case ExampleLossKind.Squared:
+                    loss = 0;
+                    for (int j = 0; j < k; j++)
+                    {
+                        double r = on[j] - targets[n * k + j];
+                        loss += 0.5 * r * r;
+                        gn[j] = (float)r * scale;
+                    }
+                    break;
+                case ExampleLossKind.Logistic:
+                    double z = on[0], t = targets[n];
+                    loss = Math.Max(z, 0) - z * t + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+                    gn[0] = (float)((Sigmoid(z) - t) * scale);
+                    break;
+                default:
+                    int c = (int)targets[n];
+                    double logSum = Softmax(on, _probabilities);
+                    loss = logSum - on[c];
+                    for (int j = 0; j < k; j++) gn[j] = (float)((_probabilities[j] - (j == c ? 1 : 0)) * scale);
+                    break;
+            }
+            total += w * loss;
+        }
+        return total / rows;
+    }
+
+    /// <summary>R of the output gradient: the loss's Hessian in the outputs times <paramref name="ro"/>, weighted, over the rows.</summary>
+    private void OutputCurvature(ReadOnlySpan<float> weights, int rows, ReadOnlySpan<float> ro, Span<float> rg)
+    {
+        int k = _widths[^1];
+        var o = _z[_layers - 1];
+        for (int n = 0; n < rows; n++)
+        {
+            double scale = (weights.IsEmpty ? 1 : weights[n]) / (double)rows;
+            switch (_loss)
+            {
+                case ExampleLossKind.Squared:
+                    for (int j = 0; j < k; j++) rg[n * k + j] = (float)(ro[n * k + j] * scale);
+                    break;
+                case ExampleLossKind.Logistic:
+                    double s = Sigmoid(o[n]);
+                    rg[n] = (float)(s * (1 - s) * ro[n] * scale);
+                    break;
+                default:
+                    Softmax(o.AsSpan(n * k, k), _probabilities);
+                    double pr = 0;
+                    for (int j = 0; j < k; j++) pr += _probabilities[j] * ro[n * k + j];
+                    for (int j = 0; j < k; j++) rg[n * k + j] = (float)(_probabilities[j] * (ro[n * k + j] - pr) * scale);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The softmax of one row into <paramref name="p"/> (in double), returning logsumexp of the row.</summary>
+    private static double Softmax(ReadOnlySpan<float> logits, double[] p)
+    {
+        double max = double.NegativeInfinity, sum = 0;
+        foreach (float v in logits) max = Math.Max(max, v);
+        for (int j = 0; j < logits.Length; j++) sum += p[j] = Math.Exp(logits[j] - max);
+        for (int j = 0; j < logits.Length; j++) p[j] /= sum;
+        return max + Math.Log(sum);
+    }
+
+    private static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
+
+    /// <summary>Work buffers for <paramref name="rows"/> rows (grown, never shrunk).</summary>
+    private void Prepare(int rows)
+    {
+        if (rows <= _rows) return;
+        _rows = rows;
+        _forwardOwner = null;
+        int widest = _widths.Max();
+        _z = Enumerable.Range(0, _layers).Select(l => new float[rows * _widths[l + 1]]).ToArray();
+        _rz = Enumerable.Range(0, _layers).Select(l => new float[rows * _widths[l + 1]]).ToArray();
+        _q = Enumerable.Range(0, _layers).Select(l => new float[2 * rows * _widths[l + 1]]).ToArray();
+        _a = Enumerable.Range(0, _layers - 1).Select(l => new float[rows * _widths[l + 1]]).ToArray();
+        _slope = Enumerable.Range(0, _layers - 1).Select(l => new float[rows * _widths[l + 1]]).ToArray();
+        _bend = Enumerable.Range(0, _layers - 1).Select(l => new float[rows * _widths[l + 1]]).ToArray();
+        _ra = Enumerable.Range(0, _layers - 1).Select(l => new float[rows * _widths[l + 1]]).ToArray();
+        _d = new float[rows * widest];
+        _dNext = new float[rows * widest];
+        _rd = new float[rows * widest];
+        _rdNext = new float[rows * widest];
+        _e = new float[rows * widest];
+        _re = new float[rows * widest];
+        _scratch = new float[rows * widest];
+        _transposed = new float[Math.Max(rows, widest) * widest];
+    }
+}
