@@ -12,9 +12,12 @@ namespace Cdat.ML;
 /// </summary>
 internal static class HostMemory
 {
+    /// <summary>Set to false to run these updates as libtorch operations (the reference path, for comparisons).</summary>
+    internal static bool Enabled { get; set; } = true;
+
     /// <summary>Whether <paramref name="t"/> can be read and written as a span: float32, on the CPU, contiguous, dense.</summary>
     public static bool IsHostFloat(Tensor t) =>
-        t.dtype == ScalarType.Float32 && t.device_type == DeviceType.CPU && !t.is_sparse && t.is_contiguous();
+        Enabled && t.dtype == ScalarType.Float32 && t.device_type == DeviceType.CPU && !t.is_sparse && t.is_contiguous();
 
     /// <summary>Whether every tensor of every list is one <see cref="IsHostFloat"/> accepts.</summary>
     public static bool AllHostFloat(params IReadOnlyList<Tensor>[] lists)

@@ -1,6 +1,7 @@
 // Where a default mini-batch step's time goes, phase by phase, on the network of NarrowStepCost (256 rows, 64 tanh
-// units, squared error, L2 1e-4, Adam's direction, CDAT): each phase timed alone over many repetitions, and a whole
-// default Fit on 20,000 synthetic rows timed per step.
+// units, squared error, L2 1e-4, Adam's direction, CDAT), through autograd (the reference path) and through the managed
+// derivatives the trainer uses on the CPU; then a whole default Fit on 20,000 synthetic rows, timed per step. Each phase
+// is timed over 5 rounds of 400 repetitions; the median round is printed (this machine's timings are noisy).
 //
 // Run from the repository root:  dotnet run -c Release --project build/bench/Cdat.ML.Benchmarks -- profile [features]
 using System.Diagnostics;
@@ -20,73 +21,52 @@ namespace Cdat.ML.Benchmarks;
 
 internal static class StepProfile
 {
-    private const int Batch = 256, Hidden = 64, Repeats = 2000;
+    private const int Batch = 256, Hidden = 64, Rounds = 5, Repeats = 400;
 
     public static void Run(int features)
     {
-        torch.set_num_threads(int.TryParse(Environment.GetEnvironmentVariable("CDAT_PROFILE_THREADS"), out int threads) ? threads : 2);
-        Console.WriteLine($"libtorch threads: {torch.get_num_threads()}");
+        torch.set_num_threads(2);
         using var generator = new Generator(42);
         var x = torch.randn(Batch, features, generator: generator);
         var y = torch.randn(Batch, 1, generator: generator);
         using var network = new MultilayerPerceptron(features, new[] { Hidden }, 1, Activation.Tanh).Build(seed: 0);
-        var objective = new SupervisedObjective(network, Losses.SquaredError, x, y, weightDecay: 1e-4);
         var parameters = network.parameters().Select(p => (Tensor)p).ToArray();
-        using IDirection adam = new AdamDirection();
-        adam.Bind(parameters);
-        Console.WriteLine($"Phases of one step, {Batch} rows × {features} features, {Hidden} tanh units (µs, mean of {Repeats}):");
+        var u = parameters.Select(p => torch.randn_like(p).DetachFromDisposeScope()).ToArray();
+        Console.WriteLine($"One step's phases, {Batch} rows × {features} features, {Hidden} tanh units, µs (median of {Rounds} rounds of {Repeats}):");
+        Console.WriteLine($"  {"phase",-44} {"autograd",9} {"managed",9}");
 
-        Time("forward + loss, no gradient", () => { using var _ = torch.no_grad(); return objective.ChunkLoss(0).item<float>(); });
-        Time("forward + loss, no gradient (again)", () => { using var _ = torch.no_grad(); return objective.ChunkLoss(0).item<float>(); });
-        var w0 = parameters[0];
-        Time("x·W₀ᵀ alone (one matmul)", () => { using var _ = torch.no_grad(); return torch.nn.functional.linear(x, w0).numel(); });
-        Time("tanh of 256×64 alone", () => { using var _ = torch.no_grad(); using var h = torch.nn.functional.linear(x, w0); return h.tanh().numel(); });
-        Time("network forward alone", () => { using var _ = torch.no_grad(); return network.call(x).numel(); });
-        Time("gradient (forward + backward + loss read)", () => GradientPass.Compute(objective, parameters, keepGraph: false).Loss);
-        Time("gradient keeping the graph (for uᵀHu)", () => GradientPass.Compute(objective, parameters, keepGraph: true).Loss);
-        Time("gradient + uᵀHu on the kept graph", () =>
+        // libtorch's thread pool and allocator settle over the first few hundred operations.
+        AnalyticMlp.Enabled = false;
+        Median(() => GradientPass.Compute(Objective(), parameters, keepGraph: true).Loss);
+        Row("loss + gradient", () => GradientPass.Compute(Objective(), parameters, keepGraph: false).Loss);
+        Row("loss + gradient + uᵀHu (CDAT's curvature)", () =>
         {
-            var (loss, g, h) = GradientPass.Compute(objective, parameters, keepGraph: true);
-            return h!.Quadratic(g);
+            var objective = Objective();
+            if (objective.Analytic(parameters) is { } analytic)
+            {
+                analytic.LossAndGradient();
+                return analytic.Quadratic(u);
+            }
+            var (_, _, hessian) = GradientPass.Compute(objective, parameters, keepGraph: true);
+            return hessian!.Quadratic(u);
         });
-        var analytic = objective.Analytic(parameters)!;
-        var ones = parameters.Select(p => torch.ones_like(p).DetachFromDisposeScope()).ToArray();
-        Time("managed loss + gradient (AnalyticMlp)", () => analytic.LossAndGradient().Loss);
-        Time("managed uᵀHu (AnalyticMlp)", () => analytic.Quadratic(ones));
-        var derivatives = new MlpDerivatives(new[] { features, Hidden, 1 }, Activation.Tanh, ExampleLossKind.Squared);
-        var theta = new float[derivatives.ParameterCount];
-        var gradientBuffer = new float[derivatives.ParameterCount];
-        var xs = x.data<float>().ToArray();
-        var ys = y.data<float>().ToArray();
-        for (int i = 0; i < theta.Length; i++) theta[i] = 0.1f * MathF.Sin(i);
-        Time("MlpDerivatives loss + gradient on arrays", () => derivatives.LossAndGradient(theta, xs, ys, [], Batch, 1e-4, gradientBuffer));
-        Time("MlpDerivatives uᵀHu on arrays", () => derivatives.Quadratic(theta, theta, xs, ys, [], Batch, 1e-4));
-        Time("‖g‖² (one dot, read on the host)", () =>
+        Row("Adam direction", () =>
         {
-            var g = parameters.Select(p => torch.ones_like(p)).ToArray();
-            return ParameterVectors.Dot(g, g);
-        });
-        Time("Adam direction", () =>
+            using IDirection adam = new AdamDirection();
+            adam.Bind(parameters);
+            return adam.Compute(u).Count;
+        }, hostMath: true);
+        Row("gᵀu and uᵀu (two dots, one read)", () => ParameterVectors.Dots((u, u), (u, u))[0], hostMath: true);
+        foreach (var (name, tuner) in new (string, Func<ILearningRateTuner>)[] { ("constant rate", () => new ConstantTuner(1e-6)), ("CDAT exact", () => new CdatTuner(sigma: 1.5, beta: 0.9)) })
         {
-            var g = parameters.Select(p => torch.ones_like(p)).ToArray();
-            return adam.Compute(g).Count;
-        });
-        Time("gᵀu and uᵀu (two dots, one read)", () =>
-        {
-            var g = parameters.Select(p => torch.ones_like(p)).ToArray();
-            return ParameterVectors.Dots((g, g), (g, g))[0];
-        });
-        Time("ones_like ×4 (the phases above include it)", () => parameters.Select(p => torch.ones_like(p)).Count());
-        Time("apply w += lr·u", () =>
-        {
-            using var _ = torch.no_grad();
-            foreach (var p in parameters) p.add_(torch.zeros_like(p), alpha: 1e-9);
-            return 0;
-        });
-        using (var constant = new CurvatureAwareOptimizer(parameters, new AdamDirection(), new ConstantTuner(1e-3)))
-            Time("optimizer step, constant rate", () => constant.Step(objective).Loss);
-        using (var cdat = new CurvatureAwareOptimizer(parameters, new AdamDirection(), new CdatTuner(sigma: 1.5, beta: 0.9)))
-            Time("optimizer step, CDAT exact", () => cdat.Step(objective).Loss);
+            CurvatureAwareOptimizer? optimizer = null;
+            Row($"optimizer step, {name}", () =>
+            {
+                optimizer ??= new CurvatureAwareOptimizer(parameters, new AdamDirection(), tuner());
+                return optimizer.Step(Objective()).Loss;
+            }, reset: () => { optimizer?.Dispose(); optimizer = null; });
+        }
+        AnalyticMlp.Enabled = true;
 
         // The whole default Fit: every step of it, data reading, validation and averaging included.
         var ml = new MLContext(seed: 1);
@@ -94,31 +74,61 @@ internal static class StepProfile
         var rows = Enumerable.Range(0, 20_000).Select(_ =>
         {
             var f = Enumerable.Range(0, features).Select(__ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-            return new Row { Features = f, Label = f[0] - 2 * f[1] + MathF.Sin(3 * f[2]) };
+            return new SyntheticRow { Features = f, Label = f[0] - 2 * f[1] + MathF.Sin(3 * f[2]) };
         }).ToArray();
-        var data = ml.Data.LoadFromEnumerable(rows, SchemaDefinition.Create(typeof(Row)).Also(s => s[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, features)));
-        var clock = Stopwatch.StartNew();
-        var model = ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, SharpnessEvery = 0 }).Fit(data);
-        clock.Stop();
-        var trace = model.TrainingTrace;
-        double inSteps = trace.Sum(r => r.Milliseconds);
-        Console.WriteLine($"default Fit: {clock.Elapsed.TotalSeconds:F2} s, {trace.Count} steps: {1000 * clock.Elapsed.TotalMilliseconds / trace.Count:F0} µs a step in all, " +
-                          $"{1000 * inSteps / trace.Count:F0} µs inside the optimizer step ({model.TrainingMetrics.Regime.Description})");
+        var schema = SchemaDefinition.Create(typeof(SyntheticRow));
+        schema[nameof(SyntheticRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, features);
+        var data = ml.Data.LoadFromEnumerable(rows, schema);
+        foreach (bool managed in new[] { false, true })
+        {
+            AnalyticMlp.Enabled = managed;
+            var clock = Stopwatch.StartNew();
+            var model = ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, SharpnessEvery = 0 }).Fit(data);
+            clock.Stop();
+            var trace = model.TrainingTrace;
+            Console.WriteLine($"default Fit ({(managed ? "managed" : "autograd")}): {clock.Elapsed.TotalSeconds:F2} s, {trace.Count} steps: " +
+                              $"{1000 * clock.Elapsed.TotalMilliseconds / trace.Count:F0} µs a step in all, {1000 * trace.Sum(r => r.Milliseconds) / trace.Count:F0} µs inside the optimizer step");
+        }
+        AnalyticMlp.Enabled = true;
+
+        SupervisedObjective Objective() => new(network, Losses.SquaredError, x, y, weightDecay: 1e-4);
     }
 
-    private static void Time(string phase, Func<double> run)
+    /// <summary>One phase through autograd and through the managed path (or, with <paramref name="hostMath"/>, libtorch's operations against managed loops).</summary>
+    private static void Row(string phase, Func<double> run, bool hostMath = false, Action? reset = null)
     {
-        for (int i = 0; i < 200; i++) { using var warm = torch.NewDisposeScope(); run(); }
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < Repeats; i++) { using var scope = torch.NewDisposeScope(); run(); }
-        Console.WriteLine($"  {phase,-48} {1000 * clock.Elapsed.TotalMilliseconds / Repeats,8:F1}");
+        double[] times = new double[2];
+        for (int k = 0; k < 2; k++)
+        {
+            bool managed = k == 1;
+            AnalyticMlp.Enabled = managed;
+            HostMemory.Enabled = !hostMath || managed;
+            reset?.Invoke();
+            times[k] = Median(run);
+        }
+        AnalyticMlp.Enabled = true;
+        HostMemory.Enabled = true;
+        reset?.Invoke();
+        Console.WriteLine($"  {phase,-44} {times[0],9:F1} {times[1],9:F1}");
     }
 
-    private sealed class Row
+    private static double Median(Func<double> run)
+    {
+        for (int i = 0; i < 100; i++) { using var warm = torch.NewDisposeScope(); run(); }
+        var rounds = new double[Rounds];
+        for (int r = 0; r < Rounds; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < Repeats; i++) { using var scope = torch.NewDisposeScope(); run(); }
+            rounds[r] = 1000 * clock.Elapsed.TotalMilliseconds / Repeats;
+        }
+        Array.Sort(rounds);
+        return rounds[Rounds / 2];
+    }
+
+    private sealed class SyntheticRow
     {
         public float[] Features { get; set; } = [];
         public float Label { get; set; }
     }
-
-    private static T Also<T>(this T value, Action<T> act) { act(value); return value; }
 }
