@@ -27,11 +27,11 @@ internal sealed class LabelTally(LabeledColumns columns, string role)
     }
 
     /// <summary>
-    /// Checks the counts; with <paramref name="standardize"/> (regression) sets the columns' label scaling and applies it
-    /// to <paramref name="labels"/>; when the weights differ, sets the columns' weight scaling and applies it to
-    /// <paramref name="weights"/>.
+    /// Checks the counts and returns the columns as later reads must see them: with <paramref name="standardize"/>
+    /// (regression) the label scaling, applied to <paramref name="labels"/> too; when the weights differ, the weight
+    /// scaling, applied to <paramref name="weights"/> too.
     /// </summary>
-    public void Finish(List<float> labels, bool standardize, List<float>? weights = null)
+    public LabeledColumns Finish(List<float> labels, bool standardize, List<float>? weights = null)
     {
         if (Rows == 0)
             throw new InvalidDataException(columns.Weight is { } w
@@ -39,17 +39,17 @@ internal sealed class LabelTally(LabeledColumns columns, string role)
                 : $"The {role} data has no rows.");
         if (role == "training" && columns.Task != CdatTask.Regression && _seen.Count < 2)
             throw new InvalidDataException($"Label column '{columns.Label.Name}' has a single class in the training data{(columns.Weight is null ? "" : " (rows of weight > 0)")}; a classifier needs at least two.");
+        var read = columns;
         if (columns.Weight is not null && _weightMin != _weightMax)
         {
-            columns.WeightsVary = true;
-            columns.WeightScale = Rows / _weightSum;
+            read = read with { WeightsVary = true, WeightScale = Rows / _weightSum };
             if (weights is not null)
-                for (int i = 0; i < weights.Count; i++) weights[i] = (float)(weights[i] * columns.WeightScale);
+                for (int i = 0; i < weights.Count; i++) weights[i] = (float)(weights[i] * read.WeightScale);
         }
-        if (!standardize || columns.Task != CdatTask.Regression) return;
+        if (!standardize || columns.Task != CdatTask.Regression) return read;
         double std = Math.Sqrt(_m2 / Rows);
-        columns.LabelOffset = _mean;
-        columns.LabelScale = std > 0 ? std : 1.0;
-        for (int i = 0; i < labels.Count; i++) labels[i] = (float)((labels[i] - columns.LabelOffset) / columns.LabelScale);
+        read = read with { LabelOffset = _mean, LabelScale = std > 0 ? std : 1.0 };
+        for (int i = 0; i < labels.Count; i++) labels[i] = (float)((labels[i] - read.LabelOffset) / read.LabelScale);
+        return read;
     }
 }

@@ -4,10 +4,11 @@ using Microsoft.ML.Data;
 namespace Cdat.ML.Data;
 
 /// <summary>
-/// The feature and label columns of a training IDataView, checked against the task, with messages that name the column
-/// at fault and say how to fix it.
+/// The feature, label and weight columns of a training IDataView, checked against the task, with messages that name the
+/// column at fault and say how to fix it, and how their values are read (label standardisation, input and weight
+/// scaling, which a first pass measures and returns as a new instance).
 /// </summary>
-internal sealed class LabeledColumns
+internal sealed record LabeledColumns
 {
     private LabeledColumns(DataViewSchema.Column features, int featureCount, DataViewSchema.Column label, CdatTask task, string[] classNames,
                            DataViewSchema.Column? weight)
@@ -31,19 +32,19 @@ internal sealed class LabeledColumns
     public DataViewSchema.Column? Weight { get; }
 
     /// <summary>Weights are read as weight × this factor, which the loader sets so that they average 1 over the rows read.</summary>
-    public double WeightScale { get; set; } = 1.0;
+    public double WeightScale { get; init; } = 1.0;
     /// <summary>
     /// Whether the rows' weights differ, as the loader found (set with <see cref="WeightScale"/>): only then are targets
     /// packed with their weights. Equal weights train exactly as no weights.
     /// </summary>
-    public bool WeightsVary { get; set; }
+    public bool WeightsVary { get; init; }
 
     /// <summary>Regression targets are read as (label − offset) / scale, so the network learns standardised values.</summary>
-    public double LabelOffset { get; set; }
+    public double LabelOffset { get; init; }
     /// <inheritdoc cref="LabelOffset"/>
-    public double LabelScale { get; set; } = 1.0;
+    public double LabelScale { get; init; } = 1.0;
     /// <summary>When set, features are read through it (<see cref="InputScaling.Robust"/>), so the network sees scaled values.</summary>
-    public Scoring.FeatureScaler? Scaler { get; set; }
+    public Scoring.FeatureScaler? Scaler { get; init; }
 
     public static LabeledColumns Resolve(DataViewSchema schema, string featureColumnName, string labelColumnName, CdatTask task, string role = "training",
                                          string? exampleWeightColumnName = null)

@@ -26,26 +26,7 @@ public sealed partial class CdatTrainer
         var direction = o.Direction.Create();
         var tuner = o.Tuner.Create(new RuleContext(plan.Sigma, plan.MaxSteps ?? (long)plan.Epochs * training.BatchesPerEpoch,
                                                    o.MaxSteps is null ? nameof(Options.MaxEpochs) : nameof(Options.MaxSteps)));
-        var loop = new TrainingLoop(network, LossFor(Task, o.ExampleWeightColumnName is not null), direction, tuner, new TrainingOptions
-        {
-            Epochs = plan.Epochs,
-            MaxSteps = plan.MaxSteps,
-            Seed = seed,
-            Device = device,
-            WeightDecay = o.WeightDecay,
-            WeightAverageDecay = plan.AverageDecay,
-            ValidationEvery = plan.ValidationEvery,
-            EarlyStoppingPatience = plan.Patience,
-            ValidationMetric = ValidationMetrics.For(Task),
-            EarlyStoppingOnMetric = o.EarlyStoppingOnMetric,
-            Optimizer = new OptimizerOptions
-            {
-                SharpnessEvery = o.SharpnessEvery,
-                CurvatureEvery = o.CurvatureEvery,
-                CurvatureSubsampleRows = o.CurvatureSubsampleRows,
-                Seed = seed,
-            },
-        });
+        var loop = new TrainingLoop(network, LossFor(Task, o.ExampleWeightColumnName is not null), direction, tuner, plan.EngineOptions(o, seed, device, ValidationMetrics.For(Task)));
         return (loop, direction, tuner);
     }
 

@@ -123,4 +123,19 @@ public sealed partial class CdatTrainer
                     $"Cdat: step {r.Step} epoch {r.Epoch} loss {r.Loss:G5} lr {r.LearningRate:G4}{(r.Edge is double e ? $" edge {e:F3}" : "")}{(r.ValidationLoss is double v ? $" validation {v:G5}" : "")}"));
         }
     }
+
+    /// <summary>Options that only act on validation data are refused, by name, when the data hold none out: never silently ignored.</summary>
+    private static void RequireNoValidationOptions(Options o, bool streamed, long rows)
+    {
+        string why = o.ValidationFraction == 0 ? $"{nameof(Options.ValidationFraction)} is 0"
+            : streamed ? "streamed data hold nothing out"
+            : rows < MinRowsForFolds ? FormattableString.Invariant($"{rows} rows are too few to hold any out (folds take {MinRowsForFolds}, a tenth {MinRowsForHoldout})")
+            : FormattableString.Invariant($"{rows} rows are too few to hold a tenth out (it takes {MinRowsForHoldout}) and {nameof(Options.SmallDataFolds)} is {o.SmallDataFolds}");
+        if (o.EarlyStoppingPatience > 0)
+            throw new ArgumentException($"Cdat option {nameof(Options.EarlyStoppingPatience)} stops on the validation loss, but {why}: give a ValidationSet, or leave {nameof(Options.EarlyStoppingPatience)} unset.",
+                nameof(Options.EarlyStoppingPatience));
+        if (o.ValidationEvery is not null)
+            throw new ArgumentException($"Cdat option {nameof(Options.ValidationEvery)} sets how often validation data are scored, but {why}: give a ValidationSet, or leave {nameof(Options.ValidationEvery)} unset.",
+                nameof(Options.ValidationEvery));
+    }
 }

@@ -134,7 +134,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         var spec = start is null ? new MultilayerPerceptron(columns.FeatureCount, o.HiddenLayers, outputs, o.Activation) : ShapeOf(start, columns, classNames);
         // A continued run reads the rows through the model's input scaling, not one measured again.
         var scaling = start is null ? o.InputScaling : start.Network.InputScaler is null ? InputScaling.None : InputScaling.Robust;
-        if (start?.Network.InputScaler is { } kept) columns.Scaler = kept;
+        if (start?.Network.InputScaler is { } kept) columns = columns with { Scaler = kept };
         long stepOffset = start?.TrainingMetrics.Steps ?? 0;
 
         int seed = o.Seed ?? _environment?.Register("CdatTrainer").Rand.Next() ?? 0;
@@ -142,20 +142,23 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         string device = ResolveDevice(o.Device, channel);
 
         int features = columns.FeatureCount;
-        var holdout = validationSet is null && o.ValidationFraction > 0 ? new DataViewLoader.Holdout(o.ValidationFraction, MaxHeldOutRows, MinRowsForHoldout) : null;
-        int? batchSize = null;  // as chosen by the loader once it has counted the rows
-        using var loaded = DataViewLoader.Load(input, columns, rows => batchSize = TrainingPlan.BatchSizeFor(o.BatchSize, rows, features), mayStream: o.BatchSize != Options.FullBatch,
-                                               seed, o.MemoryBudgetBytes, dropLast: false, dtype, standardizeLabel: o.StandardizeLabel, holdout: holdout,
-                                               cancellationToken: o.CancellationToken, scaling: scaling);
+        var holdout = validationSet is null && o.ValidationFraction > 0 ? new Holdout(o.ValidationFraction, MaxHeldOutRows, MinRowsForHoldout) : null;
+        // One pass reads and checks the rows and measures their scalings; the batch size follows from the rows it counted.
+        var read = DataViewLoader.Read(input, columns, mayStream: o.BatchSize != Options.FullBatch, seed, o.MemoryBudgetBytes, dtype,
+                                       standardizeLabel: o.StandardizeLabel, cancellationToken: o.CancellationToken, scaling: scaling);
+        columns = read.Columns;
+        int? batchSize = TrainingPlan.BatchSizeFor(o.BatchSize, read.TrainingRows(holdout), features);
+        using var loaded = read.Sources(batchSize, holdout, seed, dropLast: false);
         var training = loaded.Training;
         IBatchSource? given = null;
         try
         {
             if (validationColumns is not null)
             {
-                (validationColumns.LabelOffset, validationColumns.LabelScale, validationColumns.Scaler) = (columns.LabelOffset, columns.LabelScale, columns.Scaler);
-                given = DataViewLoader.Load(validationSet!, validationColumns, _ => null, mayStream: false, seed, long.MaxValue, dropLast: false, dtype, "validation",
-                                            cancellationToken: o.CancellationToken).Training;
+                // Validation rows are read as the training rows were: the same label standardisation and input scaling.
+                var asTrained = validationColumns with { LabelOffset = columns.LabelOffset, LabelScale = columns.LabelScale, Scaler = columns.Scaler };
+                given = DataViewLoader.Read(validationSet!, asTrained, mayStream: false, seed, long.MaxValue, dtype, "validation", cancellationToken: o.CancellationToken)
+                    .Sources(batchSize: null, holdout: null, seed, dropLast: false).Training;
             }
             var validation = given ?? loaded.HeldOut;
             var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : batchSize,
@@ -231,20 +234,5 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         {
             (given as IDisposable)?.Dispose();
         }
-    }
-
-    /// <summary>Options that only act on validation data are refused, by name, when the data hold none out: never silently ignored.</summary>
-    private static void RequireNoValidationOptions(Options o, bool streamed, long rows)
-    {
-        string why = o.ValidationFraction == 0 ? $"{nameof(Options.ValidationFraction)} is 0"
-            : streamed ? "streamed data hold nothing out"
-            : rows < MinRowsForFolds ? FormattableString.Invariant($"{rows} rows are too few to hold any out (folds take {MinRowsForFolds}, a tenth {MinRowsForHoldout})")
-            : FormattableString.Invariant($"{rows} rows are too few to hold a tenth out (it takes {MinRowsForHoldout}) and {nameof(Options.SmallDataFolds)} is {o.SmallDataFolds}");
-        if (o.EarlyStoppingPatience > 0)
-            throw new ArgumentException($"Cdat option {nameof(Options.EarlyStoppingPatience)} stops on the validation loss, but {why}: give a ValidationSet, or leave {nameof(Options.EarlyStoppingPatience)} unset.",
-                nameof(Options.EarlyStoppingPatience));
-        if (o.ValidationEvery is not null)
-            throw new ArgumentException($"Cdat option {nameof(Options.ValidationEvery)} sets how often validation data are scored, but {why}: give a ValidationSet, or leave {nameof(Options.ValidationEvery)} unset.",
-                nameof(Options.ValidationEvery));
     }
 }

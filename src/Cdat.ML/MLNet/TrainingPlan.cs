@@ -83,12 +83,34 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
         long steps = full ? FullBatchSteps : Math.Min(MiniBatchSteps, MiniBatchValues / Math.Max(1L, (long)batchSize!.Value * features));
         int chosenEpochs = epochs ?? (full ? FullBatchSteps : (int)Math.Clamp((steps + stepsPerEpoch - 1) / stepsPerEpoch, MinEpochs, MaxEpochs));
         long total = maxSteps ?? chosenEpochs * stepsPerEpoch;
-        int every = validationEvery ?? (full ? 10 : (int)Math.Clamp(total / MiniBatchChecks, 1, stepsPerEpoch));
+        int every = validationEvery ?? (full ? Training.TrainingOptions.FullBatchValidationEvery : (int)Math.Clamp(total / MiniBatchChecks, 1, stepsPerEpoch));
         int? stopAfter = !hasValidation || patience == 0 ? null : patience ?? (full ? FullBatchPatience : MiniBatchPatience);
         double sigma = full ? FullBatchSigma : squaredError ? MiniBatchSigmaSquaredError : MiniBatchSigmaCrossEntropy;
         double? average = averageDecay is double a ? (a > 0 ? a : null) : full ? null : MiniBatchAverageDecay;
         return new TrainingPlan(batchSize, sigma, chosenEpochs, maxSteps, every, stopAfter, average);
     }
+
+    /// <summary>The engine's settings for this plan: the plan's choices, and the options it leaves as the user set them.</summary>
+    public Training.TrainingOptions EngineOptions(CdatTrainer.Options o, long seed, string device, Training.IValidationMetric metric) => new()
+    {
+        Epochs = Epochs,
+        MaxSteps = MaxSteps,
+        Seed = seed,
+        Device = device,
+        WeightDecay = o.WeightDecay,
+        WeightAverageDecay = AverageDecay,
+        ValidationEvery = ValidationEvery,
+        EarlyStoppingPatience = Patience,
+        ValidationMetric = metric,
+        EarlyStoppingOnMetric = o.EarlyStoppingOnMetric,
+        Optimizer = new Training.OptimizerOptions
+        {
+            SharpnessEvery = o.SharpnessEvery,
+            CurvatureEvery = o.CurvatureEvery,
+            CurvatureSubsampleRows = o.CurvatureSubsampleRows,
+            Seed = seed,
+        },
+    };
 
     /// <summary>One line for the log and the metrics, e.g. "mini-batches of 128, 24 epochs, validation every 73 steps, patience 8".</summary>
     public string Describe(long trainingRows, long validationRows, bool heldOut)

@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using Cdat.ML.Scoring;
 
 namespace Cdat.ML.Networks;
 
@@ -66,7 +65,7 @@ internal sealed class MlpDerivatives
     {
         Prepare(rows);
         Forward(theta, x, rows, owner);
-        double loss = OutputGradient(targets, weights, rows, _d);
+        double loss = OutputLosses.Gradient(_loss, _z[_layers - 1], _widths[^1], targets, weights, rows, _d, _probabilities);
         // Backward: D is ∂L/∂Z of layer l; E = D·W its gradient with respect to the layer's input.
         var d = _d;
         var dNext = _dNext;
@@ -98,7 +97,11 @@ internal sealed class MlpDerivatives
     {
         Prepare(rows);
         Forward(theta, x, rows, owner);
-        for (int l = 0; l < _layers - 1; l++) Bends(l, rows * _widths[l + 1]);
+        for (int l = 0; l < _layers - 1; l++)
+        {
+            int size = rows * _widths[l + 1];
+            ActivationDerivatives.Bends(_activation, _z[l].AsSpan(0, size), _a[l].AsSpan(0, size), _slope[l].AsSpan(0, size), _bend[l].AsSpan(0, size));
+        }
         // R-forward: RZ = RA_prev·Wᵀ + (A_prev·Vᵀ + v_b); Q = RA_prev·Vᵀ. RA_prev is 0 for the inputs.
         for (int l = 0; l < _layers; l++)
         {
@@ -120,8 +123,8 @@ internal sealed class MlpDerivatives
             }
             if (l < _layers - 1) TensorPrimitives.Multiply(_slope[l].AsSpan(0, rows * outputs), rz, _ra[l].AsSpan(0, rows * outputs));
         }
-        OutputGradient(targets, weights, rows, _d);
-        OutputCurvature(weights, rows, _rz[_layers - 1], _rd);
+        OutputLosses.Gradient(_loss, _z[_layers - 1], _widths[^1], targets, weights, rows, _d, _probabilities);
+        OutputLosses.Curvature(_loss, _z[_layers - 1], _widths[^1], weights, rows, _rz[_layers - 1], _rd, _probabilities);
         // R-backward, contracted with v as it goes: ⟨V_l, R∂W_l⟩ + ⟨v_b, R∂b_l⟩ = ⟨RD, S_l⟩ + ⟨D, Q_l⟩.
         double sum = 0;
         var (d, dNext, rd, rdNext) = (_d, _dNext, _rd, _rdNext);
@@ -175,8 +178,9 @@ internal sealed class MlpDerivatives
             for (int n = 0; n < rows; n++) TensorPrimitives.Add(z.Slice(n * outputs, outputs), bias, z.Slice(n * outputs, outputs));
             if (l < _layers - 1)
             {
-                Activate(z, _a[l].AsSpan(0, rows * outputs));
-                Slopes(l, rows * outputs);
+                var a = _a[l].AsSpan(0, rows * outputs);
+                ActivationDerivatives.Activate(_activation, z, a);
+                ActivationDerivatives.Slopes(_activation, z, a, _slope[l].AsSpan(0, rows * outputs));
             }
         }
         if (owner is null) return;
@@ -184,143 +188,6 @@ internal sealed class MlpDerivatives
         if (_forwardTheta.Length != theta.Length) _forwardTheta = new float[theta.Length];
         theta.CopyTo(_forwardTheta);
     }
-
-    /// <summary>σ'(Z) of hidden layer <paramref name="l"/> into its slope buffer, from Z and A = σ(Z).</summary>
-    private void Slopes(int l, int size)
-    {
-        var z = _z[l].AsSpan(0, size);
-        var a = _a[l].AsSpan(0, size);
-        var slope = _slope[l].AsSpan(0, size);
-        switch (_activation)
-        {
-            case Activation.Tanh:
-                // 1 − a²
-                TensorPrimitives.Multiply(a, a, slope);
-                TensorPrimitives.Subtract(1f, slope, slope);
-                break;
-            case Activation.Relu:
-                for (int i = 0; i < size; i++) slope[i] = z[i] > 0 ? 1 : 0;
-                break;
-            default:
-                for (int i = 0; i < size; i++) slope[i] = (float)(0.5 * (1 + SpecialFunctions.Erf(z[i] / Math.Sqrt(2))) + z[i] * Density(z[i]));
-                break;
-        }
-    }
-
-    /// <summary>σ''(Z) of hidden layer <paramref name="l"/> into its bend buffer (after <see cref="Slopes"/>).</summary>
-    private void Bends(int l, int size)
-    {
-        var z = _z[l].AsSpan(0, size);
-        var bend = _bend[l].AsSpan(0, size);
-        switch (_activation)
-        {
-            case Activation.Tanh:
-                // −2a(1 − a²)
-                TensorPrimitives.Multiply(_a[l].AsSpan(0, size), _slope[l].AsSpan(0, size), bend);
-                TensorPrimitives.Multiply(bend, -2f, bend);
-                break;
-            case Activation.Relu:
-                bend.Clear();
-                break;
-            default:
-                for (int i = 0; i < size; i++) bend[i] = (float)(Density(z[i]) * (2 - (double)z[i] * z[i]));
-                break;
-        }
-    }
-
-    private void Activate(ReadOnlySpan<float> z, Span<float> a)
-    {
-        switch (_activation)
-        {
-            case Activation.Tanh: TensorPrimitives.Tanh(z, a); break;
-            case Activation.Relu: TensorPrimitives.Max(z, 0f, a); break;
-            default:
-                for (int i = 0; i < z.Length; i++) a[i] = (float)(0.5 * z[i] * (1 + SpecialFunctions.Erf(z[i] / Math.Sqrt(2))));
-                break;
-        }
-    }
-
-    private static double Density(double z) => Math.Exp(-0.5 * z * z) / Math.Sqrt(2 * Math.PI);
-
-    /// <summary>The mean loss over the rows, and its gradient with respect to the outputs into <paramref name="g"/>.</summary>
-    private double OutputGradient(ReadOnlySpan<float> targets, ReadOnlySpan<float> weights, int rows, Span<float> g)
-    {
-        int k = _widths[^1];
-        var o = _z[_layers - 1];
-        double total = 0;
-        for (int n = 0; n < rows; n++)
-        {
-            double w = weights.IsEmpty ? 1 : weights[n];
-            float scale = (float)(w / rows);
-            var on = o.AsSpan(n * k, k);
-            var gn = g.Slice(n * k, k);
-            double loss;
-            switch (_loss)
-            {
-                case ExampleLossKind.Squared:
-                    loss = 0;
-                    for (int j = 0; j < k; j++)
-                    {
-                        double r = on[j] - targets[n * k + j];
-                        loss += 0.5 * r * r;
-                        gn[j] = (float)r * scale;
-                    }
-                    break;
-                case ExampleLossKind.Logistic:
-                    double z = on[0], t = targets[n];
-                    loss = Math.Max(z, 0) - z * t + Math.Log(1 + Math.Exp(-Math.Abs(z)));
-                    gn[0] = (float)((Sigmoid(z) - t) * scale);
-                    break;
-                default:
-                    int c = (int)targets[n];
-                    double logSum = Softmax(on, _probabilities);
-                    loss = logSum - on[c];
-                    for (int j = 0; j < k; j++) gn[j] = (float)((_probabilities[j] - (j == c ? 1 : 0)) * scale);
-                    break;
-            }
-            total += w * loss;
-        }
-        return total / rows;
-    }
-
-    /// <summary>R of the output gradient: the loss's Hessian in the outputs times <paramref name="ro"/>, weighted, over the rows.</summary>
-    private void OutputCurvature(ReadOnlySpan<float> weights, int rows, ReadOnlySpan<float> ro, Span<float> rg)
-    {
-        int k = _widths[^1];
-        var o = _z[_layers - 1];
-        for (int n = 0; n < rows; n++)
-        {
-            double scale = (weights.IsEmpty ? 1 : weights[n]) / (double)rows;
-            switch (_loss)
-            {
-                case ExampleLossKind.Squared:
-                    for (int j = 0; j < k; j++) rg[n * k + j] = (float)(ro[n * k + j] * scale);
-                    break;
-                case ExampleLossKind.Logistic:
-                    double s = Sigmoid(o[n]);
-                    rg[n] = (float)(s * (1 - s) * ro[n] * scale);
-                    break;
-                default:
-                    Softmax(o.AsSpan(n * k, k), _probabilities);
-                    double pr = 0;
-                    for (int j = 0; j < k; j++) pr += _probabilities[j] * ro[n * k + j];
-                    for (int j = 0; j < k; j++) rg[n * k + j] = (float)(_probabilities[j] * (ro[n * k + j] - pr) * scale);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>The softmax of one row into <paramref name="p"/> (in double), returning logsumexp of the row.</summary>
-    private static double Softmax(ReadOnlySpan<float> logits, double[] p)
-    {
-        double max = double.NegativeInfinity, sum = 0;
-        foreach (float v in logits) max = Math.Max(max, v);
-        for (int j = 0; j < logits.Length; j++) sum += p[j] = Math.Exp(logits[j] - max);
-        for (int j = 0; j < logits.Length; j++) p[j] /= sum;
-        return max + Math.Log(sum);
-    }
-
-    private static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
 
     /// <summary>Work buffers for <paramref name="rows"/> rows (grown, never shrunk).</summary>
     private void Prepare(int rows)

@@ -55,6 +55,9 @@ public sealed record TrainingOptions
     /// </summary>
     public int? ValidationEvery { get; init; }
 
+    /// <summary>Validation checks in full batch when <see cref="ValidationEvery"/> is unset: every this many steps.</summary>
+    internal const int FullBatchValidationEvery = 10;
+
     /// <summary>
     /// Stop when the validation loss has not improved by more than <see cref="EarlyStoppingMinDelta"/> for this many
     /// evaluations; null (default) never stops early. With validation data the best weights seen are restored at the end.

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cdat.ML.Curvature;
+namespace Cdat.ML;
 
 /// <summary>Operations on lists of tensors shaped like the parameters, seen as one flat vector.</summary>
 internal static class ParameterVectors
