@@ -15,7 +15,7 @@ internal static class TemperatureScaling
     /// <summary>The factor stays in [1/20, 2]: at most 20× softer, at most 2× sharper (a few perfectly separated validation rows would otherwise ask for ever sharper probabilities).</summary>
     public const double MinFactor = 1.0 / 20, MaxFactor = 2;
     /// <summary>Rows per forward pass.</summary>
-    private const long ChunkRows = 8192;
+    private const long ChunkRows = TrainingOptions.DefaultChunkRows;
 
     /// <summary>The factor for the validation rows' logits from <paramref name="network"/>; 1 when there are none.</summary>
     public static double Fit(nn.Module<Tensor, Tensor> network, Batches.IBatchSource validation, CdatTask task, Device device)

@@ -19,7 +19,10 @@ public sealed record TrainingOptions
     public bool DropLastPartialBatch { get; init; }
 
     /// <summary>Largest number of rows differentiated in one graph; larger batches are processed in chunks. Default 8192.</summary>
-    public long ChunkRows { get; init; } = 8192;
+    public long ChunkRows { get; init; } = DefaultChunkRows;
+
+    /// <summary>The default of <see cref="ChunkRows"/>.</summary>
+    internal const long DefaultChunkRows = 8192;
 
     /// <summary>In mini-batch, the sharpness is measured on a fixed random subset of this many rows. Default 5000.</summary>
     public long SharpnessRows { get; init; } = 5000;
