@@ -104,7 +104,10 @@ internal sealed class LabeledRows : IDisposable
         _weight(ref value);
         if (!float.IsFinite(value) || value < 0)
             throw new InvalidDataException($"Row {Row} of the {_role} data: example weight column '{_columns.Weight!.Value.Name}' holds {value.ToString(CultureInfo.InvariantCulture)}; weights must be finite and ≥ 0 (0 leaves the row out).");
-        return (float)(value * _columns.WeightScale);
+        // A row is skipped on its weight as given: scaling must not round a tiny weight to 0 on a later read.
+        if (value == 0) return 0;
+        float scaled = (float)(value * _columns.WeightScale);
+        return scaled > 0 ? scaled : float.Epsilon;
     }
 
     /// <summary>The current row's label as the network's target: the value (regression), 0/1 (binary) or the class index.</summary>

@@ -22,7 +22,10 @@ internal abstract class RowsRead(LabeledColumns columns, long rows)
     /// <summary>The rows left to train on once <paramref name="holdout"/> is set aside.</summary>
     public long TrainingRows(Holdout? holdout) => Streamed ? Rows : Rows - (holdout?.RowsOf(Rows) ?? 0);
 
-    /// <summary>The training batches (<paramref name="batchSize"/> rows each; null for full batch) and the held-out ones.</summary>
+    /// <summary>
+    /// The training batches (<paramref name="batchSize"/> rows each; null for full batch) and the held-out ones. Once only:
+    /// the rows read are released to the batches.
+    /// </summary>
     public LoadedData Sources(int? batchSize, Holdout? holdout, long seed, bool dropLast)
     {
         if (Streamed)
@@ -30,8 +33,20 @@ internal abstract class RowsRead(LabeledColumns columns, long rows)
         var (validationRows, trainingRows) = Holdout.Split(holdout, Rows, seed);
         var validation = validationRows.Length > 0 ? Batches(validationRows, null, seed, dropLast: false, forValidation: true) : null;
         var training = Batches(trainingRows, batchSize, seed, dropLast, forValidation: false);
+        Release();
         return new LoadedData(training, validation, Rows, Streamed: false, (training as SparseBatches)?.Density);
     }
+
+    /// <summary>Every row as validation data to score (a validation set given beside the training data). Once only.</summary>
+    public IBatchSource ValidationSource(long seed)
+    {
+        var all = Batches(Enumerable.Range(0, (int)Rows).ToArray(), null, seed, dropLast: false, forValidation: true);
+        Release();
+        return all;
+    }
+
+    /// <summary>Lets the rows read go: the batch sources hold their own copies, and the trainer must not keep two.</summary>
+    protected virtual void Release() { }
 
     /// <summary>Batches of the rows <paramref name="take"/>: training batches, or validation rows to score.</summary>
     protected abstract IBatchSource Batches(int[] take, int? batchSize, long seed, bool dropLast, bool forValidation);
@@ -72,6 +87,14 @@ internal sealed class DenseRowsRead(LabeledColumns columns, List<float[]> featur
         var (xt, yt) = BatchTargets.ToTensors(x, y, Columns.Task, dtype, WeightsOf(take, weights));
         return new OwningTensorBatches(xt.DetachFromDisposeScope(), yt.DetachFromDisposeScope(), batchSize, seed, dropLast);
     }
+
+    protected override void Release()
+    {
+        features.Clear();
+        features.TrimExcess();
+        labels.Clear();
+        weights.Clear();
+    }
 }
 
 /// <summary>Wide rows kept as compressed sparse rows: row i's non-zeros are at [starts[i], starts[i + 1]).</summary>
@@ -95,6 +118,13 @@ internal sealed class SparseRowsRead(LabeledColumns columns, List<long> starts, 
             ys[i] = labels[take[i]];
         }
         return new SparseBatches(rowStart, cols, vals, ys, Columns.FeatureCount, Columns.Task, dtype, batchSize, seed, dropLast, WeightsOf(take, weights));
+    }
+
+    protected override void Release()
+    {
+        foreach (var list in new System.Collections.IList[] { starts, indices, values, labels, weights }) list.Clear();
+        indices.TrimExcess();
+        values.TrimExcess();
     }
 }
 

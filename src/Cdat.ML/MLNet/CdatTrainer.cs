@@ -158,7 +158,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 // Validation rows are read as the training rows were: the same label standardisation and input scaling.
                 var asTrained = validationColumns with { LabelOffset = columns.LabelOffset, LabelScale = columns.LabelScale, Scaler = columns.Scaler };
                 given = DataViewLoader.Read(validationSet!, asTrained, mayStream: false, seed, long.MaxValue, dtype, "validation", cancellationToken: o.CancellationToken)
-                    .Sources(batchSize: null, holdout: null, seed, dropLast: false).Training;
+                    .ValidationSource(seed);
             }
             var validation = given ?? loaded.HeldOut;
             var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : batchSize,

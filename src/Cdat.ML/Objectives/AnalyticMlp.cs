@@ -13,17 +13,21 @@ namespace Cdat.ML.Objectives;
 /// </summary>
 internal sealed class AnalyticMlp
 {
-    /// <summary>What a network was recognised as (null: not the trainer's perceptron), and its derivatives per loss.</summary>
+    /// <summary>
+    /// What a network's structure was recognised as (null: not the trainer's perceptron), and its derivatives per loss.
+    /// Its parameters are read from the layers at every use, so a module moved to another device or type and back is seen
+    /// as it is.
+    /// </summary>
     private static readonly ConditionalWeakTable<nn.Module, Shape?> Shapes = new();
 
-    private readonly Shape _shape;
+    private readonly Tensor[] _parameters;
     private readonly MlpDerivatives _derivatives;
     private readonly SupervisedObjective _objective;
     private readonly float[] _targets, _weights;
 
-    private AnalyticMlp(Shape shape, MlpDerivatives derivatives, SupervisedObjective objective, float[] targets, float[] weights)
+    private AnalyticMlp(Tensor[] parameters, MlpDerivatives derivatives, SupervisedObjective objective, float[] targets, float[] weights)
     {
-        _shape = shape;
+        _parameters = parameters;
         _derivatives = derivatives;
         _objective = objective;
         _targets = targets;
@@ -57,30 +61,34 @@ internal sealed class AnalyticMlp
             _ => (ExampleLossKind?)null,
         };
         if (kind is not { } loss || Shapes.GetValue(objective.Network, Recognise) is not { } shape) return null;
-        if (x.shape[1] != shape.Widths[0] || parameters.Count != shape.Parameters.Length) return null;
+        if (x.shape[1] != shape.Widths[0]) return null;
         long multiplyAdds = 0;
         for (int l = 0; l + 1 < shape.Widths.Length; l++) multiplyAdds += (long)shape.Widths[l] * shape.Widths[l + 1];
         if (multiplyAdds * objective.Rows > MaxMultiplyAdds) return null;
-        for (int i = 0; i < parameters.Count; i++)
-            if (parameters[i].Handle != shape.Parameters[i].Handle) return null;
+        // The optimizer's parameters must be the network's own, float32 and contiguous on the CPU, in its order.
+        var own = shape.Parameters();
+        if (parameters.Count != own.Length) return null;
+        for (int i = 0; i < own.Length; i++)
+            if (parameters[i].Handle != own[i].Handle || own[i].dtype != ScalarType.Float32 || own[i].device_type != DeviceType.CPU || !own[i].is_contiguous())
+                return null;
         if (loss == ExampleLossKind.Logistic && shape.Widths[^1] != 1) return null;
         if (ReadTargets(objective, loss, shape.Widths[^1]) is not var (targets, weights)) return null;
-        return new AnalyticMlp(shape, shape.Derivatives(loss), objective, targets, weights);
+        return new AnalyticMlp(own, shape.Derivatives(loss), objective, targets, weights);
     }
 
     /// <summary>The loss, and the gradient as new tensors shaped like the parameters (in the caller's dispose scope).</summary>
     public (double Loss, Tensor[] Gradient) LossAndGradient()
     {
-        var theta = Flatten(_shape.Parameters);
+        var theta = Flatten(_parameters);
         var gradient = new float[_derivatives.ParameterCount];
         double loss;
         lock (_derivatives)
             loss = _derivatives.LossAndGradient(theta, Span(_objective.Features), _targets, _weights, Rows, _objective.WeightDecay, gradient, owner: this);
-        var result = new Tensor[_shape.Parameters.Length];
+        var result = new Tensor[_parameters.Length];
         int at = 0;
         for (int i = 0; i < result.Length; i++)
         {
-            var p = _shape.Parameters[i];
+            var p = _parameters[i];
             int n = (int)p.numel();
             result[i] = torch.empty_like(p, requires_grad: false);
             gradient.AsSpan(at, n).CopyTo(Span(result[i]));
@@ -92,7 +100,7 @@ internal sealed class AnalyticMlp
     /// <summary>uᵀHu at the current parameters along <paramref name="direction"/> (one tensor per parameter).</summary>
     public double Quadratic(IReadOnlyList<Tensor> direction)
     {
-        var theta = Flatten(_shape.Parameters);
+        var theta = Flatten(_parameters);
         using var scope = torch.NewDisposeScope();
         var u = Flatten(direction.Select(d => d.dtype == ScalarType.Float32 && d.device_type == DeviceType.CPU ? d : d.to(ScalarType.Float32).cpu()).ToArray());
         lock (_derivatives)
@@ -136,7 +144,7 @@ internal sealed class AnalyticMlp
         if (y.numel() != (long)rows * width) return null;
         switch (y.dtype)
         {
-            case ScalarType.Float32:
+            case ScalarType.Float32 when loss != ExampleLossKind.Softmax:
                 return (Span(y).ToArray(), []);
             case ScalarType.Int64:
                 var classes = new ReadOnlySpan<long>((void*)HostMemory.Pointer(y), rows);
@@ -153,7 +161,7 @@ internal sealed class AnalyticMlp
         if (network is not TorchSharp.Modules.Sequential) return null;
         var children = network.named_children().ToArray();
         var widths = new List<int>();
-        var parameters = new List<Tensor>();
+        var layers = new List<TorchSharp.Modules.Linear>();
         Activation? activation = null;
         for (int i = 0; i < children.Length; i++)
         {
@@ -162,12 +170,10 @@ internal sealed class AnalyticMlp
             {
                 if (name != $"fc{i / 2}" || module is not TorchSharp.Modules.Linear linear || linear.bias is null) return null;
                 var w = linear.weight!;
-                if (w.dtype != ScalarType.Float32 || w.device_type != DeviceType.CPU || !w.is_contiguous() || !linear.bias.is_contiguous()) return null;
                 if (widths.Count == 0) widths.Add((int)w.shape[1]);
                 else if (widths[^1] != w.shape[1]) return null;
                 widths.Add((int)w.shape[0]);
-                parameters.Add(w);
-                parameters.Add(linear.bias);
+                layers.Add(linear);
                 continue;
             }
             var kind = module switch
@@ -180,17 +186,19 @@ internal sealed class AnalyticMlp
             if (name != $"act{i / 2}" || kind is null || (activation is not null && activation != kind)) return null;
             activation = kind;
         }
-        if (children.Length % 2 == 0 || parameters.Count == 0) return null;
-        if (network.parameters().Count() != parameters.Count) return null;
-        return new Shape(widths.ToArray(), activation ?? Activation.Tanh, parameters.ToArray());
+        if (children.Length % 2 == 0 || layers.Count == 0) return null;
+        if (network.parameters().Count() != 2 * layers.Count) return null;
+        return new Shape(widths.ToArray(), activation ?? Activation.Tanh, layers.ToArray());
     }
 
-    /// <summary>A recognised perceptron: its widths, activation and parameters (in the network's order), and its derivatives per loss.</summary>
-    private sealed class Shape(int[] widths, Activation activation, Tensor[] parameters)
+    /// <summary>A recognised perceptron: its widths, activation and layers, and its derivatives per loss.</summary>
+    private sealed class Shape(int[] widths, Activation activation, TorchSharp.Modules.Linear[] layers)
     {
         private readonly Dictionary<ExampleLossKind, MlpDerivatives> _byLoss = new();
         public int[] Widths { get; } = widths;
-        public Tensor[] Parameters { get; } = parameters;
+
+        /// <summary>The layers' parameters as they are now, in the network's order: fc0.weight, fc0.bias, fc1.weight, …</summary>
+        public Tensor[] Parameters() => layers.SelectMany(l => new Tensor[] { l.weight!, l.bias! }).ToArray();
 
         public MlpDerivatives Derivatives(ExampleLossKind loss)
         {

@@ -82,12 +82,22 @@ internal sealed class OnnxGraph
     private string Scale(string x, FeatureScaler? scaler)
     {
         if (scaler is null) return x;
-        // z = (x − center)·factor; then, as FeatureScaler.Apply, the smooth clip z / √(1 + (z/bound)²).
+        // z = (x − center)·factor, 0 for a dropped feature (factor 0) whatever it holds, as FeatureScaler.Apply.
         string z = Node("Mul", new[] { Node("Sub", new[] { x, Initializer(scaler.Center.ToArray(), 1, scaler.Count) }), Initializer(scaler.Factor.ToArray(), 1, scaler.Count) });
+        if (scaler.Factor.Any(f => f == 0))
+        {
+            var kept = new TensorProto { Name = $"{_prefix}kept{_next++}", DataType = (int)TensorProto.Types.DataType.Bool };
+            kept.Dims.AddRange(new long[] { 1, scaler.Count });
+            kept.Int32Data.AddRange(scaler.Factor.Select(f => f == 0 ? 0 : 1));
+            _graph.Initializer.Add(kept);
+            z = Node("Where", new[] { kept.Name, z, Constant(0f) });
+        }
         if (scaler.ClipBound == 0) return z;
-        string r = Node("Div", new[] { z, Constant(scaler.ClipBound) });
+        // The smooth clip z / √(1 + (z/B)²), written B·r / √(1 + r²) with r = z/B kept within ±1e18 so that r² stays finite
+        // in float32 (the managed scaler, in double, gives ±B out there too).
+        string r = Node("Clip", new[] { Node("Div", new[] { z, Constant(scaler.ClipBound) }), Constant(-1e18f), Constant(1e18f) });
         string root = Node("Sqrt", Node("Add", new[] { Node("Mul", new[] { r, r }), Constant(1f) }));
-        return Node("Div", new[] { z, root });
+        return Node("Div", new[] { Node("Mul", new[] { r, Constant(scaler.ClipBound) }), root });
     }
 
     private string Dense(string x, DenseLayer layer, int index)

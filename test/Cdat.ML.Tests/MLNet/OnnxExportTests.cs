@@ -174,6 +174,30 @@ public sealed class OnnxExportTests
     }
 
     [TestMethod]
+    public void OutliersAndADroppedFeatureScoreAsTheManagedScorer()
+    {
+        // Feature 5 is constant in training, so the robust scaling drops it (factor 0): whatever it holds scores as 0.
+        var ml = new MLContext(seed: 1);
+        var rows = Rows(200, 3);
+        foreach (var r in rows) r.Features[5] = 1;
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 20, LabelColumnName = "Value" }).Fit(data);
+        var extreme = new[]
+        {
+            new Row { Features = [1e30f, -1e30f, 3e38f, -3e38f, 0, float.PositiveInfinity] },
+            new Row { Features = [-5e19f, 5e19f, 1e20f, 0, 1e-30f, float.NegativeInfinity] },
+            new Row { Features = [0.5f, -0.5f, 0, 1, 2, 1e38f] },
+        };
+        var managed = model.Transform(ml.Data.LoadFromEnumerable(extreme)).GetColumn<float>("Score").ToArray();
+        using var session = new InferenceSession(Export(ml, model, data));
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(extreme.SelectMany(r => r.Features).ToArray(), [extreme.Length, 6]))]);
+        var onnx = results.First(r => r.Name == "Score.output").AsTensor<float>().ToArray();
+        TestContext.WriteLine($"managed {string.Join(", ", managed)}; ONNX {string.Join(", ", onnx)}");
+        Assert.IsTrue(managed.All(float.IsFinite), "the managed scorer clips outliers to finite scores");
+        Assert.IsTrue(RelativeError(onnx, managed) <= Tolerance, $"largest relative difference {RelativeError(onnx, managed):G3}");
+    }
+
+    [TestMethod]
     public void WhatCannotBeExportedIsNamed()
     {
         var ml = new MLContext(seed: 1);

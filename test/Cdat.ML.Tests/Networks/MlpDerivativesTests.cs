@@ -75,6 +75,23 @@ public sealed class MlpDerivativesTests
     }
 
     [TestMethod]
+    public void ANetworkConvertedAwayAndBackTakesTheManagedPathAgain()
+    {
+        using var scope = NewDisposeScope();
+        var x = torch.randn(10, 4);
+        var y = torch.randn(10, 1);
+        var mlp = new MultilayerPerceptron(4, new[] { 3 }, 1).Build(seed: 1);
+        Tensor[] Own() => mlp.parameters().Select(p => (Tensor)p).ToArray();
+        Assert.IsNotNull(new SupervisedObjective(mlp, Losses.SquaredError, x, y).Analytic(Own()));
+        mlp.to(ScalarType.Float64);
+        Assert.IsNull(new SupervisedObjective(mlp, Losses.SquaredError, x.to(ScalarType.Float64), y.to(ScalarType.Float64)).Analytic(Own()));
+        mlp.to(ScalarType.Float32);
+        var again = new SupervisedObjective(mlp, Losses.SquaredError, x, y).Analytic(Own());
+        Assert.IsNotNull(again, "the parameters are read from the layers as they are now");
+        Assert.IsTrue(double.IsFinite(again.LossAndGradient().Loss));
+    }
+
+    [TestMethod]
     public void OtherNetworksAndFloat64KeepAutograd()
     {
         using var scope = NewDisposeScope();
