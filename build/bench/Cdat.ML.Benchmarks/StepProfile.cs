@@ -50,6 +50,9 @@ internal static class StepProfile
             var (_, _, hessian) = GradientPass.Compute(objective, parameters, keepGraph: true);
             return hessian!.Quadratic(u);
         });
+        Row("a batch's objective and its path checks", () => Objective().Analytic(parameters) is null ? 0 : 1);
+        var batches = new Cdat.ML.Batches.TensorBatches(torch.randn(4096, features), torch.randn(4096, 1), 256, seed: 1);
+        Row("a mini-batch drawn from in-memory rows", () => batches.Batches(1, CPU).Take(4).Count(), hostMath: true);
         Row("Adam direction", () =>
         {
             using IDirection adam = new AdamDirection();
