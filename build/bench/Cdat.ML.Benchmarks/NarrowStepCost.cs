@@ -1,7 +1,7 @@
 // Per-step cost of the trainer's default network on narrow tabular data: a mini-batch of 256 rows, 16 or 128 features,
 // one hidden layer of 64 tanh units, squared error, Adam's direction, float32 on the CPU. Constant rate against CDAT
-// (exact curvature every step, and every 8 steps). Each invocation takes 8 steps from the same weights (see
-// TunerStepCost for why), so the rows time the same computation.
+// (exact curvature every step, and every 8 steps). Each invocation takes 8 steps, each from the same weights
+// (StartingWeights), so the rows time the same computation.
 //
 // Run from the repository root:  ./build/bench.sh --filter '*NarrowStepCost*'
 using BenchmarkDotNet.Attributes;
@@ -24,7 +24,7 @@ public class NarrowStepCost
     private nn.Module<Tensor, Tensor> _network = null!;
     private SupervisedObjective _objective = null!;
     private CurvatureAwareOptimizer _constant = null!, _cdatExact = null!, _cdatEvery8 = null!;
-    private Tensor[] _initialWeights = null!, _parameters = null!;
+    private StartingWeights _start = null!;
 
     /// <summary>Features per row.</summary>
     [Params(16, 128)]
@@ -41,8 +41,7 @@ public class NarrowStepCost
         }
         _network = new MultilayerPerceptron(Features, new[] { Hidden }, 1, Activation.Tanh).Build(seed: 0);
         _objective = new SupervisedObjective(_network, Losses.SquaredError, _x, _y, weightDecay: 1e-4);
-        _parameters = _network.parameters().Select(p => (Tensor)p).ToArray();
-        using (torch.no_grad()) _initialWeights = _parameters.Select(p => p.detach().clone()).ToArray();
+        _start = new StartingWeights(_network);
         _constant = new CurvatureAwareOptimizer(_network.parameters(), new AdamDirection(), new ConstantTuner(1e-3));
         _cdatExact = new CurvatureAwareOptimizer(_network.parameters(), new AdamDirection(), new CdatTuner(sigma: 1.5, beta: 0.9));
         _cdatEvery8 = new CurvatureAwareOptimizer(_network.parameters(), new AdamDirection(), new CdatTuner(sigma: 1.5, beta: 0.9), new OptimizerOptions { CurvatureEvery = 8 });
@@ -52,34 +51,18 @@ public class NarrowStepCost
     public void Cleanup()
     {
         foreach (var optimizer in new[] { _constant, _cdatExact, _cdatEvery8 }) optimizer?.Dispose();
-        foreach (var w in _initialWeights ?? Array.Empty<Tensor>()) w.Dispose();
+        _start?.Dispose();
         _network?.Dispose();
         _x?.Dispose();
         _y?.Dispose();
     }
 
-    private void RestoreWeights()
-    {
-        using (torch.no_grad())
-            for (int i = 0; i < _parameters.Length; i++) _parameters[i].copy_(_initialWeights[i]);
-    }
-
-    private double Run(CurvatureAwareOptimizer optimizer)
-    {
-        optimizer.Reset();
-        double loss = 0;
-        for (int i = 0; i < Steps; i++)
-        {
-            RestoreWeights();
-            loss = optimizer.Step(_objective).Loss;
-        }
-        return loss;
-    }
+    private double Run(CurvatureAwareOptimizer optimizer) => _start.Run(optimizer, _objective, Steps).Loss;
 
     [Benchmark(OperationsPerInvoke = Steps)]
     public void RestoreOnly()
     {
-        for (int i = 0; i < Steps; i++) RestoreWeights();
+        for (int i = 0; i < Steps; i++) _start.Restore();
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Steps)]

@@ -86,7 +86,7 @@ public class TunerStepCost
     private CurvatureAwareOptimizer _constant = null!, _cdatExact = null!, _cdatEvery8 = null!, _cdatSubsample = null!,
         _cdatEvery16 = null!, _greedy = null!, _armijo = null!, _polyak = null!;
     private StepFlags _flags;
-    private Tensor[] _initialWeights = null!, _parameters = null!;
+    private StartingWeights _start = null!;
 
     /// <summary>Rows in the batch (the first rows of the synthetic data set).</summary>
     [Params(128, 5000)]
@@ -107,8 +107,7 @@ public class TunerStepCost
         }
         _network = new MultilayerPerceptron(Features, new[] { 512, 512 }, Classes, Activation.Tanh).Build(seed: 0);
         _objective = new SupervisedObjective(_network, Losses.SoftmaxCrossEntropy, _x, _y);
-        _parameters = _network.parameters().Select(p => (Tensor)p).ToArray();
-        using (torch.no_grad()) _initialWeights = _parameters.Select(p => p.detach().clone()).ToArray();
+        _start = new StartingWeights(_network);
 
         _constant = Create(new ConstantTuner(1e-3));
         _cdatExact = Create(new CdatTuner(sigma: 2));
@@ -124,12 +123,6 @@ public class TunerStepCost
     private IEnumerable<CurvatureAwareOptimizer> All =>
         new[] { _constant, _cdatExact, _cdatEvery8, _cdatSubsample, _cdatEvery16, _greedy, _armijo, _polyak };
 
-    private void RestoreWeights()
-    {
-        using (torch.no_grad())
-            for (int i = 0; i < _parameters.Length; i++) _parameters[i].copy_(_initialWeights[i]);
-    }
-
     private CurvatureAwareOptimizer Create(ILearningRateTuner tuner, OptimizerOptions? options = null) =>
         new(_network.parameters(), new GradientDescentDirection(), tuner, options);
 
@@ -140,7 +133,7 @@ public class TunerStepCost
         if ((_flags & (StepFlags.NonFinite | StepFlags.Skipped)) != 0)
             Console.WriteLine($"// WARNING: Batch={Batch}: some steps were skipped ({_flags}); their timings understate the step cost.");
         foreach (var optimizer in All) optimizer?.Dispose();
-        foreach (var w in _initialWeights ?? Array.Empty<Tensor>()) w.Dispose();
+        _start?.Dispose();
         _network?.Dispose();
         _x?.Dispose();
         _y?.Dispose();
@@ -148,22 +141,15 @@ public class TunerStepCost
 
     private double Run(CurvatureAwareOptimizer optimizer, int steps = Steps)
     {
-        optimizer.Reset();
-        double loss = 0;
-        for (int i = 0; i < steps; i++)
-        {
-            RestoreWeights();
-            var record = optimizer.Step(_objective);
-            _flags |= record.Flags;
-            loss = record.Loss;
-        }
+        var (loss, flags) = _start.Run(optimizer, _objective, steps);
+        _flags |= flags;
         return loss;
     }
 
     [Benchmark(OperationsPerInvoke = Steps)]
     public void RestoreOnly()
     {
-        for (int i = 0; i < Steps; i++) RestoreWeights();
+        for (int i = 0; i < Steps; i++) _start.Restore();
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Steps)]

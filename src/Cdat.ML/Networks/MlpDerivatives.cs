@@ -23,6 +23,8 @@ internal enum ExampleLossKind
 internal sealed class MlpDerivatives
 {
     private readonly int[] _widths;
+    /// <summary>Where layer l's weight starts in the flat vector (its bias follows it); the last entry is the length.</summary>
+    private readonly int[] _offsets;
     private readonly int _layers;
     private readonly Activation _activation;
     private readonly ExampleLossKind _loss;
@@ -44,7 +46,9 @@ internal sealed class MlpDerivatives
         _layers = widths.Length - 1;
         _activation = activation;
         _loss = loss;
-        ParameterCount = Enumerable.Range(0, _layers).Sum(l => (widths[l] + 1) * widths[l + 1]);
+        _offsets = new int[_layers + 1];
+        for (int l = 0; l < _layers; l++) _offsets[l + 1] = _offsets[l] + (widths[l] + 1) * widths[l + 1];
+        ParameterCount = _offsets[_layers];
         _probabilities = new double[widths[^1]];
     }
 
@@ -71,7 +75,7 @@ internal sealed class MlpDerivatives
         var dNext = _dNext;
         for (int l = _layers - 1; l >= 0; l--)
         {
-            int inputs = _widths[l], outputs = _widths[l + 1], at = Offset(l);
+            int inputs = _widths[l], outputs = _widths[l + 1], at = _offsets[l];
             ReadOnlySpan<float> input = l == 0 ? x : _a[l - 1];
             Gemm.MultiplyTransposedA(d, input, gradient.Slice(at, outputs * inputs), rows, outputs, inputs);
             var biasGradient = gradient.Slice(at + outputs * inputs, outputs);
@@ -105,14 +109,11 @@ internal sealed class MlpDerivatives
         // R-forward: RZ = RA_prev·Wᵀ + (A_prev·Vᵀ + v_b); Q = RA_prev·Vᵀ. RA_prev is 0 for the inputs.
         for (int l = 0; l < _layers; l++)
         {
-            int inputs = _widths[l], outputs = _widths[l + 1], at = Offset(l);
+            int inputs = _widths[l], outputs = _widths[l + 1], at = _offsets[l];
             ReadOnlySpan<float> input = l == 0 ? x : _a[l - 1];
             var rz = _rz[l].AsSpan(0, rows * outputs);
-            Gemm.Transpose(direction.Slice(at, outputs * inputs), _transposed, outputs, inputs);
-            Gemm.Multiply(input, _transposed, rz, rows, inputs, outputs);
-            var vb = direction.Slice(at + outputs * inputs, outputs);
-            for (int n = 0; n < rows; n++) TensorPrimitives.Add(rz.Slice(n * outputs, outputs), vb, rz.Slice(n * outputs, outputs));
-            // _scratch holds S = A_prev·Vᵀ + v_b, which the contraction below needs.
+            Affine(direction, l, input, rz, rows);
+            // The first half of Q_l keeps S = A_prev·Vᵀ + v_b, which the contraction below needs.
             rz.CopyTo(_q[l]);
             if (l > 0)
             {
@@ -130,7 +131,7 @@ internal sealed class MlpDerivatives
         var (d, dNext, rd, rdNext) = (_d, _dNext, _rd, _rdNext);
         for (int l = _layers - 1; l >= 0; l--)
         {
-            int inputs = _widths[l], outputs = _widths[l + 1], at = Offset(l), size = rows * outputs;
+            int inputs = _widths[l], outputs = _widths[l + 1], at = _offsets[l], size = rows * outputs;
             sum += TensorPrimitives.Dot(rd.AsSpan(0, size), _q[l].AsSpan(0, size));
             if (l > 0) sum += TensorPrimitives.Dot(d.AsSpan(0, size), _q[l].AsSpan(size, size));
             if (l == 0) break;
@@ -155,11 +156,17 @@ internal sealed class MlpDerivatives
         return sum;
     }
 
-    private int Offset(int layer)
+    /// <summary>
+    /// <paramref name="output"/> = <paramref name="input"/>·Wᵀ + b with layer <paramref name="l"/>'s W and b taken from
+    /// <paramref name="vector"/> (the parameters or a direction); Wᵀ is left in the transposed buffer for the caller.
+    /// </summary>
+    private void Affine(ReadOnlySpan<float> vector, int l, ReadOnlySpan<float> input, Span<float> output, int rows)
     {
-        int at = 0;
-        for (int l = 0; l < layer; l++) at += (_widths[l] + 1) * _widths[l + 1];
-        return at;
+        int inputs = _widths[l], outputs = _widths[l + 1], at = _offsets[l];
+        Gemm.Transpose(vector.Slice(at, outputs * inputs), _transposed, outputs, inputs);
+        Gemm.Multiply(input, _transposed, output, rows, inputs, outputs);
+        var bias = vector.Slice(at + outputs * inputs, outputs);
+        for (int n = 0; n < rows; n++) TensorPrimitives.Add(output.Slice(n * outputs, outputs), bias, output.Slice(n * outputs, outputs));
     }
 
     private void Forward(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int rows, object? owner)
@@ -169,13 +176,10 @@ internal sealed class MlpDerivatives
         _forwardOwner = null;
         for (int l = 0; l < _layers; l++)
         {
-            int inputs = _widths[l], outputs = _widths[l + 1], at = Offset(l);
+            int outputs = _widths[l + 1];
             ReadOnlySpan<float> input = l == 0 ? x : _a[l - 1];
             var z = _z[l].AsSpan(0, rows * outputs);
-            Gemm.Transpose(theta.Slice(at, outputs * inputs), _transposed, outputs, inputs);
-            Gemm.Multiply(input, _transposed, z, rows, inputs, outputs);
-            var bias = theta.Slice(at + outputs * inputs, outputs);
-            for (int n = 0; n < rows; n++) TensorPrimitives.Add(z.Slice(n * outputs, outputs), bias, z.Slice(n * outputs, outputs));
+            Affine(theta, l, input, z, rows);
             if (l < _layers - 1)
             {
                 var a = _a[l].AsSpan(0, rows * outputs);

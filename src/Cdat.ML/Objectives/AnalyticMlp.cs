@@ -83,7 +83,7 @@ internal sealed class AnalyticMlp
         var gradient = new float[_derivatives.ParameterCount];
         double loss;
         lock (_derivatives)
-            loss = _derivatives.LossAndGradient(theta, Span(_objective.Features), _targets, _weights, Rows, _objective.WeightDecay, gradient, owner: this);
+            loss = _derivatives.LossAndGradient(theta, HostMemory.Floats(_objective.Features), _targets, _weights, Rows, _objective.WeightDecay, gradient, owner: this);
         var result = new Tensor[_parameters.Length];
         int at = 0;
         for (int i = 0; i < result.Length; i++)
@@ -91,7 +91,7 @@ internal sealed class AnalyticMlp
             var p = _parameters[i];
             int n = (int)p.numel();
             result[i] = torch.empty_like(p, requires_grad: false);
-            gradient.AsSpan(at, n).CopyTo(Span(result[i]));
+            gradient.AsSpan(at, n).CopyTo(HostMemory.Floats(result[i]));
             at += n;
         }
         return (loss, result);
@@ -104,7 +104,7 @@ internal sealed class AnalyticMlp
         using var scope = torch.NewDisposeScope();
         var u = Flatten(direction.Select(d => d.dtype == ScalarType.Float32 && d.device_type == DeviceType.CPU ? d : d.to(ScalarType.Float32).cpu()).ToArray());
         lock (_derivatives)
-            return _derivatives.Quadratic(theta, u, Span(_objective.Features), _targets, _weights, Rows, _objective.WeightDecay, owner: this);
+            return _derivatives.Quadratic(theta, u, HostMemory.Floats(_objective.Features), _targets, _weights, Rows, _objective.WeightDecay, owner: this);
     }
 
     private int Rows => (int)_objective.Rows;
@@ -116,14 +116,13 @@ internal sealed class AnalyticMlp
         foreach (var p in parts)
         {
             using var dense = p.is_contiguous() ? p.alias() : p.contiguous();
-            var span = Span(dense);
+            var span = HostMemory.Floats(dense);
             span.CopyTo(flat.AsSpan(at));
             at += span.Length;
         }
         return flat;
     }
 
-    private static Span<float> Span(Tensor t) => HostMemory.Floats(t);
 
     /// <summary>The targets as floats (class indices, 0/1 or values) and the weights (empty: none), or null when unreadable.</summary>
     private static unsafe (float[] Targets, float[] Weights)? ReadTargets(SupervisedObjective objective, ExampleLossKind loss, int outputs)
@@ -135,7 +134,7 @@ internal sealed class AnalyticMlp
         if (packed)
         {
             if (width != 1 || y.dtype != ScalarType.Float32) return null;
-            var rowsAndWeights = Span(y);
+            var rowsAndWeights = HostMemory.Floats(y);
             var targets = new float[rows];
             var weights = new float[rows];
             for (int n = 0; n < rows; n++) (targets[n], weights[n]) = (rowsAndWeights[2 * n], rowsAndWeights[2 * n + 1]);
@@ -145,7 +144,7 @@ internal sealed class AnalyticMlp
         switch (y.dtype)
         {
             case ScalarType.Float32 when loss != ExampleLossKind.Softmax:
-                return (Span(y).ToArray(), []);
+                return (HostMemory.Floats(y).ToArray(), []);
             case ScalarType.Int64:
                 var classes = new ReadOnlySpan<long>((void*)HostMemory.Pointer(y), rows);
                 var asFloats = new float[rows];
