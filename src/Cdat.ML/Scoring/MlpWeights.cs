@@ -117,10 +117,7 @@ public sealed class MlpWeights
             {
                 var layer = Layers[l];
                 var y = l == Layers.Count - 1 ? output[..layer.Outputs] : (l % 2 == 0 ? a : b)[..layer.Outputs];
-                var w = layer.WeightSpan;
-                var bias = layer.BiasSpan;
-                for (int j = 0; j < layer.Outputs; j++)
-                    y[j] = TensorPrimitives.Dot(w.Slice(j * layer.Inputs, layer.Inputs), x) + bias[j];
+                MatrixVector.Multiply(layer.WeightSpan, layer.BiasSpan, x, y, layer.Inputs, layer.Outputs);
                 if (l < Layers.Count - 1) Activate(y);
                 x = y;
             }
