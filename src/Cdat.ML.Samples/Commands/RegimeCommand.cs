@@ -28,8 +28,9 @@ internal static class RegimeCommand
         var rows = new Option<int?>("--rows") { Description = "At most this many training rows per set" };
         var steps = new Option<long?>("--steps") { Description = "Total steps (MaxSteps); default the trainer's budget" };
         var average = new Option<double?>("--average") { Description = "End with a running average of the weights of this decay (e.g. 0.99); default the trainer's" };
+        var noise = new Option<bool>("--noise-corrected") { Description = "CDAT's numerator corrected for mini-batch noise (CdatRule.NoiseCorrected)" };
         var output = new Option<string?>("--out") { Description = "Output folder (default out/regime-<time>)" };
-        foreach (var o in new Option[] { sets, batches, sigmas, seeds, rows, steps, average, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { sets, batches, sigmas, seeds, rows, steps, average, noise, output }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             var names = result.GetValue(sets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -60,7 +61,7 @@ internal static class RegimeCommand
                         var runs = new List<(SuiteScore Score, CdatTrainingMetrics Metrics)>();
                         for (int seed = 0; seed < seedCount; seed++)
                         {
-                            var options = new CdatTrainer.Options { Seed = seed, BatchSize = batch > 0 ? batch : null, Tuner = new CdatRule { Sigma = sigma > 0 ? sigma : null } };
+                            var options = new CdatTrainer.Options { Seed = seed, BatchSize = batch > 0 ? batch : null, Tuner = new CdatRule { Sigma = sigma > 0 ? sigma : null, NoiseCorrected = result.GetValue(noise) } };
                             if (result.GetValue(average) is double beta) options.WeightAverageDecay = beta;
                             if (result.GetValue(steps) is long total) options.MaxSteps = total;
                             var clock = System.Diagnostics.Stopwatch.StartNew();

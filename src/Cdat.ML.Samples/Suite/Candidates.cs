@@ -74,6 +74,13 @@ internal static class Candidates
             new("5-fold ensemble", _ => { }),
             new("one network on every row", o => o.SmallDataFolds = 0),
         },
+        // Up to which size data train the fold ensemble rather than one network with a tenth held out (full batch only).
+        ["fold-rows"] = new Candidate[]
+        {
+            new("folds under 1000 rows", _ => { }),
+            new("folds under 200 rows", o => o.SmallDataRows = 199),
+            new("folds in full batch (up to 4096 rows)", o => o.SmallDataRows = 4096),
+        },
         // The mini-batch step budget (data of more than 4096 training rows; smaller data trains in full batch, unchanged):
         // the epochs that give about this many steps of 256 rows, as the trainer's rule does for 6000.
         ["budget"] = new Candidate[]

@@ -42,6 +42,8 @@ public sealed record StepRecord
     public double? SmoothedNumerator { get; init; }
     /// <inheritdoc cref="SmoothedNumerator"/>
     public double? SmoothedDenominator { get; init; }
+    /// <summary>The sampling noise in the squared gradient norm, tr Σ/|B| (see <see cref="Tuners.IStepContext.GradientNoise"/>), when the tuner measured it.</summary>
+    public double? GradientNoise { get; init; }
     /// <summary>Mean loss on the validation data after this step, on steps where it was evaluated.</summary>
     public double? ValidationLoss { get; init; }
     /// <summary>The task metric on the validation data (accuracy, AUC or R²; higher is better), where the loss was evaluated and a metric is set.</summary>

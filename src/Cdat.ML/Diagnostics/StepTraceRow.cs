@@ -23,6 +23,7 @@ internal sealed class StepTraceRow
     public double DirectionNorm { get; set; }
     public double SmoothedNumerator { get; set; }
     public double SmoothedDenominator { get; set; }
+    public double GradientNoise { get; set; }
     public int Trials { get; set; }
     public double ValidationLoss { get; set; }
     public double ValidationMetric { get; set; }
@@ -49,6 +50,7 @@ internal sealed class StepTraceRow
         DirectionNorm = r.DirectionNorm,
         SmoothedNumerator = r.SmoothedNumerator ?? double.NaN,
         SmoothedDenominator = r.SmoothedDenominator ?? double.NaN,
+        GradientNoise = r.GradientNoise ?? double.NaN,
         Trials = r.Trials,
         ValidationLoss = r.ValidationLoss ?? double.NaN,
         ValidationMetric = r.ValidationMetric ?? double.NaN,

@@ -30,8 +30,8 @@ public sealed partial class CdatTrainer
         return (loop, direction, tuner);
     }
 
-    /// <summary>What the folds trained: each network's layers, the first fold's run (for the metrics and trace), and a description.</summary>
-    private sealed record FoldRuns(IReadOnlyList<IReadOnlyList<LayerArrays>> Members, TrainingResult First, string Tuner, string Direction, string Describe);
+    /// <summary>What the folds trained: each network's layers, the first fold's run (or the cancelled one's, for the metrics and trace), and a description.</summary>
+    private sealed record FoldRuns(IReadOnlyList<IReadOnlyList<LayerArrays>> Members, TrainingResult First, string Tuner, string Direction, bool UsesCurvature, string Describe);
 
     /// <summary>
     /// Trains one network per fold of the (full-batch, in-memory) training rows, each on the other folds and stopped early
@@ -52,6 +52,7 @@ public sealed partial class CdatTrainer
         var steps = new List<int>();
         TrainingResult? first = null;
         string tunerName = "", directionName = "";
+        bool usesCurvature = false;
         for (int f = 0; f < folds; f++)
         {
             using var foldScope = torch.NewDisposeScope();
@@ -67,15 +68,22 @@ public sealed partial class CdatTrainer
             using (direction)
             {
                 var result = loop.Run(fit, check, progress, o.CancellationToken);
-                if (result.StopReason == StopReason.Cancelled) o.CancellationToken.ThrowIfCancellationRequested();
-                first ??= result;
-                (tunerName, directionName) = (tuner.Name, direction.Name);
+                bool cancelled = result.StopReason == StopReason.Cancelled;
+                // As one network's run does, a cancelled ensemble keeps what it trained: the folds done and this one's steps.
+                if (cancelled && result.Steps.Count == 0)
+                {
+                    if (members.Count == 0) o.CancellationToken.ThrowIfCancellationRequested();
+                    break;
+                }
+                first = first is null || cancelled ? result : first;
+                (tunerName, directionName, usesCurvature) = (tuner.Name, direction.Name, tuner.UsesCurvature);
                 steps.Add(result.Steps.Count);
                 members.Add(MultilayerPerceptron.ReadLayers(loop.Network));
+                if (cancelled) break;
             }
         }
         string describe = string.Create(CultureInfo.InvariantCulture,
-            $", {folds}-fold ensemble ({folds} networks, each stopped early on its own held-out fold of about {n / folds} rows after {string.Join("/", steps)} steps; logits averaged)");
-        return new FoldRuns(members, first!, tunerName, directionName, describe);
+            $", {folds}-fold ensemble ({members.Count} networks, each stopped early on its own held-out fold of about {n / folds} rows after {string.Join("/", steps)} steps; logits averaged)");
+        return new FoldRuns(members, first!, tunerName, directionName, usesCurvature, describe);
     }
 }

@@ -147,6 +147,14 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         var read = DataViewLoader.Read(input, columns, mayStream: o.BatchSize != Options.FullBatch, seed, o.MemoryBudgetBytes, dtype,
                                        standardizeLabel: o.StandardizeLabel, cancellationToken: o.CancellationToken, scaling: scaling);
         columns = read.Columns;
+        // Small in-memory data that fits one batch trains the fold ensemble on every row rather than hold a tenth out
+        // (from 200 rows on, only where the plan's own full batch keeps the dense folds small, and not where a temperature
+        // is to be fitted on held-out rows).
+        bool small = read.Rows < MinRowsForHoldout
+                     || (read.Rows <= o.SmallDataRows && TrainingPlan.PrefersFullBatch(read.Rows, features) && !o.TemperatureScaling);
+        bool trainFolds = start is null && holdout is not null && !read.Streamed && o.SmallDataFolds >= 2 && read.Rows >= MinRowsForFolds && small
+                          && TrainingPlan.BatchSizeFor(o.BatchSize, read.Rows, features) is null;
+        if (trainFolds) holdout = null;
         int? batchSize = TrainingPlan.BatchSizeFor(o.BatchSize, read.TrainingRows(holdout), features);
         using var loaded = read.Sources(batchSize, holdout, seed, dropLast: false);
         var training = loaded.Training;
@@ -175,12 +183,12 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             using var scope = torch.NewDisposeScope();
             var reporter = new Reporter(o.Progress, channel, o.LogEvery);
             var clock = Stopwatch.StartNew();
-            // Too few rows to hold a tenth out: k networks, each stopped early on its own fold, averaged into one.
-            var folds = start is null && validation is null && holdout is not null && !loaded.Streamed && training.IsFullBatch && loaded.Rows >= MinRowsForFolds
-                ? TrainFolds(training, spec, o.SmallDataFolds, seed, dtype, device, reporter) : null;
+            // Small data: k networks, each stopped early on its own fold, averaged into one.
+            var folds = trainFolds && training.IsFullBatch ? TrainFolds(training, spec, o.SmallDataFolds, seed, dtype, device, reporter) : null;
             if (folds is not null)
             {
                 clock.Stop();
+                WarnIfNoCurvature(folds.UsesCurvature);
                 regime += folds.Describe;
                 var merged = LogitAverage.Merge(folds.Members);
                 return Finish(Task == CdatTask.Regression
@@ -196,8 +204,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 LoadWeights(loop.Network, start, columns.LabelOffset, columns.LabelScale);
                 regime += FormattableString.Invariant($", continued from a model of {stepOffset} steps");
             }
-            if (!tuner.UsesCurvature && (o.CurvatureEvery != 1 || o.CurvatureSubsampleRows is not null))
-                channel?.Warning(MessageSensitivity.None, $"Cdat: {o.Tuner} measures no curvature, so CurvatureEvery and CurvatureSubsampleRows have no effect.");
+            WarnIfNoCurvature(tuner.UsesCurvature);
             var result = loop.Run(training, validation, reporter, o.CancellationToken);
             clock.Stop();
             if (result.StopReason == StopReason.Cancelled && result.Steps.Count == 0) o.CancellationToken.ThrowIfCancellationRequested();
@@ -211,6 +218,12 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 : ToWeights(loop.Network, o.Activation, scale: factor, inputScaler: columns.Scaler);
             return Finish(weights, result, clock.Elapsed.TotalSeconds, tuner.Name, direction.Name,
                 new CdatRegime(plan.BatchSize ?? 0, training.Rows, validation?.Rows ?? 0, given is null && validation is not null, regime));
+
+            void WarnIfNoCurvature(bool usesCurvature)
+            {
+                if (!usesCurvature && (o.CurvatureEvery != 1 || o.CurvatureSubsampleRows is not null))
+                    channel?.Warning(MessageSensitivity.None, $"Cdat: {o.Tuner} measures no curvature, so CurvatureEvery and CurvatureSubsampleRows have no effect.");
+            }
 
             CdatTransformer Finish(MlpWeights weights, TrainingResult result, double seconds, string tunerName, string directionName, CdatRegime described)
             {

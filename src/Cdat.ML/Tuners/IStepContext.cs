@@ -31,4 +31,11 @@ public interface IStepContext
     /// </summary>
     (double Distance, double StartNorm) DistanceFromStart() =>
         throw new NotSupportedException("This step context does not track the starting point.");
+    /// <summary>
+    /// The sampling noise in <see cref="GradientNormSquared"/>: an estimate of tr Σ/|B|, where E‖g‖² = ‖∇f‖² + tr Σ/|B|
+    /// for a mini-batch B drawn at random and Σ is the covariance of the per-row gradients. It comes from one extra
+    /// gradient on half of the batch, computed once, on first call. 0 in full batch (one step per epoch), where the
+    /// gradient is exact.
+    /// </summary>
+    double GradientNoise() => 0;
 }

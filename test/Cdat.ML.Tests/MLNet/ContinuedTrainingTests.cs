@@ -36,10 +36,14 @@ public sealed class ContinuedTrainingTests
         var ml = new MLContext(seed: 1);
         var (train, _) = Datasets.Digits(ml);
         var data = Datasets.DigitsPrep(ml).Fit(train).Transform(train);
-        var multi = ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5, HiddenLayers = new[] { 16 } }).Fit(data);
-        // Left at its defaults, the shape is the model's (16 units, not the default 64).
+        var multi = ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5, HiddenLayers = new[] { 16 }, SmallDataRows = 4096 }).Fit(data);
+        // Left at its defaults, the shape is the model's: a 5-fold ensemble of 16-unit networks is one network of 80
+        // units (not the default 64).
         var next = ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5 }).Fit(data, multi.Model);
-        Assert.AreEqual(16, next.Model.Network.Layers[0].Outputs);
+        Assert.AreEqual(5 * 16, next.Model.Network.Layers[0].Outputs);
+        // The options it was trained with are accepted again: five networks of 16 units are one of 80.
+        var same = ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5, HiddenLayers = new[] { 16 } }).Fit(data, multi.Model);
+        Assert.AreEqual(5 * 16, same.Model.Network.Layers[0].Outputs);
 
         var e = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { HiddenLayers = new[] { 32 } }).Fit(data, multi.Model));
         Assert.AreEqual("HiddenLayers", e.ParamName);

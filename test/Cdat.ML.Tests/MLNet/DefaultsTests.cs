@@ -27,20 +27,35 @@ public sealed class DefaultsTests
     }
 
     [TestMethod]
-    public void SmallDataTrainsInFullBatchAndHoldsOutATenth()
+    public void DataUnderAThousandRowsTrainFiveFoldNetworks()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.BreastCancer(ml);
+        var model = Datasets.BreastCancerPrep(ml).Append(ml.BinaryClassification.Trainers.Cdat()).Fit(train);
+        var metrics = model.LastTransformer.TrainingMetrics;
+        TestContext.WriteLine(metrics.ToString());
+        long rows = train.GetColumn<bool>("Label").LongCount();
+        Assert.IsTrue(rows is >= 200 and < 1000, $"{rows} rows");
+        Assert.IsTrue(metrics.Regime.IsFullBatch);
+        StringAssert.Contains(metrics.Regime.Description, "5-fold ensemble");
+        Assert.AreEqual(rows, metrics.Regime.TrainingRows, "every row is trained on by four of the five networks");
+        Assert.AreEqual(5 * 64, model.LastTransformer.Model.Network.Layers[0].Outputs);
+    }
+
+    [TestMethod]
+    public void FullBatchDataOfAThousandRowsOrMoreHoldATenthOut()
     {
         var ml = new MLContext(seed: 1);
         var (train, _) = Datasets.Digits(ml);
-        var model = Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat()).Fit(train);
+        var model = Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { MaxSteps = 30 })).Fit(train);
         var metrics = model.LastTransformer.TrainingMetrics;
-        TestContext.WriteLine(metrics.ToString());
         long rows = train.GetColumn<float>("Digit").LongCount();
         Assert.IsTrue(metrics.Regime.IsFullBatch);
         Assert.IsTrue(metrics.Regime.HeldOut);
         Assert.AreEqual((long)Math.Round(0.1 * rows), metrics.Regime.ValidationRows);
         Assert.AreEqual(rows, metrics.Regime.TrainingRows + metrics.Regime.ValidationRows);
         Assert.IsNotNull(metrics.ValidationLoss);
-        StringAssert.Contains(metrics.Regime.Description, "full batch");
+        Assert.AreEqual(64, model.LastTransformer.Model.Network.Layers[0].Outputs);
     }
 
     [TestMethod]

@@ -35,13 +35,26 @@ public sealed class SmallDataFoldsTests
     }
 
     [TestMethod]
-    public void ItLeavesDataThatHoldATenthOutAlone()
+    [DataRow("SmallDataRows")]
+    [DataRow("TemperatureScaling")]
+    [DataRow("BatchSize")]
+    public void OneNetworkHoldsATenthOutAboveSmallDataRowsInMiniBatchOrForATemperature(string option)
     {
         var ml = new MLContext(seed: 1);
         var (train, _) = Datasets.BreastCancer(ml);
         var data = Datasets.BreastCancerPrep(ml).Fit(train).Transform(train);
-        var model = ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 4, SmallDataFolds = 5, MaxSteps = 20 }).Fit(data);
+        var options = new CdatTrainer.Options { Seed = 4, SmallDataFolds = 5, MaxSteps = 20 };
+        switch (option)
+        {
+            case "SmallDataRows": options.SmallDataRows = 300; break;          // the set has about 450 rows
+            case "TemperatureScaling": options.TemperatureScaling = true; break; // the temperature is fitted on held-out rows
+            default: options.BatchSize = 64; break;                              // folds train in full batch only
+        }
+        var model = ml.BinaryClassification.Trainers.Cdat(options).Fit(data);
         Assert.AreEqual(64, model.Model.Network.Layers[0].Outputs);
         Assert.IsTrue(model.TrainingMetrics.Regime.ValidationRows > 0);
+        // At its default the same rows train the ensemble.
+        var folds = ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 4, MaxSteps = 20 }).Fit(data);
+        Assert.AreEqual(5 * 64, folds.Model.Network.Layers[0].Outputs);
     }
 }

@@ -172,4 +172,25 @@ public sealed class CdatTunerTests
         Assert.AreEqual("beta", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new CdatTuner(sigma: 2, beta: 1)).ParamName);
         Assert.AreEqual("epsilon", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new CdatTuner(sigma: 2, epsilon: double.NaN)).ParamName);
     }
+
+    [TestMethod]
+    public void TheNoiseCorrectedNumeratorKeepsTheShareOfTheGradientThatIsNotNoise()
+    {
+        // Gradient descent, u = −g: ‖g‖² = 4 of which tr Σ/|B| = 1 is noise, so the numerator is 3; curvature 2.
+        var context = new FakeStepContext { GradientDotDirection = -4, GradientNormSquared = 4, DirectionNormSquared = 4, CurvatureValue = 2, NoiseValue = 1, StepsPerEpoch = 10 };
+        Assert.AreEqual(1.5 * 3 / 2, new CdatTuner(sigma: 1.5, beta: 0, epsilon: 0, noiseCorrected: true).Propose(context).LearningRate, 1e-15);
+        Assert.AreEqual(1.5 * 4 / 2, new CdatTuner(sigma: 1.5, beta: 0, epsilon: 0).Propose(context).LearningRate, 1e-15, "uncorrected: today's rule");
+        // All noise: no step. An estimate larger than ‖g‖² (it is noisy itself) is clamped to the same.
+        foreach (double noise in new[] { 4.0, 7.0 })
+        {
+            var step = new CdatTuner(sigma: 1, beta: 0, noiseCorrected: true).Propose(new FakeStepContext { GradientDotDirection = -4, GradientNormSquared = 4, NoiseValue = noise });
+            Assert.AreEqual(0.0, step.LearningRate);
+            Assert.IsTrue(step.Flags.HasFlag(StepFlags.Skipped));
+        }
+        // A non-finite estimate skips the step without touching the averages.
+        var tuner = new CdatTuner(sigma: 1, beta: 0.9, noiseCorrected: true);
+        Assert.IsTrue(tuner.Propose(new FakeStepContext { NoiseValue = double.NaN }).Flags.HasFlag(StepFlags.NonFinite));
+        Assert.AreEqual(0.0, tuner.Propose(new FakeStepContext { NoiseValue = double.NaN }).SmoothedNumerator ?? 0.0);
+        StringAssert.Contains(tuner.Name, "noise-corrected");
+    }
 }

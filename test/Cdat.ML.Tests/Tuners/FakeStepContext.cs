@@ -12,10 +12,13 @@ internal sealed class FakeStepContext : IStepContext
     public double GradientNormSquared { get; set; } = 1.0;
     public double DirectionNormSquared { get; set; } = 1.0;
     public double CurvatureValue { get; set; } = 1.0;
+    public double NoiseValue { get; set; }
     public Func<double, double>? LossFunction { get; set; }
     public List<double> Trials { get; } = new();
 
     public double Curvature() => CurvatureValue;
+
+    public double GradientNoise() => NoiseValue;
 
     public double LossAt(double learningRate)
     {

@@ -19,6 +19,11 @@ public sealed class CdatRule : LearningRateRule
     public double Epsilon { get; init; } = CdatTuner.DefaultEpsilon;
     /// <summary>Optional cap on the learning rate. Default none.</summary>
     public double? MaxLearningRate { get; init; }
+    /// <summary>
+    /// In mini-batch, keep only the share of the numerator that is not sampling noise, estimated from the gradient on
+    /// half of each batch (one extra half-batch gradient a step; see <see cref="CdatTuner.NoiseCorrected"/>). Default false.
+    /// </summary>
+    public bool NoiseCorrected { get; init; }
 
     /// <summary>The quadratically greedy step: σ = 1, no EMA.</summary>
     public static CdatRule QuadraticallyGreedy => new() { Sigma = 1, EmaBeta = 0 };
@@ -31,8 +36,8 @@ public sealed class CdatRule : LearningRateRule
         RequireRate(MaxLearningRate, nameof(MaxLearningRate), float64, optional: true);
     }
 
-    internal override ILearningRateTuner Create(RuleContext context) => new CdatTuner(Sigma ?? context.RegimeSigma, EmaBeta, Epsilon, MaxLearningRate);
+    internal override ILearningRateTuner Create(RuleContext context) => new CdatTuner(Sigma ?? context.RegimeSigma, EmaBeta, Epsilon, MaxLearningRate, NoiseCorrected);
 
     /// <inheritdoc/>
-    public override string ToString() => FormattableString.Invariant($"CdatRule(σ={(Sigma is double s ? s.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "auto")}, β={EmaBeta:G3})");
+    public override string ToString() => FormattableString.Invariant($"CdatRule(σ={(Sigma is double s ? s.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "auto")}, β={EmaBeta:G3}{(NoiseCorrected ? ", noise-corrected" : "")})");
 }

@@ -12,18 +12,19 @@ internal sealed class StepContext : IStepContext, IDisposable
     private readonly Tensor[] _parameters;
     private readonly IObjective _objective;
     private readonly HessianOperator? _hessian;
-    private readonly IReadOnlyList<Tensor> _direction;
+    private readonly IReadOnlyList<Tensor> _direction, _gradient;
     private readonly CurvatureSchedule _schedule;
     private readonly bool _curvatureDue;
     private readonly TrialPoints _trials;
     private readonly StartPoint _start;
 
-    public StepContext(Tensor[] parameters, IObjective objective, HessianOperator? hessian, IReadOnlyList<Tensor> direction,
+    public StepContext(Tensor[] parameters, IObjective objective, HessianOperator? hessian, IReadOnlyList<Tensor> gradient, IReadOnlyList<Tensor> direction,
                        CurvatureSchedule schedule, bool curvatureDue, StartPoint start, long step, int stepsPerEpoch, double loss, double gu, double gg, double uu)
     {
         _parameters = parameters;
         _objective = objective;
         _hessian = hessian;
+        _gradient = gradient;
         _direction = direction;
         _schedule = schedule;
         _curvatureDue = curvatureDue;
@@ -61,6 +62,18 @@ internal sealed class StepContext : IStepContext, IDisposable
     }
 
     public double LossAt(double learningRate) => _trials.LossAt(learningRate);
+
+    /// <summary>tr Σ/|B| if the tuner asked for it.</summary>
+    public double? MeasuredNoise { get; private set; }
+
+    public double GradientNoise()
+    {
+        if (MeasuredNoise is double known) return known;
+        // Trial points may have moved the parameters: the half-batch gradient is taken where the step started.
+        _trials.Restore();
+        MeasuredNoise = StepsPerEpoch > 1 ? Steps.GradientNoise.Estimate(_objective, _parameters, _gradient) : 0;
+        return MeasuredNoise.Value;
+    }
 
     public (double Distance, double StartNorm) DistanceFromStart() => _start.Measure();
 
