@@ -17,6 +17,20 @@ public sealed partial class CdatTrainer
     /// <summary>Below this many rows not even folds are held out: one network trains its whole budget on every row.</summary>
     internal const long MinRowsForFolds = 40;
 
+    /// <summary>
+    /// Whether data that could hold a tenth out train the fold ensemble on every row instead: small in-memory data that
+    /// fits one batch (from 200 rows on, only where the plan's own full batch keeps the dense folds small, and not where
+    /// a temperature is to be fitted on held-out rows).
+    /// </summary>
+    private bool TrainsFolds(RowsRead read, int features)
+    {
+        var o = TrainerOptions;
+        bool small = read.Rows < MinRowsForHoldout
+                     || (read.Rows <= o.SmallDataRows && TrainingPlan.PrefersFullBatch(read.Rows, features) && !o.TemperatureScaling);
+        return small && !read.Streamed && o.SmallDataFolds >= 2 && read.Rows >= MinRowsForFolds
+               && TrainingPlan.BatchSizeFor(o.BatchSize, read.Rows, features) is null;
+    }
+
     /// <summary>A training loop for <paramref name="plan"/> with a fresh network, direction and tuner; the caller disposes the direction.</summary>
     private (TrainingLoop Loop, IDirection Direction, ILearningRateTuner Tuner) CreateLoop(MultilayerPerceptron spec, long seed, ScalarType dtype, string device,
                                                                                         TrainingPlan plan, IBatchSource training)

@@ -147,13 +147,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         var read = DataViewLoader.Read(input, columns, mayStream: o.BatchSize != Options.FullBatch, seed, o.MemoryBudgetBytes, dtype,
                                        standardizeLabel: o.StandardizeLabel, cancellationToken: o.CancellationToken, scaling: scaling);
         columns = read.Columns;
-        // Small in-memory data that fits one batch trains the fold ensemble on every row rather than hold a tenth out
-        // (from 200 rows on, only where the plan's own full batch keeps the dense folds small, and not where a temperature
-        // is to be fitted on held-out rows).
-        bool small = read.Rows < MinRowsForHoldout
-                     || (read.Rows <= o.SmallDataRows && TrainingPlan.PrefersFullBatch(read.Rows, features) && !o.TemperatureScaling);
-        bool trainFolds = start is null && holdout is not null && !read.Streamed && o.SmallDataFolds >= 2 && read.Rows >= MinRowsForFolds && small
-                          && TrainingPlan.BatchSizeFor(o.BatchSize, read.Rows, features) is null;
+        bool trainFolds = start is null && holdout is not null && TrainsFolds(read, features);
         if (trainFolds) holdout = null;
         int? batchSize = TrainingPlan.BatchSizeFor(o.BatchSize, read.TrainingRows(holdout), features);
         using var loaded = read.Sources(batchSize, holdout, seed, dropLast: false);
