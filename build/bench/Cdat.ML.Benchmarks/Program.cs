@@ -32,6 +32,11 @@ public static class Program
     public static int Main(string[] args)
     {
         torch.set_num_threads(2);
+        if (args.Length > 0 && args[0] == "crossover")
+        {
+            Crossover.Run();
+            return 0;
+        }
         if (args.Length > 0 && args[0] == "profile")
         {
             StepProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 16);

@@ -37,11 +37,12 @@ public sealed partial class CdatTrainer
             throw new ArgumentException($"The model to continue from has the classes {string.Join(", ", start.ClassNames)} in that key order; label '{columns.Label.Name}' has {string.Join(", ", classNames)}. Map the label with the model's key order.", name);
         var hidden = start.Network.Layers.Take(start.Network.Layers.Count - 1).Select(l => l.Outputs).ToArray();
         // Only options set away from their defaults can conflict: the defaults mean "as the model has it". A fold
-        // ensemble of k networks of HiddenLayers is one network k times as wide.
-        int k = hidden.Length == o.HiddenLayers.Length && hidden.Length > 0 && o.HiddenLayers[0] > 0 ? hidden[0] / o.HiddenLayers[0] : 0;
-        bool asTrained = k >= 1 && hidden.Zip(o.HiddenLayers).All(p => p.First == k * p.Second);
+        // ensemble of SmallDataFolds networks of HiddenLayers is one network that many times as wide.
+        int k = Math.Max(o.SmallDataFolds, 1);
+        bool asTrained = o.HiddenLayers.SequenceEqual(hidden)
+                         || (o.HiddenLayers.Length == hidden.Length && hidden.Zip(o.HiddenLayers).All(p => p.First == k * p.Second));
         if (!o.HiddenLayers.SequenceEqual(new Options().HiddenLayers) && !asTrained)
-            throw new ArgumentException($"Cdat option {nameof(Options.HiddenLayers)} is {{ {string.Join(", ", o.HiddenLayers)} }} but the model to continue from has {{ {string.Join(", ", hidden)} }}; leave it unset to keep the model's.",
+            throw new ArgumentException($"Cdat option {nameof(Options.HiddenLayers)} is {{ {string.Join(", ", o.HiddenLayers)} }} but the model to continue from has {{ {string.Join(", ", hidden)} }}; leave it unset to keep the model's (a {k}-fold ensemble of {{ {string.Join(", ", o.HiddenLayers)} }} would have {{ {string.Join(", ", o.HiddenLayers.Select(w => k * w))} }}).",
                 nameof(Options.HiddenLayers));
         if (o.Activation != new Options().Activation && o.Activation != start.Network.Activation)
             throw new ArgumentException($"Cdat option {nameof(Options.Activation)} is {o.Activation} but the model to continue from uses {start.Network.Activation}.", nameof(Options.Activation));

@@ -11,22 +11,23 @@ using static TorchSharp.torch;
 
 namespace Cdat.ML;
 
-// Small data, too few rows to hold a tenth out: k networks, each stopped early on its own held-out fold, averaged.
+// Small data: k networks, each stopped early on its own held-out fold, averaged into one.
 public sealed partial class CdatTrainer
 {
     /// <summary>Below this many rows not even folds are held out: one network trains its whole budget on every row.</summary>
     internal const long MinRowsForFolds = 40;
 
     /// <summary>
-    /// Whether data that could hold a tenth out train the fold ensemble on every row instead: small in-memory data that
-    /// fits one batch (from 200 rows on, only where the plan's own full batch keeps the dense folds small, and not where
-    /// a temperature is to be fitted on held-out rows).
+    /// Whether the data train the fold ensemble on every row: small in-memory data that fits one batch. From 200 rows on,
+    /// where a tenth could be held out, only where the plan's own full batch keeps the dense folds small, and not where
+    /// the user asked for held-out rows (a ValidationFraction of their own, or a temperature fitted on them).
     /// </summary>
     private bool TrainsFolds(RowsRead read, int features)
     {
         var o = TrainerOptions;
+        bool wantsHoldout = o.ValidationFraction != new Options().ValidationFraction || (o.TemperatureScaling && Task != CdatTask.Regression);
         bool small = read.Rows < MinRowsForHoldout
-                     || (read.Rows <= o.SmallDataRows && TrainingPlan.PrefersFullBatch(read.Rows, features) && !o.TemperatureScaling);
+                     || (read.Rows <= o.SmallDataRows && TrainingPlan.PrefersFullBatch(read.Rows, features) && !wantsHoldout);
         return small && !read.Streamed && o.SmallDataFolds >= 2 && read.Rows >= MinRowsForFolds
                && TrainingPlan.BatchSizeFor(o.BatchSize, read.Rows, features) is null;
     }
@@ -44,7 +45,7 @@ public sealed partial class CdatTrainer
         return (loop, direction, tuner);
     }
 
-    /// <summary>What the folds trained: each network's layers, the first fold's run (or the cancelled one's, for the metrics and trace), and a description.</summary>
+    /// <summary>What the folds trained: each network's layers, the first fold's run (for the metrics and trace; Cancelled if the ensemble was), and a description.</summary>
     private sealed record FoldRuns(IReadOnlyList<IReadOnlyList<LayerArrays>> Members, TrainingResult First, string Tuner, string Direction, bool UsesCurvature, string Describe);
 
     /// <summary>
@@ -58,7 +59,7 @@ public sealed partial class CdatTrainer
         if (folds < 2 || n < folds * 2) return null;
         using var scope = torch.NewDisposeScope();
         var (allX, allY) = training.Batches(1, CPU).First();
-        // A wide sparse batch of under 200 rows is small enough to fold densely.
+        // A sparse batch that trains in full batch (at most 2^18 values, or under 200 rows) is small enough to fold densely.
         var x = allX.is_sparse ? allX.to_dense() : allX;
         var order = Enumerable.Range(0, (int)n).ToArray();
         new Random((int)(seed & int.MaxValue) ^ 0xf01d).Shuffle(order);
@@ -83,13 +84,15 @@ public sealed partial class CdatTrainer
             {
                 var result = loop.Run(fit, check, progress, o.CancellationToken);
                 bool cancelled = result.StopReason == StopReason.Cancelled;
-                // As one network's run does, a cancelled ensemble keeps what it trained: the folds done and this one's steps.
-                if (cancelled && result.Steps.Count == 0)
+                // A cancelled ensemble keeps the folds it finished (a partly trained one would only dilute them); cancelled
+                // in its first fold, it keeps that fold's steps, as one network's run does.
+                if (cancelled && (members.Count > 0 || result.Steps.Count == 0))
                 {
                     if (members.Count == 0) o.CancellationToken.ThrowIfCancellationRequested();
+                    first = first! with { StopReason = StopReason.Cancelled };
                     break;
                 }
-                first = first is null || cancelled ? result : first;
+                first ??= result;
                 (tunerName, directionName, usesCurvature) = (tuner.Name, direction.Name, tuner.UsesCurvature);
                 steps.Add(result.Steps.Count);
                 members.Add(MultilayerPerceptron.ReadLayers(loop.Network));

@@ -103,9 +103,11 @@ public sealed partial class CdatTrainer
         /// </summary>
         public int SmallDataFolds = TrainingPlan.SmallDataFolds;
         /// <summary>
-        /// Data of at most this many rows train the <see cref="SmallDataFolds"/> ensemble when they train in full batch
-        /// (at most 4096 rows and 262,144 feature values); larger data hold a tenth out for one network. Under 200 rows,
-        /// too few to hold a tenth out, the ensemble trains whatever this says. Default 999: of 199, 999 and 4096, the
+        /// Data of at most this many rows train the <see cref="SmallDataFolds"/> ensemble when the trainer's own rule trains
+        /// them in full batch (at most 4096 rows and 262,144 feature values); larger data hold a tenth out for one network,
+        /// and so do data of 200 rows or more where <see cref="ValidationFraction"/> is set away from its default or a
+        /// classifier has <see cref="TemperatureScaling"/>. Under 200 rows, too few to hold a tenth out, the ensemble
+        /// trains whatever this says. Default 999: of 199, 999 and 4096, the
         /// best on the meta-benchmark's validation splits within the fit-time target (4096 scores higher still on
         /// 1,000-4,096 rows, at five times the fit time; docs/DEFAULTS.md).
         /// </summary>

@@ -35,11 +35,19 @@ internal sealed class AnalyticMlp
     }
 
     /// <summary>
-    /// The managed path takes batches of at most this many multiply-adds in a forward pass (rows × Σ inputs·outputs).
-    /// Measured on two cores (build/bench's profile): at 256 rows × 128 features × 64 units (2.1M) the managed gradient and
-    /// uᵀHu take half autograd's time; at 784 features (12.8M) autograd's multithreaded products take 0.7× the managed time.
+    /// The managed path takes batches of up to <see cref="MaxNarrowRows"/> rows of a network whose layers are all at most
+    /// this wide (inputs, hidden units and outputs), and other batches of at most <see cref="MaxMultiplyAdds"/>. Measured
+    /// on two cores (`Cdat.ML.Benchmarks crossover`: loss, gradient and uᵀHu, 64 tanh units): at 128 features or fewer
+    /// the managed step takes 0.24-0.80× autograd's time at 256, 1,024 and 4,096 rows; at 256 features 0.62× at 256 rows
+    /// but 1.4-1.6× at 1,024-4,096 rows, and at 784 features 2.5-2.9× (libtorch's multithreaded products win).
     /// </summary>
-    internal const long MaxMultiplyAdds = 4_000_000;
+    internal const int MaxNarrowWidth = 128;
+
+    /// <summary>The most rows the narrow rule was measured at (the largest full batch), so it does not extrapolate beyond.</summary>
+    internal const long MaxNarrowRows = 4096;
+
+    /// <summary>Wider networks take the managed path up to this many multiply-adds in a forward pass (rows × Σ inputs·outputs).</summary>
+    internal static long MaxMultiplyAdds { get; set; } = 4_000_000;
 
     /// <summary>Set to false to train every network through autograd (the reference path, for comparisons).</summary>
     internal static bool Enabled { get; set; } = true;
@@ -64,7 +72,8 @@ internal sealed class AnalyticMlp
         if (x.shape[1] != shape.Widths[0]) return null;
         long multiplyAdds = 0;
         for (int l = 0; l + 1 < shape.Widths.Length; l++) multiplyAdds += (long)shape.Widths[l] * shape.Widths[l + 1];
-        if (multiplyAdds * objective.Rows > MaxMultiplyAdds) return null;
+        bool narrow = shape.Widths.Max() <= MaxNarrowWidth && objective.Rows <= MaxNarrowRows;
+        if (!narrow && multiplyAdds * objective.Rows > MaxMultiplyAdds) return null;
         // The optimizer's parameters must be the network's own, float32 and contiguous on the CPU, in its order.
         var own = shape.Parameters();
         if (parameters.Count != own.Length) return null;

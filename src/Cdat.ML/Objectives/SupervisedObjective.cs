@@ -96,6 +96,14 @@ public sealed class SupervisedObjective : IObjective
         return torch.arange(from, to, step, ScalarType.Int64, Features.device);
     }
 
+    /// <summary>The same objective on the first <paramref name="rows"/> rows of the batch.</summary>
+    internal SupervisedObjective Head(long rows)
+    {
+        // Sparse features cannot be narrowed: their first rows are selected.
+        var x = Features.is_sparse ? Features.index_select(0, RowRange(0, rows)) : Features.narrow(0, 0, rows);
+        return new SupervisedObjective(Network, Loss, x, Targets.narrow(0, 0, rows), ChunkRows, WeightDecay);
+    }
+
     /// <inheritdoc/>
     public IObjective Subsample(long rows, Generator generator)
     {

@@ -17,12 +17,12 @@ internal static class MatrixVector
     /// <summary>y[outputs] = W[outputs×inputs] (row-major) · x[inputs] + b[outputs].</summary>
     public static void Multiply(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y, int inputs, int outputs)
     {
-        if (weight.Length < inputs * outputs || bias.Length < outputs || x.Length < inputs || y.Length < outputs)
-            throw new ArgumentException("A span is shorter than its matrix.");
+        if (weight.Length < (long)inputs * outputs || bias.Length < outputs || x.Length < inputs || y.Length < outputs)
+            throw new ArgumentException($"A span is shorter than the {outputs}×{inputs} layer it is given for.", nameof(weight));
         int j = 0;
         if (Vector256.IsHardwareAccelerated && inputs >= Vector256<float>.Count)
             for (; j + RowsPerBlock <= outputs; j += RowsPerBlock) Block8(weight, x, y, bias, j, inputs);
-        for (; j < outputs; j++) y[j] = TensorPrimitives.Dot(weight.Slice(j * inputs, inputs), x[..inputs]) + bias[j];
+        for (; j < outputs; j++) y[j] = TensorPrimitives.Dot(weight.Slice((int)((long)j * inputs), inputs), x[..inputs]) + bias[j];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -46,14 +46,21 @@ internal static class MatrixVector
             a6 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, p + 6 * stride), v, a6);
             a7 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, p + 7 * stride), v, a7);
         }
-        Span<float> sums = stackalloc float[RowsPerBlock];
-        sums[0] = Vector256.Sum(a0); sums[1] = Vector256.Sum(a1); sums[2] = Vector256.Sum(a2); sums[3] = Vector256.Sum(a3);
-        sums[4] = Vector256.Sum(a4); sums[5] = Vector256.Sum(a5); sums[6] = Vector256.Sum(a6); sums[7] = Vector256.Sum(a7);
+        float s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2), s3 = Vector256.Sum(a3);
+        float s4 = Vector256.Sum(a4), s5 = Vector256.Sum(a5), s6 = Vector256.Sum(a6), s7 = Vector256.Sum(a7);
         for (; p < n; p++)
         {
             float v = Unsafe.Add(ref xs, p);
-            for (int r = 0; r < RowsPerBlock; r++) sums[r] = MathF.FusedMultiplyAdd(Unsafe.Add(ref w, p + (nuint)r * stride), v, sums[r]);
+            s0 = MathF.FusedMultiplyAdd(Unsafe.Add(ref w, p), v, s0);
+            s1 = MathF.FusedMultiplyAdd(Unsafe.Add(ref w, p + stride), v, s1);
+            s2 = MathF.FusedMultiplyAdd(Unsafe.Add(ref w, p + 2 * stride), v, s2);
+            s3 = MathF.FusedMultiplyAdd(Unsafe.Add(ref w, p + 3 * stride), v, s3);
+            s4 = MathF.FusedMultiplyAdd(Unsafe.Add(ref w, p + 4 * stride), v, s4);
+            s5 = MathF.FusedMultiplyAdd(Unsafe.Add(ref w, p + 5 * stride), v, s5);
+            s6 = MathF.FusedMultiplyAdd(Unsafe.Add(ref w, p + 6 * stride), v, s6);
+            s7 = MathF.FusedMultiplyAdd(Unsafe.Add(ref w, p + 7 * stride), v, s7);
         }
-        for (int r = 0; r < RowsPerBlock; r++) y[j + r] = sums[r] + bias[j + r];
+        y[j] = s0 + bias[j]; y[j + 1] = s1 + bias[j + 1]; y[j + 2] = s2 + bias[j + 2]; y[j + 3] = s3 + bias[j + 3];
+        y[j + 4] = s4 + bias[j + 4]; y[j + 5] = s5 + bias[j + 5]; y[j + 6] = s6 + bias[j + 6]; y[j + 7] = s7 + bias[j + 7];
     }
 }

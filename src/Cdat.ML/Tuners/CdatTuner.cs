@@ -14,8 +14,12 @@ namespace Cdat.ML.Tuners;
 /// touching the averages.
 /// With <see cref="NoiseCorrected"/>, the numerator keeps only the share of ‖g‖² that is not mini-batch noise,
 /// n·max(0, 1 − tr Σ/(|B|·‖g‖²)): on the same batch −gᵀu over-estimates the decrease the step will bring (for gradient
-/// descent E[‖g‖²] = ‖∇f‖² + tr Σ/|B|, and the corrected numerator is then exactly g_Aᵀg_B over two halves of the batch).
-/// For a preconditioned direction it assumes the same share of noise along u.
+/// descent E[‖g‖²] = ‖∇f‖² + tr Σ/|B|, and the corrected numerator is then g_Aᵀg_B over two equal halves of the batch,
+/// while it is positive). For other directions it is an approximation: it assumes the same share of noise along u, which
+/// over-corrects where momentum or Adam's first moment carries past batches' gradients (only the current batch's share
+/// of u is biased). The noise is measured where the optimizer is told the step is one of several per epoch
+/// (<c>stepsPerEpoch</c> &gt; 1, as the trainer's mini-batches are) on a <see cref="Objectives.SupervisedObjective"/>
+/// of at least 4 rows; elsewhere it is 0 and the rule is today's.
 /// </remarks>
 public sealed class CdatTuner : ILearningRateTuner
 {
@@ -77,8 +81,11 @@ public sealed class CdatTuner : ILearningRateTuner
 
         double n = Math.Max(decrease, 0.0);
         var flags = n == 0.0 ? StepFlags.NonDescent : StepFlags.None;
+        double? measured = null;
         if (NoiseCorrected && n > 0)
         {
+            // The curvature first: the half-batch gradient would otherwise displace the full batch's cached forward pass.
+            measured = context.Curvature();
             double noise = context.GradientNoise(), squared = context.GradientNormSquared;
             if (!double.IsFinite(noise)) return TunerStep.Skip(StepFlags.NonFinite);
             n *= squared > 0 ? Math.Clamp(1 - noise / squared, 0, 1) : 0;
@@ -91,7 +98,7 @@ public sealed class CdatTuner : ILearningRateTuner
             return new TunerStep(0.0, flags | StepFlags.Skipped, SmoothedNumerator: 0.0, SmoothedDenominator: 0.0);
         }
 
-        double curvature = context.Curvature();
+        double curvature = measured ?? context.Curvature();
         if (!double.IsFinite(curvature)) return TunerStep.Skip(StepFlags.NonFinite);
         if (curvature < 0) flags |= StepFlags.NegativeCurvature;
 

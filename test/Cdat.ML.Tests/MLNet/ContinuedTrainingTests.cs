@@ -47,6 +47,13 @@ public sealed class ContinuedTrainingTests
 
         var e = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { HiddenLayers = new[] { 32 } }).Fit(data, multi.Model));
         Assert.AreEqual("HiddenLayers", e.ParamName);
+        // Only the ensemble's own multiple: 40 units are not 16 × 5 (nor 80).
+        Assert.AreEqual("HiddenLayers", Assert.ThrowsExactly<ArgumentException>(
+            () => ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { HiddenLayers = new[] { 40 } }).Fit(data, multi.Model)).ParamName);
+        // A linear model (no hidden layer) continues with the options it was trained with.
+        var linear = ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5, HiddenLayers = Array.Empty<int>() }).Fit(data);
+        var linearAgain = ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5, HiddenLayers = Array.Empty<int>() }).Fit(data, linear.Model);
+        Assert.AreEqual(1, linearAgain.Model.Network.Layers.Count);
         var regression = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 50).Select(i => new Row { Features = new float[64], Label = i }));
         e = Assert.ThrowsExactly<ArgumentException>(() => ml.Regression.Trainers.Cdat().Fit(regression, multi.Model));
         Assert.AreEqual("modelParameters", e.ParamName);

@@ -38,6 +38,7 @@ public sealed class SmallDataFoldsTests
     [DataRow("SmallDataRows")]
     [DataRow("TemperatureScaling")]
     [DataRow("BatchSize")]
+    [DataRow("ValidationFraction")]
     public void OneNetworkHoldsATenthOutAboveSmallDataRowsInMiniBatchOrForATemperature(string option)
     {
         var ml = new MLContext(seed: 1);
@@ -48,6 +49,7 @@ public sealed class SmallDataFoldsTests
         {
             case "SmallDataRows": options.SmallDataRows = 300; break;          // the set has about 450 rows
             case "TemperatureScaling": options.TemperatureScaling = true; break; // the temperature is fitted on held-out rows
+            case "ValidationFraction": options.ValidationFraction = 0.25; break; // a holdout of the user's own
             default: options.BatchSize = 64; break;                              // folds train in full batch only
         }
         var model = ml.BinaryClassification.Trainers.Cdat(options).Fit(data);
@@ -56,5 +58,28 @@ public sealed class SmallDataFoldsTests
         // At its default the same rows train the ensemble.
         var folds = ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 4, MaxSteps = 20 }).Fit(data);
         Assert.AreEqual(5 * 64, folds.Model.Network.Layers[0].Outputs);
+    }
+
+    [TestMethod]
+    public void AnEnsembleCancelledAfterItsFirstFoldKeepsTheFoldsItFinished()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = Datasets.BreastCancer(ml);
+        var prep = Datasets.BreastCancerPrep(ml).Fit(train);
+        using var cts = new CancellationTokenSource();
+        int runs = 0;
+        // Step 1 comes once per fold: cancel a few steps into the third fold.
+        var options = new CdatTrainer.Options
+        {
+            Seed = 4, CancellationToken = cts.Token,
+            Progress = new PipelineTests.Inline(r => { if (r.Step == 1) runs++; if (runs == 3 && r.Step == 5) cts.Cancel(); }),
+        };
+        var model = ml.BinaryClassification.Trainers.Cdat(options).Fit(prep.Transform(train));
+        Assert.AreEqual("Cancelled", model.TrainingMetrics.StopReason);
+        Assert.AreEqual(2 * 64, model.Model.Network.Layers[0].Outputs, "the two finished folds, not the third's five steps");
+        StringAssert.Contains(model.TrainingMetrics.Regime.Description, "2 networks");
+        Assert.IsTrue(model.Model.Network.IsFinite());
+        var auc = ml.BinaryClassification.Evaluate(model.Transform(prep.Transform(test))).AreaUnderRocCurve;
+        Assert.IsTrue(auc > 0.95, $"AUC {auc:F4}");
     }
 }

@@ -105,4 +105,23 @@ public sealed class MlpDerivativesTests
         var some = mlp.parameters().Select(p => (Tensor)p).Take(2).ToArray();
         Assert.IsNull(new SupervisedObjective(mlp, Losses.SquaredError, x, y).Analytic(some), "parameters other than the network's own");
     }
+
+    [TestMethod]
+    public void NarrowNetworksTakeTheManagedPathAtAnyBatchSizeAndWideOnesOnlyOnSmallBatches()
+    {
+        using var scope = NewDisposeScope();
+        bool Managed(int rows, int features, int hidden)
+        {
+            using var inner = NewDisposeScope();
+            var mlp = new MultilayerPerceptron(features, new[] { hidden }, 1).Build(seed: 1);
+            var objective = new SupervisedObjective(mlp, Losses.SquaredError, torch.zeros(rows, features), torch.zeros(rows, 1));
+            return objective.Analytic(mlp.parameters().Select(p => (Tensor)p).ToArray()) is not null;
+        }
+        // 4096 rows × 128 features × 64 units is 34 million multiply-adds: narrow, so managed (0.8× autograd's time).
+        Assert.IsTrue(Managed(4096, AnalyticMlp.MaxNarrowWidth, 64));
+        // One layer wider than that: managed on a small batch, autograd beyond the multiply-add limit.
+        Assert.IsTrue(Managed(200, 256, 64));
+        Assert.IsFalse(Managed(1024, 256, 64));
+        Assert.IsFalse(Managed(1024, 16, 256), "a wide hidden layer counts as a wide network");
+    }
 }

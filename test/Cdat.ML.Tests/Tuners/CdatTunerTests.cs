@@ -187,10 +187,11 @@ public sealed class CdatTunerTests
             Assert.AreEqual(0.0, step.LearningRate);
             Assert.IsTrue(step.Flags.HasFlag(StepFlags.Skipped));
         }
-        // A non-finite estimate skips the step without touching the averages.
+        // A non-finite estimate skips the step without touching the averages: the next step is the EMA's first.
         var tuner = new CdatTuner(sigma: 1, beta: 0.9, noiseCorrected: true);
         Assert.IsTrue(tuner.Propose(new FakeStepContext { NoiseValue = double.NaN }).Flags.HasFlag(StepFlags.NonFinite));
-        Assert.AreEqual(0.0, tuner.Propose(new FakeStepContext { NoiseValue = double.NaN }).SmoothedNumerator ?? 0.0);
+        var next = tuner.Propose(new FakeStepContext { GradientDotDirection = -4, GradientNormSquared = 4, NoiseValue = 1 });
+        Assert.AreEqual(0.1 * 3, next.SmoothedNumerator!.Value, 1e-15);
         StringAssert.Contains(tuner.Name, "noise-corrected");
     }
 }

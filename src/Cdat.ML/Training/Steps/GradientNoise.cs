@@ -18,11 +18,7 @@ internal static class GradientNoise
         if (objective is not SupervisedObjective batch || batch.Rows < 4) return 0;
         long rows = batch.Rows, half = rows / 2;
         using var scope = torch.NewDisposeScope();
-        using Scalar from = Scalars.OfInt64(0), to = Scalars.OfInt64(half), by = Scalars.OfInt64(1);
-        // Sparse features cannot be narrowed: their first rows are selected.
-        var x = batch.Features.is_sparse ? batch.Features.index_select(0, torch.arange(from, to, by, ScalarType.Int64, batch.Features.device)) : batch.Features.narrow(0, 0, half);
-        var first = new SupervisedObjective(batch.Network, batch.Loss, x, batch.Targets.narrow(0, 0, half), batch.ChunkRows, batch.WeightDecay);
-        var (loss, firstGradient, _) = GradientPass.Compute(first, parameters, keepGraph: false);
+        var (loss, firstGradient, _) = GradientPass.Compute(batch.Head(half), parameters, keepGraph: false);
         if (!double.IsFinite(loss)) return double.NaN;
         var difference = new Tensor[gradient.Count];
         using (torch.no_grad())

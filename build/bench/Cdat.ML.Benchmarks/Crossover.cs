@@ -1,0 +1,69 @@
+// Where the managed derivatives stop paying: one CDAT step's loss, gradient and uᵀHu through autograd and through the
+// managed path, over batch rows × features for the default 64-unit network, so the managed path's limit follows a
+// measurement rather than one shape.
+using System.Diagnostics;
+using Cdat.ML.Networks;
+using Cdat.ML.Objectives;
+using Cdat.ML.Training.Steps;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cdat.ML.Benchmarks;
+
+internal static class Crossover
+{
+    private const int Hidden = 64, Rounds = 5;
+
+    public static void Run()
+    {
+        torch.set_num_threads(2);
+        long saved = AnalyticMlp.MaxMultiplyAdds;
+        AnalyticMlp.MaxMultiplyAdds = long.MaxValue;
+        Console.WriteLine($"loss + gradient + uᵀHu, {Hidden} tanh units, µs (median of {Rounds} rounds); managed / autograd");
+        Console.WriteLine($"  {"rows",6} {"features",8} {"M mult-adds",11} {"autograd",10} {"managed",10} {"ratio",6}");
+        foreach (int rows in new[] { 256, 1024, 4096 })
+            foreach (int features in new[] { 16, 64, 128, 256, 784 })
+            {
+                using var scope = torch.NewDisposeScope();
+                using var generator = new Generator(42);
+                var x = torch.randn(rows, features, generator: generator);
+                var y = torch.randn(rows, 1, generator: generator);
+                using var network = new MultilayerPerceptron(features, new[] { Hidden }, 1, Activation.Tanh).Build(seed: 0);
+                var parameters = network.parameters().Select(p => (Tensor)p).ToArray();
+                var u = parameters.Select(p => torch.randn_like(p)).ToArray();
+                double Step()
+                {
+                    using var inner = torch.NewDisposeScope();
+                    var objective = new SupervisedObjective(network, Losses.SquaredError, x, y, weightDecay: 1e-4);
+                    if (objective.Analytic(parameters) is { } analytic)
+                    {
+                        analytic.LossAndGradient();
+                        return analytic.Quadratic(u);
+                    }
+                    var (_, _, hessian) = GradientPass.Compute(objective, parameters, keepGraph: true);
+                    return hessian!.Quadratic(u);
+                }
+                int repeats = (int)Math.Clamp(2_000_000_000L / ((long)rows * features * Hidden * 20), 5, 400);
+                AnalyticMlp.Enabled = false;
+                double autograd = Median(Step, repeats);
+                AnalyticMlp.Enabled = true;
+                double managed = Median(Step, repeats);
+                Console.WriteLine($"  {rows,6} {features,8} {rows * (features + 1.0) * Hidden / 1e6,11:F2} {autograd,10:F1} {managed,10:F1} {managed / autograd,6:F2}");
+            }
+        AnalyticMlp.MaxMultiplyAdds = saved;
+    }
+
+    private static double Median(Func<double> run, int repeats)
+    {
+        for (int i = 0; i < Math.Max(3, repeats / 5); i++) run();
+        var rounds = new double[Rounds];
+        for (int r = 0; r < Rounds; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < repeats; i++) run();
+            rounds[r] = 1000 * clock.Elapsed.TotalMilliseconds / repeats;
+        }
+        Array.Sort(rounds);
+        return rounds[Rounds / 2];
+    }
+}
