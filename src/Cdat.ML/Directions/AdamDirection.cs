@@ -110,6 +110,16 @@ public sealed class AdamDirection : IDirection
     public double StabilityThreshold(double learningRate) => (2.0 + 2.0 * Beta1) / ((1.0 - Beta1) * learningRate);
 
     /// <inheritdoc/>
+    public IReadOnlyList<Tensor>? CurrentGradientShare(IReadOnlyList<Tensor> vector)
+    {
+        // u = −m̂/P with m̂ = (β1·m + (1 − β1)·g)/(1 − β1ᵗ): S = (1 − β1)/(1 − β1ᵗ)·P⁻¹.
+        if (Preconditioner() is not { } p) return null;
+        using Scalar share = Scalars.Of((1 - Beta1) / (1 - Math.Pow(Beta1, StepCount)));
+        using var _ = torch.no_grad();
+        return vector.Select((v, i) => v.div(p[i]).mul_(share)).ToArray();
+    }
+
+    /// <inheritdoc/>
     public void Reset()
     {
         StepCount = 0;

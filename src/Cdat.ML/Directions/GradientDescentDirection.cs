@@ -22,6 +22,8 @@ public sealed class GradientDescentDirection : IDirection
     /// <inheritdoc/>
     public IReadOnlyList<Tensor>? Preconditioner() => null;
     /// <inheritdoc/>
+    public IReadOnlyList<Tensor>? CurrentGradientShare(IReadOnlyList<Tensor> vector) => StepCount == 0 ? null : vector.Select(v => v.clone()).ToArray();
+    /// <inheritdoc/>
     public double StabilityThreshold(double learningRate) => 2.0 / learningRate;
     /// <inheritdoc/>
     public void Reset() => StepCount = 0;

@@ -38,6 +38,15 @@ public interface IDirection : IDisposable
     void Reset();
 
     /// <summary>
+    /// The last direction's share of the gradient it was computed from, applied to <paramref name="vector"/>: writing
+    /// u = a − S·g, with a set by earlier steps and S diagonal (second moments taken as fixed), returns S·vector. The
+    /// step's own batch noise then adds tr(SΣ)/|B| to −gᵀu in expectation, which CDAT's noise-corrected numerator
+    /// removes. Null (the default) when the direction has no such form; the correction then assumes the noise's share
+    /// of −gᵀu is its share of ‖g‖².
+    /// </summary>
+    IReadOnlyList<Tensor>? CurrentGradientShare(IReadOnlyList<Tensor> vector) => null;
+
+    /// <summary>
     /// Called once by the optimizer with the parameters it trains, before the first <see cref="Compute"/>. Directions
     /// that need the weights themselves (Prodigy's distance from the start) keep them; the others ignore them.
     /// </summary>

@@ -52,6 +52,15 @@ public sealed class MomentumDirection : IDirection
     /// <inheritdoc/>
     public IReadOnlyList<Tensor>? Preconditioner() => null;
     /// <inheritdoc/>
+    public IReadOnlyList<Tensor>? CurrentGradientShare(IReadOnlyList<Tensor> vector)
+    {
+        if (StepCount == 0) return null;
+        // u = −m with m = μm + g: S = I. Nesterov, u = −(g + μ(μm + g)): S = (1 + μ)I.
+        using Scalar share = Scalars.Of(Nesterov ? 1 + Momentum : 1);
+        using var _ = torch.no_grad();
+        return vector.Select(v => v.mul(share)).ToArray();
+    }
+    /// <inheritdoc/>
     public double StabilityThreshold(double learningRate) => 2.0 * (1.0 + Momentum) / learningRate;
 
     /// <inheritdoc/>

@@ -63,6 +63,15 @@ public sealed class RmsPropDirection : IDirection
     public double StabilityThreshold(double learningRate) => 2.0 / learningRate;
 
     /// <inheritdoc/>
+    public IReadOnlyList<Tensor>? CurrentGradientShare(IReadOnlyList<Tensor> vector)
+    {
+        // u = −g/P: S = P⁻¹.
+        if (Preconditioner() is not { } p) return null;
+        using var _ = torch.no_grad();
+        return vector.Select((v, i) => v.div(p[i])).ToArray();
+    }
+
+    /// <inheritdoc/>
     public void Reset()
     {
         StepCount = 0;

@@ -101,7 +101,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         record = record with { Loss = loss, Decrease = -gu, GradientNorm = Math.Sqrt(gg), DirectionNorm = Math.Sqrt(uu) };
         if (!double.IsFinite(gu) || !double.IsFinite(uu)) return Finish(record with { Flags = StepFlags.NonFinite | StepFlags.Skipped }, clock);
 
-        using var context = new StepContext(_parameters, objective, hessian, gradient, direction, _curvature, curvatureDue, _start, step, stepsPerEpoch, loss, gu, gg, uu);
+        using var context = new StepContext(_parameters, objective, hessian, gradient, direction, Direction.CurrentGradientShare, _curvature, curvatureDue, _start, step, stepsPerEpoch, loss, gu, gg, uu);
         TunerStep decision;
         try { decision = Tuner.Propose(context); }
         finally { context.RestoreParameters(); }

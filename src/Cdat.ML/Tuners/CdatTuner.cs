@@ -12,12 +12,12 @@ namespace Cdat.ML.Tuners;
 /// and hence the first step, equals the instantaneous rule. No initial learning rate is needed.
 /// A non-descent direction gives n = 0 (a zero step with β = 0); non-finite inputs skip the step without
 /// touching the averages.
-/// With <see cref="NoiseCorrected"/>, the numerator keeps only the share of ‖g‖² that is not mini-batch noise,
-/// n·max(0, 1 − tr Σ/(|B|·‖g‖²)): on the same batch −gᵀu over-estimates the decrease the step will bring (for gradient
-/// descent E[‖g‖²] = ‖∇f‖² + tr Σ/|B|, and the corrected numerator is then g_Aᵀg_B over two equal halves of the batch,
-/// while it is positive). For other directions it is an approximation: it assumes the same share of noise along u, which
-/// over-corrects where momentum or Adam's first moment carries past batches' gradients (only the current batch's share
-/// of u is biased). The noise is measured where the optimizer is told the step is one of several per epoch
+/// With <see cref="NoiseCorrected"/>, the numerator is max(0, −gᵀu − tr(SΣ)/|B|): on the same batch −gᵀu over-estimates
+/// the decrease the step will bring by the batch's own noise along the direction's share S of the current gradient
+/// (<see cref="IStepContext.DecreaseNoise"/>; for gradient descent E[‖g‖²] = ‖∇f‖² + tr Σ/|B|, and the corrected
+/// numerator is g_Aᵀg_B over two equal halves of the batch, while it is positive). Momentum and Adam's first moment
+/// carry earlier batches' gradients, whose noise is independent of this batch's and is left alone; Adam's second moment
+/// is taken as fixed. The noise is measured where the optimizer is told the step is one of several per epoch
 /// (<c>stepsPerEpoch</c> &gt; 1, as the trainer's mini-batches are) on a <see cref="Objectives.SupervisedObjective"/>
 /// of at least 4 rows; elsewhere it is 0 and the rule is today's.
 /// </remarks>
@@ -86,9 +86,9 @@ public sealed class CdatTuner : ILearningRateTuner
         {
             // The curvature first: the half-batch gradient would otherwise displace the full batch's cached forward pass.
             measured = context.Curvature();
-            double noise = context.GradientNoise(), squared = context.GradientNormSquared;
+            double noise = context.DecreaseNoise();
             if (!double.IsFinite(noise)) return TunerStep.Skip(StepFlags.NonFinite);
-            n *= squared > 0 ? Math.Clamp(1 - noise / squared, 0, 1) : 0;
+            n = Math.Max(n - noise, 0);
         }
 
         // With β = 0 and no descent the step is 0 whatever the curvature: spare the Hessian-vector product.

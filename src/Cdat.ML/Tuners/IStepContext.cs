@@ -38,4 +38,11 @@ public interface IStepContext
     /// gradient is exact.
     /// </summary>
     double GradientNoise() => 0;
+    /// <summary>
+    /// The sampling noise in −<see cref="GradientDotDirection"/>: an estimate of tr(SΣ)/|B|, S the direction's share of
+    /// the current gradient (u = a − S·g; see <see cref="Directions.IDirection.CurrentGradientShare"/>), from the same
+    /// half-batch gradient as <see cref="GradientNoise"/>. For gradient descent it equals <see cref="GradientNoise"/>;
+    /// for a direction without such a share, the noise's share of ‖g‖² applied to −gᵀu. 0 in full batch.
+    /// </summary>
+    double DecreaseNoise() => 0;
 }

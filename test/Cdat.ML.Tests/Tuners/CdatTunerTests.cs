@@ -176,21 +176,21 @@ public sealed class CdatTunerTests
     [TestMethod]
     public void TheNoiseCorrectedNumeratorKeepsTheShareOfTheGradientThatIsNotNoise()
     {
-        // Gradient descent, u = −g: ‖g‖² = 4 of which tr Σ/|B| = 1 is noise, so the numerator is 3; curvature 2.
-        var context = new FakeStepContext { GradientDotDirection = -4, GradientNormSquared = 4, DirectionNormSquared = 4, CurvatureValue = 2, NoiseValue = 1, StepsPerEpoch = 10 };
+        // −gᵀu = 4 of which tr(SΣ)/|B| = 1 is the batch's noise, so the numerator is 3; curvature 2.
+        var context = new FakeStepContext { GradientDotDirection = -4, GradientNormSquared = 4, DirectionNormSquared = 4, CurvatureValue = 2, DecreaseNoiseValue = 1, StepsPerEpoch = 10 };
         Assert.AreEqual(1.5 * 3 / 2, new CdatTuner(sigma: 1.5, beta: 0, epsilon: 0, noiseCorrected: true).Propose(context).LearningRate, 1e-15);
         Assert.AreEqual(1.5 * 4 / 2, new CdatTuner(sigma: 1.5, beta: 0, epsilon: 0).Propose(context).LearningRate, 1e-15, "uncorrected: today's rule");
         // All noise: no step. An estimate larger than ‖g‖² (it is noisy itself) is clamped to the same.
         foreach (double noise in new[] { 4.0, 7.0 })
         {
-            var step = new CdatTuner(sigma: 1, beta: 0, noiseCorrected: true).Propose(new FakeStepContext { GradientDotDirection = -4, GradientNormSquared = 4, NoiseValue = noise });
+            var step = new CdatTuner(sigma: 1, beta: 0, noiseCorrected: true).Propose(new FakeStepContext { GradientDotDirection = -4, GradientNormSquared = 4, DecreaseNoiseValue = noise });
             Assert.AreEqual(0.0, step.LearningRate);
             Assert.IsTrue(step.Flags.HasFlag(StepFlags.Skipped));
         }
         // A non-finite estimate skips the step without touching the averages: the next step is the EMA's first.
         var tuner = new CdatTuner(sigma: 1, beta: 0.9, noiseCorrected: true);
-        Assert.IsTrue(tuner.Propose(new FakeStepContext { NoiseValue = double.NaN }).Flags.HasFlag(StepFlags.NonFinite));
-        var next = tuner.Propose(new FakeStepContext { GradientDotDirection = -4, GradientNormSquared = 4, NoiseValue = 1 });
+        Assert.IsTrue(tuner.Propose(new FakeStepContext { DecreaseNoiseValue = double.NaN }).Flags.HasFlag(StepFlags.NonFinite));
+        var next = tuner.Propose(new FakeStepContext { GradientDotDirection = -4, GradientNormSquared = 4, DecreaseNoiseValue = 1 });
         Assert.AreEqual(0.1 * 3, next.SmoothedNumerator!.Value, 1e-15);
         StringAssert.Contains(tuner.Name, "noise-corrected");
     }

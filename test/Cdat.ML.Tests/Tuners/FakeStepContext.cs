@@ -13,12 +13,15 @@ internal sealed class FakeStepContext : IStepContext
     public double DirectionNormSquared { get; set; } = 1.0;
     public double CurvatureValue { get; set; } = 1.0;
     public double NoiseValue { get; set; }
+    public double DecreaseNoiseValue { get; set; }
     public Func<double, double>? LossFunction { get; set; }
     public List<double> Trials { get; } = new();
 
     public double Curvature() => CurvatureValue;
 
     public double GradientNoise() => NoiseValue;
+
+    public double DecreaseNoise() => DecreaseNoiseValue;
 
     public double LossAt(double learningRate)
     {

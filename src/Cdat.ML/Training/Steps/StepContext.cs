@@ -13,18 +13,21 @@ internal sealed class StepContext : IStepContext, IDisposable
     private readonly IObjective _objective;
     private readonly HessianOperator? _hessian;
     private readonly IReadOnlyList<Tensor> _direction, _gradient;
+    private readonly Func<IReadOnlyList<Tensor>, IReadOnlyList<Tensor>?>? _share;
     private readonly CurvatureSchedule _schedule;
     private readonly bool _curvatureDue;
     private readonly TrialPoints _trials;
     private readonly StartPoint _start;
 
     public StepContext(Tensor[] parameters, IObjective objective, HessianOperator? hessian, IReadOnlyList<Tensor> gradient, IReadOnlyList<Tensor> direction,
+                       Func<IReadOnlyList<Tensor>, IReadOnlyList<Tensor>?>? share,
                        CurvatureSchedule schedule, bool curvatureDue, StartPoint start, long step, int stepsPerEpoch, double loss, double gu, double gg, double uu)
     {
         _parameters = parameters;
         _objective = objective;
         _hessian = hessian;
         _gradient = gradient;
+        _share = share;
         _direction = direction;
         _schedule = schedule;
         _curvatureDue = curvatureDue;
@@ -63,16 +66,27 @@ internal sealed class StepContext : IStepContext, IDisposable
 
     public double LossAt(double learningRate) => _trials.LossAt(learningRate);
 
-    /// <summary>tr Σ/|B| if the tuner asked for it.</summary>
-    public double? MeasuredNoise { get; private set; }
+    /// <summary>tr Σ/|B| if the tuner asked for the noise.</summary>
+    public double? MeasuredNoise => _noise?.Gradient;
 
-    public double GradientNoise()
+    private (double Gradient, double? Decrease)? _noise;
+
+    private (double Gradient, double? Decrease) Noise()
     {
-        if (MeasuredNoise is double known) return known;
+        if (_noise is { } known) return known;
         // Trial points may have moved the parameters: the half-batch gradient is taken where the step started.
         _trials.Restore();
-        MeasuredNoise = StepsPerEpoch > 1 ? Steps.GradientNoise.Estimate(_objective, _parameters, _gradient) : 0;
-        return MeasuredNoise.Value;
+        _noise = StepsPerEpoch > 1 ? Steps.GradientNoise.Estimate(_objective, _parameters, _gradient, _share) : (0, 0);
+        return _noise.Value;
+    }
+
+    public double GradientNoise() => Noise().Gradient;
+
+    public double DecreaseNoise()
+    {
+        var (gradient, decrease) = Noise();
+        // Without the direction's share of the gradient: the noise's share of −gᵀu is taken to be its share of ‖g‖².
+        return decrease ?? (GradientNormSquared > 0 ? -GradientDotDirection * gradient / GradientNormSquared : 0);
     }
 
     public (double Distance, double StartNorm) DistanceFromStart() => _start.Measure();

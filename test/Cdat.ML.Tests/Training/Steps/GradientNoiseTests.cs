@@ -88,9 +88,16 @@ public sealed class GradientNoiseTests
         var parameters = population.Parameters;
         var objective = population.Batch(rows);
         var (_, gradient, _) = GradientPass.Compute(objective, parameters, keepGraph: false);
-        double noise = GradientNoise.Estimate(objective, parameters, gradient);
+        using var descent = new GradientDescentDirection();
+        descent.Compute(gradient);
+        var (noise, decrease) = GradientNoise.Estimate(objective, parameters, gradient, descent.CurrentGradientShare);
         Assert.AreEqual(Dot(g, g), ParameterVectors.Dot(gradient, gradient), 1e-12 * Dot(g, g), "the autograd gradient is the hand one");
         Assert.AreEqual(Dot(gA, gB), Dot(g, g) - noise, 1e-10 * Dot(g, g));
+        Assert.AreEqual(noise, decrease!.Value, 1e-15 * noise, "gradient descent's share of the gradient is all of it");
+        // Nesterov's u = −(g + μ(μm + g)) carries (1 + μ)·g: its noise along u is (1 + μ) times the gradient's.
+        using var nesterov = new MomentumDirection(0.9, nesterov: true);
+        nesterov.Compute(gradient);
+        Assert.AreEqual(1.9 * noise, GradientNoise.Estimate(objective, parameters, gradient, nesterov.CurrentGradientShare).Decrease!.Value, 1e-12 * noise);
     }
 
     [TestMethod]
@@ -118,7 +125,7 @@ public sealed class GradientNoiseTests
             var objective = population.Batch(rows);
             var (_, gradient, _) = GradientPass.Compute(objective, parameters, keepGraph: false);
             squared.Add(ParameterVectors.Dot(gradient, gradient));
-            estimates.Add(GradientNoise.Estimate(objective, parameters, gradient));
+            estimates.Add(GradientNoise.Estimate(objective, parameters, gradient).Gradient);
         }
         static double StandardError(List<double> v) { double m = v.Average(); return Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / (v.Count - 1) / v.Count); }
         var corrected = squared.Zip(estimates, (s, e) => s - e).ToList();
@@ -144,9 +151,58 @@ public sealed class GradientNoiseTests
         using var corrected = new CurvatureAwareOptimizer(population.Parameters, direction, new CdatTuner(sigma: 1, beta: 0, noiseCorrected: true));
         var miniBatch = corrected.Step(objective, stepsPerEpoch: 10);
         Assert.IsTrue(miniBatch.GradientNoise > 0, $"{miniBatch.GradientNoise}");
+        // Gradient descent with σ = 1 and no EMA: the step is (‖g‖² − tr Σ/|B|)/gᵀHg, below the same-batch greedy step.
+        Assert.AreEqual((miniBatch.Decrease - miniBatch.GradientNoise!.Value) / miniBatch.Curvature!.Value, miniBatch.LearningRate, 1e-9 * miniBatch.LearningRate);
         Assert.AreEqual(0.0, corrected.Step(objective, stepsPerEpoch: 1).GradientNoise, "full batch: the gradient is exact");
         using var plainDirection = new GradientDescentDirection();
         using var plain = new CurvatureAwareOptimizer(population.Parameters, plainDirection, new CdatTuner(sigma: 1, beta: 0));
         Assert.IsNull(plain.Step(objective, stepsPerEpoch: 10).GradientNoise, "not measured unless the tuner asks");
+    }
+
+    [TestMethod]
+    public void TheDirectionsShareOfTheCurrentGradientIsTheChangeInUPerChangeInG()
+    {
+        // Two directions with the same history, then different last gradients: for the directions linear in g,
+        // u₁ − u₂ = −S·(g₁ − g₂) exactly.
+        using var scope = NewDisposeScope();
+        var history = Enumerable.Range(0, 3).Select(k => new[] { torch.tensor(new[] { 0.3 * k, -1.0, 2.0 }, dtype: ScalarType.Float64) }).ToArray();
+        var g1 = new[] { torch.tensor(new[] { 1.0, 0.5, -2.0 }, dtype: ScalarType.Float64) };
+        var g2 = new[] { torch.tensor(new[] { -0.5, 1.5, 0.25 }, dtype: ScalarType.Float64) };
+        foreach (var make in new Func<IDirection>[] { () => new GradientDescentDirection(), () => new MomentumDirection(0.9), () => new MomentumDirection(0.5, nesterov: true) })
+        {
+            using IDirection a = make(), b = make();
+            foreach (var g in history) { a.Compute(g); b.Compute(g); }
+            var u1 = a.Compute(g1);
+            var u2 = b.Compute(g2);
+            var share = a.CurrentGradientShare(new[] { g1[0] - g2[0] })!;
+            var expected = -(u1[0] - u2[0]);
+            Assert.IsTrue(torch.allclose(share[0], expected, rtol: 1e-12, atol: 1e-12), $"{a.Name}: {share[0].str()} against {expected.str()}");
+        }
+        // Adam and RMSProp, by hand: S = (1 − β1)/(1 − β1ᵗ)/(√v̂ + ε) and 1/√(ν + ε), with the second moments as they are.
+        using var adam = new AdamDirection(beta1: 0.8, beta2: 0.9);
+        using var rms = new RmsPropDirection(decay: 0.7);
+        double[] v = new double[3], nu = new double[3];
+        int t = 0;
+        foreach (var g in history.Append(g1))
+        {
+            adam.Compute(g);
+            rms.Compute(g);
+            t++;
+            var values = g[0].data<double>().ToArray();
+            for (int j = 0; j < 3; j++) { v[j] = 0.9 * v[j] + 0.1 * values[j] * values[j]; nu[j] = 0.7 * nu[j] + 0.3 * values[j] * values[j]; }
+        }
+        var probe = new[] { torch.tensor(new[] { 1.0, -2.0, 3.0 }, dtype: ScalarType.Float64) };
+        var adamShare = adam.CurrentGradientShare(probe)![0].data<double>().ToArray();
+        var rmsShare = rms.CurrentGradientShare(probe)![0].data<double>().ToArray();
+        double[] p = { 1.0, -2.0, 3.0 };
+        for (int j = 0; j < 3; j++)
+        {
+            double adamExpected = (1 - 0.8) / (1 - Math.Pow(0.8, t)) * p[j] / (Math.Sqrt(v[j] / (1 - Math.Pow(0.9, t))) + 1e-8);
+            double rmsExpected = p[j] / Math.Sqrt(nu[j] + 1e-8);
+            Assert.AreEqual(adamExpected, adamShare[j], 1e-12 * Math.Abs(adamExpected));
+            Assert.AreEqual(rmsExpected, rmsShare[j], 1e-12 * Math.Abs(rmsExpected));
+        }
+        using var fresh = new AdamDirection();
+        Assert.IsNull(fresh.CurrentGradientShare(probe), "no direction computed yet");
     }
 }
