@@ -1,7 +1,6 @@
 // Where the managed derivatives stop paying: one CDAT step's loss, gradient and uᵀHu through autograd and through the
 // managed path, over batch rows × features for the default 64-unit network, so the managed path's limit follows a
 // measurement rather than one shape.
-using System.Diagnostics;
 using Cdat.ML.Networks;
 using Cdat.ML.Objectives;
 using Cdat.ML.Training.Steps;
@@ -12,14 +11,14 @@ namespace Cdat.ML.Benchmarks;
 
 internal static class Crossover
 {
-    private const int Hidden = 64, Rounds = 5;
+    private const int Hidden = 64;
 
     public static void Run()
     {
         torch.set_num_threads(2);
         long saved = AnalyticMlp.MaxMultiplyAdds;
         AnalyticMlp.MaxMultiplyAdds = long.MaxValue;
-        Console.WriteLine($"loss + gradient + uᵀHu, {Hidden} tanh units, µs (median of {Rounds} rounds); managed / autograd");
+        Console.WriteLine($"loss + gradient + uᵀHu, {Hidden} tanh units, µs (median of 5 rounds); managed / autograd");
         Console.WriteLine($"  {"rows",6} {"features",8} {"M mult-adds",11} {"autograd",10} {"managed",10} {"ratio",6}");
         foreach (int rows in new[] { 256, 1024, 4096 })
             foreach (int features in new[] { 16, 64, 128, 256, 784 })
@@ -45,25 +44,11 @@ internal static class Crossover
                 }
                 int repeats = (int)Math.Clamp(2_000_000_000L / ((long)rows * features * Hidden * 20), 5, 400);
                 AnalyticMlp.Enabled = false;
-                double autograd = Median(Step, repeats);
+                double autograd = StepProfile.Median(Step, repeats, warmup: Math.Max(3, repeats / 5));
                 AnalyticMlp.Enabled = true;
-                double managed = Median(Step, repeats);
+                double managed = StepProfile.Median(Step, repeats, warmup: Math.Max(3, repeats / 5));
                 Console.WriteLine($"  {rows,6} {features,8} {rows * (features + 1.0) * Hidden / 1e6,11:F2} {autograd,10:F1} {managed,10:F1} {managed / autograd,6:F2}");
             }
         AnalyticMlp.MaxMultiplyAdds = saved;
-    }
-
-    private static double Median(Func<double> run, int repeats)
-    {
-        for (int i = 0; i < Math.Max(3, repeats / 5); i++) run();
-        var rounds = new double[Rounds];
-        for (int r = 0; r < Rounds; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (int i = 0; i < repeats; i++) run();
-            rounds[r] = 1000 * clock.Elapsed.TotalMilliseconds / repeats;
-        }
-        Array.Sort(rounds);
-        return rounds[Rounds / 2];
     }
 }
