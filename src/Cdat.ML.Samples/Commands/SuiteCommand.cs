@@ -19,6 +19,8 @@ internal static class SuiteCommand
 {
     /// <summary>The oracle's grid of Adam learning rates.</summary>
     public static readonly double[] OracleRates = { 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2 };
+    /// <summary>The warm-up + cosine oracle's peak rates: one step beyond the Adam oracle's grid, whose best sat at its top on some sets.</summary>
+    public static readonly double[] SchedulePeakRates = { 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1 };
 
     private const int SplitSeed = 1, QuickRows = 400;
 
@@ -111,6 +113,8 @@ internal static class SuiteCommand
             }
         AddWithNote("Adam oracle", () => TunedOnValidation(ml, set.Task, train, test, "lr", OracleRates,
             lr => new() { Tuner = new ConstantRule(lr), Direction = new AdamRule() }));
+        AddWithNote("Warm-up + cosine oracle", () => TunedOnValidation(ml, set.Task, train, test, "peak", SchedulePeakRates,
+            peak => new() { Tuner = new ScheduleRule { PeakLearningRate = peak, WarmupFraction = 0.05 }, Direction = new AdamRule() }));
         AddWithNote("Schedule-free AdamW (η tuned)", () => TunedOnValidation(ml, set.Task, train, test, "η", Experiment.ScheduleFreeRates,
             η => OwnStepLength(new ScheduleFreeAdamWRule { LearningRate = η }, 0)));
 

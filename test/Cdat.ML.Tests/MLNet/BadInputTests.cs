@@ -105,6 +105,27 @@ public sealed class BadInputTests
             Tuner = new ScheduleRule { WarmupSteps = int.MaxValue },
         }));
         Assert.AreEqual("ScheduleRule.WarmupSteps", e.ParamName);
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(new CdatTrainer.Options
+        {
+            Tuner = new ScheduleRule { WarmupFraction = 1 },
+        }));
+        Assert.AreEqual("ScheduleRule.WarmupFraction", e.ParamName);
+    }
+
+    [TestMethod]
+    public void AWarmupFractionIsAShareOfTheStepBudget()
+    {
+        // 40 steps and a quarter of them warming up: a linear climb over steps 1-10 to the peak, then the cosine decay.
+        var model = Ml.Regression.Trainers.Cdat(new CdatTrainer.Options
+        {
+            Tuner = new ScheduleRule { PeakLearningRate = 0.02, WarmupFraction = 0.25 }, MaxSteps = 40, ValidationFraction = 0, Seed = 1,
+            BatchSize = CdatTrainer.Options.FullBatch,
+        }).Fit(Data(Rows()));
+        var rates = model.TrainingTrace.Select(r => r.LearningRate).ToArray();
+        Assert.AreEqual(40, rates.Length);
+        Assert.AreEqual(0.02 * 5 / 10, rates[4], 1e-12);
+        Assert.AreEqual(0.02, rates[9], 1e-12);
+        Assert.IsTrue(rates[10] < rates[9] && rates[39] < rates[20], string.Join(", ", rates));
     }
 
     [TestMethod]
