@@ -81,11 +81,11 @@ public sealed class CdatTuner : ILearningRateTuner
 
         double n = Math.Max(decrease, 0.0);
         var flags = n == 0.0 ? StepFlags.NonDescent : StepFlags.None;
-        double? measured = null;
         if (NoiseCorrected && n > 0)
         {
-            // The curvature first: the half-batch gradient would otherwise displace the full batch's cached forward pass.
-            measured = context.Curvature();
+            // The curvature first (the context keeps it): the half-batch gradient would otherwise displace the full
+            // batch's cached forward pass.
+            context.Curvature();
             double noise = context.DecreaseNoise();
             if (!double.IsFinite(noise)) return TunerStep.Skip(StepFlags.NonFinite);
             n = Math.Max(n - noise, 0);
@@ -98,7 +98,7 @@ public sealed class CdatTuner : ILearningRateTuner
             return new TunerStep(0.0, flags | StepFlags.Skipped, SmoothedNumerator: 0.0, SmoothedDenominator: 0.0);
         }
 
-        double curvature = measured ?? context.Curvature();
+        double curvature = context.Curvature();
         if (!double.IsFinite(curvature)) return TunerStep.Skip(StepFlags.NonFinite);
         if (curvature < 0) flags |= StepFlags.NegativeCurvature;
 
