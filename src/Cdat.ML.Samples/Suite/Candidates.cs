@@ -9,12 +9,40 @@ namespace Cdat.ML.Samples.Suite;
 internal static class Candidates
 {
     /// <summary>
-    /// A named configuration: it sets some options on top of the defaults, knowing the training rows (the seed is set by
-    /// the caller).
+    /// A named configuration: it sets some options on top of the defaults, knowing the training rows and the task (the seed,
+    /// and a batch size the run forces, are set by the caller before it).
     /// </summary>
-    internal sealed record Candidate(string Name, Action<CdatTrainer.Options, long> Apply)
+    internal sealed record Candidate(string Name, Action<CdatTrainer.Options, long, CdatTask> Apply)
     {
-        public Candidate(string name, Action<CdatTrainer.Options> apply) : this(name, (o, _) => apply(o)) { }
+        public Candidate(string name, Action<CdatTrainer.Options> apply) : this(name, (o, _, _) => apply(o)) { }
+        public Candidate(string name, Action<CdatTrainer.Options, long> apply) : this(name, (o, n, _) => apply(o, n)) { }
+    }
+
+    /// <summary>Training rows once the trainer holds its tenth out (at most 10,000).</summary>
+    private static long TrainingRows(long rows) => rows - Math.Min(rows / 10, 10_000);
+
+    /// <summary>
+    /// The candidate budget that follows the batch size B: about 3000·(1 + 256/B) steps (6000 at 256, as today; 27,000 at
+    /// 32; 3,375 at 2048: steps grow as the batch shrinks, the small-batch side of the critical batch size), at least 3
+    /// epochs and at most 100, or for B above 256 the steps of 100 epochs of 256 rows.
+    /// </summary>
+    private static void BudgetFollowsBatch(CdatTrainer.Options o, long rows)
+    {
+        if (o.BatchSize is not int b || b <= 0) return;
+        long training = TrainingRows(rows);
+        if (b >= training) return;
+        long perEpoch = (training + b - 1) / b;
+        long steps = (long)Math.Round(3000.0 * (1 + 256.0 / b));
+        int maxEpochs = (int)Math.Max(100, 100L * b / 256);
+        o.MaxEpochs = (int)Math.Clamp((steps + perEpoch - 1) / perEpoch, 3, maxEpochs);
+    }
+
+    /// <summary>The candidate σ that follows the batch size B: today's mini-batch σ (0.5 cross-entropy, 1.5 squared error) × √(B/256), at most 1.9.</summary>
+    private static void SigmaFollowsBatch(CdatTrainer.Options o, long rows, CdatTask task)
+    {
+        if (o.BatchSize is not int b || b <= 0 || b >= TrainingRows(rows)) return;
+        double atDefault = task == CdatTask.Regression ? 1.5 : 0.5;
+        o.Tuner = new CdatRule { Sigma = Math.Min(1.9, atDefault * Math.Sqrt(b / 256.0)) };
     }
 
     /// <summary>
@@ -26,7 +54,7 @@ internal static class Candidates
     /// <summary>Epochs for about <paramref name="steps"/> mini-batch steps on <paramref name="rows"/> rows (a tenth held out); null where full batch.</summary>
     private static int? EpochsFor(long rows, long steps)
     {
-        long training = rows - Math.Min(rows / 10, 10_000);
+        long training = TrainingRows(rows);
         if (training <= 4096) return null;
         long perEpoch = (training + 255) / 256;
         return (int)Math.Clamp((steps + perEpoch - 1) / perEpoch, 3, 100);
@@ -88,6 +116,15 @@ internal static class Candidates
             new("about 6000 steps", _ => { }),
             new("about 3000 steps", (o, n) => o.MaxEpochs = EpochsFor(n, 3000)),
             new("about 1500 steps", (o, n) => o.MaxEpochs = EpochsFor(n, 1500)),
+        },
+        // With a batch size the user forces (select --batches): how the step budget and σ follow it. Today's plan gives
+        // about 6000 steps (3-100 epochs) and one σ per loss whatever the batch.
+        ["batch-rule"] = new Candidate[]
+        {
+            new("budget and σ as at 256", _ => { }),
+            new("budget follows the batch", (o, n) => BudgetFollowsBatch(o, n)),
+            new("σ follows the batch", (o, n, task) => SigmaFollowsBatch(o, n, task)),
+            new("budget and σ follow the batch", (o, n, task) => { BudgetFollowsBatch(o, n); SigmaFollowsBatch(o, n, task); }),
         },
         ["batch"] = new Candidate[]
         {

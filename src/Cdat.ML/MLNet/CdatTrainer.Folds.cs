@@ -20,7 +20,8 @@ public sealed partial class CdatTrainer
     /// <summary>
     /// Whether the data train the fold ensemble on every row: small in-memory data that fits one batch. From 200 rows on,
     /// where a tenth could be held out, only where the plan's own full batch keeps the dense folds small, and not where
-    /// the user asked for held-out rows (a ValidationFraction of their own, or a temperature fitted on them).
+    /// the user asked for held-out rows (a ValidationFraction of their own, or a temperature fitted on them). A batch size
+    /// the user sets does not change this: the folds train in mini-batches of that size.
     /// </summary>
     private bool TrainsFolds(RowsRead read, int features)
     {
@@ -28,8 +29,20 @@ public sealed partial class CdatTrainer
         bool wantsHoldout = o.ValidationFraction != new Options().ValidationFraction || (o.TemperatureScaling && Task != CdatTask.Regression);
         bool small = read.Rows < MinRowsForHoldout
                      || (read.Rows <= o.SmallDataRows && TrainingPlan.PrefersFullBatch(read.Rows, features) && !wantsHoldout);
-        return small && !read.Streamed && o.SmallDataFolds >= 2 && read.Rows >= MinRowsForFolds
-               && TrainingPlan.BatchSizeFor(o.BatchSize, read.Rows, features) is null;
+        // A batch size the user sets is the folds' own: it does not take the small-data rule away.
+        return small && !read.Streamed && o.SmallDataFolds >= 2 && read.Rows >= MinRowsForFolds;
+    }
+
+    /// <summary>The folds train in full batch unless the user set a batch size smaller than a fold's rows (of <paramref name="rows"/> in all).</summary>
+    private int? FoldBatchSize(long rows, int features) =>
+        TrainingPlan.BatchSizeFor(TrainerOptions.BatchSize, rows - rows / Math.Max(1, TrainerOptions.SmallDataFolds), features);
+
+    /// <summary>One fold network's plan: it trains on <paramref name="rows"/> and stops early on its own held-out fold.</summary>
+    private TrainingPlan FoldPlan(long rows, int features, int? batchSize)
+    {
+        var o = TrainerOptions;
+        return TrainingPlan.For(rows, features, batchSize, o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, hasValidation: true,
+                                squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay);
     }
 
     /// <summary>A training loop for <paramref name="plan"/> with a fresh network, direction and tuner; the caller disposes the direction.</summary>
@@ -45,8 +58,8 @@ public sealed partial class CdatTrainer
         return (loop, direction, tuner);
     }
 
-    /// <summary>What the folds trained: each network's layers, the first fold's run (for the metrics and trace; Cancelled if the ensemble was), and a description.</summary>
-    private sealed record FoldRuns(IReadOnlyList<IReadOnlyList<LayerArrays>> Members, TrainingResult First, string Tuner, string Direction, bool UsesCurvature, string Describe);
+    /// <summary>What the folds trained: each network's layers, the first fold's run (for the metrics and trace; Cancelled if the ensemble was), a description and their batch size (null: full batch).</summary>
+    private sealed record FoldRuns(IReadOnlyList<IReadOnlyList<LayerArrays>> Members, TrainingResult First, string Tuner, string Direction, bool UsesCurvature, string Describe, int? BatchSize);
 
     /// <summary>
     /// Trains one network per fold of the (full-batch, in-memory) training rows, each on the other folds and stopped early
@@ -61,6 +74,7 @@ public sealed partial class CdatTrainer
         var (allX, allY) = training.Batches(1, CPU).First();
         // A sparse batch that trains in full batch (at most 2^18 values, or under 200 rows) is small enough to fold densely.
         var x = allX.is_sparse ? allX.to_dense() : allX;
+        int? batchSize = FoldBatchSize(n, spec.InputSize);
         var order = Enumerable.Range(0, (int)n).ToArray();
         new Random((int)(seed & int.MaxValue) ^ 0xf01d).Shuffle(order);
         var members = new List<IReadOnlyList<LayerArrays>>();
@@ -75,10 +89,9 @@ public sealed partial class CdatTrainer
             long[] kept = order.Where((_, i) => i % folds != f).Select(i => (long)i).Order().ToArray();
             using var heldIndex = torch.tensor(held);
             using var keptIndex = torch.tensor(kept);
-            using var fit = new TensorBatches(x.index_select(0, keptIndex), allY.index_select(0, keptIndex), null, seed);
+            using var fit = new TensorBatches(x.index_select(0, keptIndex), allY.index_select(0, keptIndex), batchSize, seed);
             using var check = new TensorBatches(x.index_select(0, heldIndex), allY.index_select(0, heldIndex), null, seed);
-            var plan = TrainingPlan.For(fit.Rows, spec.InputSize, null, o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, hasValidation: true,
-                                        squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay);
+            var plan = FoldPlan(fit.Rows, spec.InputSize, fit.IsFullBatch ? null : batchSize);
             var (loop, direction, tuner) = CreateLoop(spec, seed + f, dtype, device, plan, fit);
             using (direction)
             {
@@ -100,7 +113,7 @@ public sealed partial class CdatTrainer
             }
         }
         string describe = string.Create(CultureInfo.InvariantCulture,
-            $", {folds}-fold ensemble ({members.Count} networks, each stopped early on its own held-out fold of about {n / folds} rows after {string.Join("/", steps)} steps; logits averaged)");
-        return new FoldRuns(members, first!, tunerName, directionName, usesCurvature, describe);
+            $", {folds}-fold ensemble ({members.Count} networks{(batchSize is int b ? $" in mini-batches of {b}" : "")}, each stopped early on its own held-out fold of about {n / folds} rows after {string.Join("/", steps)} steps; logits averaged)");
+        return new FoldRuns(members, first!, tunerName, directionName, usesCurvature, describe, batchSize);
     }
 }

@@ -149,7 +149,8 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         columns = read.Columns;
         bool trainFolds = start is null && holdout is not null && TrainsFolds(read, features);
         if (trainFolds) holdout = null;
-        int? batchSize = TrainingPlan.BatchSizeFor(o.BatchSize, read.TrainingRows(holdout), features);
+        // The fold ensemble reads every row in one batch and splits it into folds (each with the user's batch size, if set).
+        int? batchSize = trainFolds ? null : TrainingPlan.BatchSizeFor(o.BatchSize, read.TrainingRows(holdout), features);
         using var loaded = read.Sources(batchSize, holdout, seed, dropLast: false);
         var training = loaded.Training;
         IBatchSource? given = null;
@@ -166,7 +167,10 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : batchSize,
                                         o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, validation is not null,
                                         squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay);
-            string regime = plan.Describe(training.Rows, validation?.Rows ?? 0, heldOut: given is null)
+            // The folds describe their own batches; the ensemble's rows are read in one.
+            var described = trainFolds && FoldBatchSize(training.Rows, features) is int foldBatch
+                ? FoldPlan(training.Rows - training.Rows / o.SmallDataFolds, features, foldBatch) : plan;
+            string regime = described.Describe(training.Rows, validation?.Rows ?? 0, heldOut: given is null)
                 + (loaded.Density is double density ? FormattableString.Invariant($", sparse features ({density:P2} non-zero)") : "")
                 + (columns.Scaler is not null ? ", robust input scaling" : "")
                 + (columns.WeightsVary ? $", rows weighted by '{o.ExampleWeightColumnName}'" : "");
@@ -188,7 +192,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 return Finish(Task == CdatTask.Regression
                         ? ToWeights(merged, o.Activation, columns.LabelOffset, columns.LabelScale, columns.Scaler)
                         : ToWeights(merged, o.Activation, inputScaler: columns.Scaler),
-                    folds.First, clock.Elapsed.TotalSeconds, folds.Tuner, folds.Direction, new CdatRegime(0, training.Rows, 0, false, regime));
+                    folds.First, clock.Elapsed.TotalSeconds, folds.Tuner, folds.Direction, new CdatRegime(folds.BatchSize ?? 0, training.Rows, 0, false, regime));
             }
             if (validation is null) RequireNoValidationOptions(o, loaded.Streamed, loaded.Rows);
             var (loop, direction, tuner) = CreateLoop(spec, seed, dtype, device, plan, training);

@@ -37,9 +37,8 @@ public sealed class SmallDataFoldsTests
     [TestMethod]
     [DataRow("SmallDataRows")]
     [DataRow("TemperatureScaling")]
-    [DataRow("BatchSize")]
     [DataRow("ValidationFraction")]
-    public void OneNetworkHoldsATenthOutAboveSmallDataRowsInMiniBatchOrForATemperature(string option)
+    public void OneNetworkHoldsATenthOutAboveSmallDataRowsOrForAHoldoutOfTheUsers(string option)
     {
         var ml = new MLContext(seed: 1);
         var (train, _) = Datasets.BreastCancer(ml);
@@ -49,8 +48,7 @@ public sealed class SmallDataFoldsTests
         {
             case "SmallDataRows": options.SmallDataRows = 300; break;          // the set has about 450 rows
             case "TemperatureScaling": options.TemperatureScaling = true; break; // the temperature is fitted on held-out rows
-            case "ValidationFraction": options.ValidationFraction = 0.25; break; // a holdout of the user's own
-            default: options.BatchSize = 64; break;                              // folds train in full batch only
+            default: options.ValidationFraction = 0.25; break;                  // a holdout of the user's own
         }
         var model = ml.BinaryClassification.Trainers.Cdat(options).Fit(data);
         Assert.AreEqual(64, model.Model.Network.Layers[0].Outputs);
@@ -58,6 +56,22 @@ public sealed class SmallDataFoldsTests
         // At its default the same rows train the ensemble.
         var folds = ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 4, MaxSteps = 20 }).Fit(data);
         Assert.AreEqual(5 * 64, folds.Model.Network.Layers[0].Outputs);
+    }
+
+    [TestMethod]
+    public void ABatchSizeTheUserSetsIsTheFoldsOwn()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.BreastCancer(ml);
+        var data = Datasets.BreastCancerPrep(ml).Fit(train).Transform(train);   // about 450 rows: the ensemble's by default
+        var model = ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 4, BatchSize = 64, MaxSteps = 20 }).Fit(data);
+        Assert.AreEqual(5 * 64, model.Model.Network.Layers[0].Outputs, "still five fold networks");
+        StringAssert.Contains(model.TrainingMetrics.Regime.Description, "in mini-batches of 64");
+        Assert.AreEqual(0, model.TrainingMetrics.Regime.ValidationRows, "every row trains a fold: none is held out from all of them");
+        // The first fold's steps read batches of 64 of its four fifths (about 360 rows), several epochs in 20 steps.
+        Assert.IsTrue(model.TrainingTrace.All(r => r.BatchRows <= 64), string.Join(",", model.TrainingTrace.Select(r => r.BatchRows).Distinct()));
+        Assert.IsTrue(model.TrainingTrace[^1].Epoch >= 2, $"epoch {model.TrainingTrace[^1].Epoch}");
+        Assert.IsTrue(model.Model.Network.IsFinite());
     }
 
     [TestMethod]
