@@ -107,7 +107,7 @@ internal static class MetaCommand
             Add(Cdat, new SuiteTrainer(Cdat, (c, _) => SuiteTrainer.Cdat(c, set.Task, new CdatTrainer.Options { Seed = s }))
                 .Run(ml, set.Task, train, test, s, model => cdatRuns.Add(((CdatTransformer)model).TrainingMetrics)));
             if (oracle)
-                Add(Oracle, SuiteCommand.TunedOnValidation(ml, set.Task, train, test, "lr", SuiteCommand.OracleRates,
+                Add(Oracle, SuiteCommand.TunedOnValidation(ml, set.Task, train, test, "lr", SuiteCommand.MetaOracleRates,
                     lr => new() { Tuner = new ConstantRule(lr), Direction = new AdamRule() }).Score);
             AnsiConsole.WriteLine();
         }

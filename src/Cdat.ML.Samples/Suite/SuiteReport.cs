@@ -24,7 +24,7 @@ internal static class SuiteReport
     public static string Markdown(IReadOnlyList<SuiteCommand.Row> rows, IReadOnlyList<SuiteSet> sets, IReadOnlyList<string> skipped, string mode, int seeds)
     {
         var s = new StringBuilder();
-        s.AppendLine(string.Create(C, $"Suite run ({mode}; Cdat defaults over {seeds} seed(s): median, range in brackets; fit time in seconds and as a multiple of LightGbm's in the same run)."));
+        s.AppendLine(string.Create(C, $"Suite run ({mode}; every network row over {seeds} seed(s), each tuned row tuning its rate on its own validation split: median, range in brackets; fit time in seconds and as a multiple of LightGbm's in the same run)."));
         s.AppendLine();
         s.AppendLine("| data | trainer | metric 1 | metric 2 | fit s | × LightGbm | note |");
         s.AppendLine("|---|---|---|---|---|---|---|");
