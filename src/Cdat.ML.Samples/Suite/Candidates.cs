@@ -49,7 +49,7 @@ internal static class Candidates
     /// Factors that change only the probabilities, not the ranking or the predicted class: chosen on the validation
     /// rows' log-loss (lower is better) instead of the headline metric (on regression sets, which they leave alone, the metric).
     /// </summary>
-    public static IReadOnlySet<string> ChosenOnLogLoss { get; } = new HashSet<string> { "temperature" };
+    public static IReadOnlySet<string> ChosenOnLogLoss { get; } = new HashSet<string> { "temperature", "fold-temperature" };
 
     /// <summary>Epochs for about <paramref name="steps"/> mini-batch steps on <paramref name="rows"/> rows (a tenth held out); null where full batch.</summary>
     private static int? EpochsFor(long rows, long steps)
@@ -96,6 +96,13 @@ internal static class Candidates
         {
             new("no temperature", _ => { }),
             new("temperature on the validation rows", o => o.TemperatureScaling = true),
+        },
+        // The small-data fold ensemble's probabilities: as trained, or tempered on the out-of-fold logits (every training
+        // row, scored by the fold network that did not see it). Data that train one network are left alone by both.
+        ["fold-temperature"] = new Candidate[]
+        {
+            new("no temperature", o => o.TemperatureScaling = false),
+            new("out-of-fold temperature", _ => { }),
         },
         ["folds"] = new Candidate[]
         {

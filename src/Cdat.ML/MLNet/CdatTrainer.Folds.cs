@@ -20,13 +20,13 @@ public sealed partial class CdatTrainer
     /// <summary>
     /// Whether the data train the fold ensemble on every row: small in-memory data that fits one batch. From 200 rows on,
     /// where a tenth could be held out, only where the plan's own full batch keeps the dense folds small, and not where
-    /// the user asked for held-out rows (a ValidationFraction of their own, or a temperature fitted on them). A batch size
-    /// the user sets does not change this: the folds train in mini-batches of that size.
+    /// the user asked for held-out rows (a ValidationFraction of their own). A batch size the user sets does not change
+    /// this: the folds train in mini-batches of that size.
     /// </summary>
     private bool TrainsFolds(RowsRead read, int features)
     {
         var o = TrainerOptions;
-        bool wantsHoldout = o.ValidationFraction != new Options().ValidationFraction || (o.TemperatureScaling && Task != CdatTask.Regression);
+        bool wantsHoldout = o.ValidationFraction != new Options().ValidationFraction;
         bool small = read.Rows < MinRowsForHoldout
                      || (read.Rows <= o.SmallDataRows && TrainingPlan.PrefersFullBatch(read.Rows, features) && !wantsHoldout);
         // A batch size the user sets is the folds' own: it does not take the small-data rule away.
@@ -58,8 +58,8 @@ public sealed partial class CdatTrainer
         return (loop, direction, tuner);
     }
 
-    /// <summary>What the folds trained: each network's layers, the first fold's run (for the metrics and trace; Cancelled if the ensemble was), a description and their batch size (null: full batch).</summary>
-    private sealed record FoldRuns(IReadOnlyList<IReadOnlyList<LayerArrays>> Members, TrainingResult First, string Tuner, string Direction, bool UsesCurvature, string Describe, int? BatchSize);
+    /// <summary>What the folds trained: each network's layers, the first fold's run (for the metrics and trace; Cancelled if the ensemble was), a description, their batch size (null: full batch) and the factor on the merged logits (1/T).</summary>
+    private sealed record FoldRuns(IReadOnlyList<IReadOnlyList<LayerArrays>> Members, TrainingResult First, string Tuner, string Direction, bool UsesCurvature, string Describe, int? BatchSize, double LogitFactor);
 
     /// <summary>
     /// Trains one network per fold of the (full-batch, in-memory) training rows, each on the other folds and stopped early
@@ -78,6 +78,8 @@ public sealed partial class CdatTrainer
         var order = Enumerable.Range(0, (int)n).ToArray();
         new Random((int)(seed & int.MaxValue) ^ 0xf01d).Shuffle(order);
         var members = new List<IReadOnlyList<LayerArrays>>();
+        // A classifier's temperature is fitted on the folds' held-out logits: every row, scored by a network that did not see it.
+        var outOfFold = Task != CdatTask.Regression && (o.TemperatureScaling ?? TrainingPlan.FoldTemperature) ? new TemperatureScaling.Logits() : null;
         var steps = new List<int>();
         TrainingResult? first = null;
         string tunerName = "", directionName = "";
@@ -109,11 +111,15 @@ public sealed partial class CdatTrainer
                 (tunerName, directionName, usesCurvature) = (tuner.Name, direction.Name, tuner.UsesCurvature);
                 steps.Add(result.Steps.Count);
                 members.Add(MultilayerPerceptron.ReadLayers(loop.Network));
+                outOfFold?.Add(loop.Network, check, Task, loop.Device);
                 if (cancelled) break;
             }
         }
         string describe = string.Create(CultureInfo.InvariantCulture,
             $", {folds}-fold ensemble ({members.Count} networks{(batchSize is int b ? $" in mini-batches of {b}" : "")}, each stopped early on its own held-out fold of about {n / folds} rows after {string.Join("/", steps)} steps; logits averaged)");
-        return new FoldRuns(members, first!, tunerName, directionName, usesCurvature, describe, batchSize);
+        // Only a whole ensemble's folds cover every row.
+        double factor = outOfFold is not null && members.Count == folds ? outOfFold.Fit(Task) : 1;
+        if (factor != 1) describe += string.Create(CultureInfo.InvariantCulture, $", probabilities tempered on the out-of-fold logits (T {1 / factor:G3})");
+        return new FoldRuns(members, first!, tunerName, directionName, usesCurvature, describe, batchSize, factor);
     }
 }

@@ -105,19 +105,23 @@ public sealed partial class CdatTrainer
         /// <summary>
         /// Data of at most this many rows train the <see cref="SmallDataFolds"/> ensemble when the trainer's own rule trains
         /// them in full batch (at most 4096 rows and 262,144 feature values); larger data hold a tenth out for one network,
-        /// and so do data of 200 rows or more where <see cref="ValidationFraction"/> is set away from its default or a
-        /// classifier has <see cref="TemperatureScaling"/>. Under 200 rows, too few to hold a tenth out, the ensemble
+        /// and so do data of 200 rows or more where <see cref="ValidationFraction"/> is set away from its default (a batch
+        /// size the user sets trains the folds in mini-batches). Under 200 rows, too few to hold a tenth out, the ensemble
         /// trains whatever this says. Default 999: of 199, 999 and 4096, the
         /// best on the meta-benchmark's validation splits within the fit-time target (4096 scores higher still on
         /// 1,000-4,096 rows, at five times the fit time; docs/DEFAULTS.md).
         /// </summary>
         public long SmallDataRows = TrainingPlan.SmallDataRows;
         /// <summary>
-        /// Classification: once trained, divide the logits by the one temperature that minimises the validation rows'
-        /// cross-entropy (Guo et al., 2017; between 0.5 and 20), folded into the output layer. It changes the probabilities
-        /// (and log-loss), never the ranking (AUC) or the predicted class. Needs validation data; default false.
+        /// Classification: once trained, divide the logits by the one temperature that minimises the cross-entropy of rows
+        /// the network did not train on (Guo et al., 2017; between 0.5 and 20), folded into the output layer. It changes the
+        /// probabilities (and log-loss), never the ranking (AUC) or the predicted class. True: the
+        /// <see cref="SmallDataFolds"/> ensemble is tempered on its out-of-fold logits (every training row, each scored by
+        /// the fold network that did not see it), and one network on its validation rows. False: never. Null (default):
+        /// the rule in docs/DEFAULTS.md (the ensemble only, on its out-of-fold logits; see
+        /// <c>CdatTrainingMetrics.Regime</c>).
         /// </summary>
-        public bool TemperatureScaling;
+        public bool? TemperatureScaling;
         /// <summary>
         /// Validation data, scored during training; with it the best weights seen are kept. <c>Fit(trainData, validationData)</c>
         /// gives the same model.

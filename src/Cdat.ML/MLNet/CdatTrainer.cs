@@ -191,7 +191,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 var merged = LogitAverage.Merge(folds.Members);
                 return Finish(Task == CdatTask.Regression
                         ? ToWeights(merged, o.Activation, columns.LabelOffset, columns.LabelScale, columns.Scaler)
-                        : ToWeights(merged, o.Activation, inputScaler: columns.Scaler),
+                        : ToWeights(merged, o.Activation, scale: folds.LogitFactor, inputScaler: columns.Scaler),
                     folds.First, clock.Elapsed.TotalSeconds, folds.Tuner, folds.Direction, new CdatRegime(folds.BatchSize ?? 0, training.Rows, 0, false, regime));
             }
             if (validation is null) RequireNoValidationOptions(o, loaded.Streamed, loaded.Rows);
@@ -208,7 +208,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             if (result.StopReason == StopReason.Cancelled && result.Steps.Count == 0) o.CancellationToken.ThrowIfCancellationRequested();
 
             // A classifier's probabilities are tempered on the validation rows (regression keeps its label scaling instead).
-            double factor = o.TemperatureScaling && Task != CdatTask.Regression && validation is not null
+            double factor = o.TemperatureScaling == true && Task != CdatTask.Regression && validation is not null
                 ? TemperatureScaling.Fit(loop.Network, validation, Task, loop.Device) : 1;
             if (factor != 1) regime += FormattableString.Invariant($", probabilities tempered on the validation rows (T {1 / factor:G3})");
             var weights = Task == CdatTask.Regression

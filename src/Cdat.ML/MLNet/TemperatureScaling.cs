@@ -20,15 +20,44 @@ internal static class TemperatureScaling
     /// <summary>The factor for the validation rows' logits from <paramref name="network"/>; 1 when there are none.</summary>
     public static double Fit(nn.Module<Tensor, Tensor> network, Batches.IBatchSource validation, CdatTask task, Device device)
     {
-        using var scope = torch.NewDisposeScope();
-        if (ValidationOutputs.Of(network, validation, device, ChunkRows) is not { } all) return 1;
-        var (outputs, targets, _) = all;
-        var values = outputs.to(ScalarType.Float64).contiguous().data<double>().ToArray();
-        var classes = Networks.WeightedLoss.TargetsOf(targets).to(ScalarType.Int64).contiguous().data<long>().ToArray();
-        var weights = Networks.WeightedLoss.IsPacked(targets) ? Networks.WeightedLoss.Unpack(targets).Weights.to(ScalarType.Float64).contiguous().data<double>().ToArray() : null;
-        int width = task == CdatTask.BinaryClassification ? 1 : (int)outputs.shape[1];
-        var logits = Enumerable.Range(0, classes.Length).Select(i => values.AsSpan(i * width, width).ToArray()).ToArray();
-        return Fit(logits, classes.Select(c => (int)c).ToArray(), binary: task == CdatTask.BinaryClassification, weights);
+        var rows = new Logits();
+        rows.Add(network, validation, task, device);
+        return rows.Fit(task);
+    }
+
+    /// <summary>
+    /// Logits gathered from one or more networks, each on rows it did not train on (the fold ensemble's held-out folds),
+    /// with their classes and example weights, to fit one factor on all of them.
+    /// </summary>
+    internal sealed class Logits
+    {
+        private readonly List<double[]> _logits = new();
+        private readonly List<int> _classes = new();
+        private readonly List<double> _weights = new();
+
+        public int Count => _logits.Count;
+
+        /// <summary>Adds <paramref name="network"/>'s logits on the rows of <paramref name="rows"/>.</summary>
+        public void Add(nn.Module<Tensor, Tensor> network, Batches.IBatchSource rows, CdatTask task, Device device)
+        {
+            using var scope = torch.NewDisposeScope();
+            if (ValidationOutputs.Of(network, rows, device, ChunkRows) is not { } all) return;
+            var (outputs, targets, _) = all;
+            var values = outputs.to(ScalarType.Float64).contiguous().data<double>().ToArray();
+            var classes = Networks.WeightedLoss.TargetsOf(targets).to(ScalarType.Int64).contiguous().data<long>().ToArray();
+            var weights = Networks.WeightedLoss.IsPacked(targets) ? Networks.WeightedLoss.Unpack(targets).Weights.to(ScalarType.Float64).contiguous().data<double>().ToArray() : null;
+            int width = task == CdatTask.BinaryClassification ? 1 : (int)outputs.shape[1];
+            for (int i = 0; i < classes.Length; i++)
+            {
+                _logits.Add(values.AsSpan(i * width, width).ToArray());
+                _classes.Add((int)classes[i]);
+                _weights.Add(weights?[i] ?? 1);
+            }
+        }
+
+        /// <summary>The factor for every row gathered; 1 when there are none.</summary>
+        public double Fit(CdatTask task) =>
+            TemperatureScaling.Fit(_logits, _classes, binary: task == CdatTask.BinaryClassification, _weights.All(w => w == 1) ? null : _weights);
     }
 
     /// <summary>

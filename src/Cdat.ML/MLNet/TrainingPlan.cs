@@ -37,6 +37,8 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
     /// times the fit time on 1,000-4,096 rows; 999 is the best of the candidates within the fit-time target.
     /// </summary>
     public const long SmallDataRows = 999;
+    /// <summary>Whether a classifier's fold ensemble is tempered on its out-of-fold logits by default.</summary>
+    public const bool FoldTemperature = true;
     /// <summary>Full batch only while a step touches at most this many feature values...</summary>
     public const long FullBatchMaxCells = 1 << 18;
     /// <summary>...and at most this many rows.</summary>

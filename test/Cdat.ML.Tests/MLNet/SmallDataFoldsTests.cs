@@ -36,7 +36,6 @@ public sealed class SmallDataFoldsTests
 
     [TestMethod]
     [DataRow("SmallDataRows")]
-    [DataRow("TemperatureScaling")]
     [DataRow("ValidationFraction")]
     public void OneNetworkHoldsATenthOutAboveSmallDataRowsOrForAHoldoutOfTheUsers(string option)
     {
@@ -47,7 +46,6 @@ public sealed class SmallDataFoldsTests
         switch (option)
         {
             case "SmallDataRows": options.SmallDataRows = 300; break;          // the set has about 450 rows
-            case "TemperatureScaling": options.TemperatureScaling = true; break; // the temperature is fitted on held-out rows
             default: options.ValidationFraction = 0.25; break;                  // a holdout of the user's own
         }
         var model = ml.BinaryClassification.Trainers.Cdat(options).Fit(data);
@@ -72,6 +70,30 @@ public sealed class SmallDataFoldsTests
         Assert.IsTrue(model.TrainingTrace.All(r => r.BatchRows <= 64), string.Join(",", model.TrainingTrace.Select(r => r.BatchRows).Distinct()));
         Assert.IsTrue(model.TrainingTrace[^1].Epoch >= 2, $"epoch {model.TrainingTrace[^1].Epoch}");
         Assert.IsTrue(model.Model.Network.IsFinite());
+    }
+
+    [TestMethod]
+    public void AClassifiersEnsembleIsTemperedOnItsOutOfFoldLogitsUnlessTurnedOff()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = Datasets.BreastCancer(ml);
+        var prep = Datasets.BreastCancerPrep(ml).Fit(train);
+        var small = ml.Data.TakeRows(prep.Transform(train), 150);
+        var check = prep.Transform(test);
+        CdatTransformer Train(bool? temper) => ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 4, TemperatureScaling = temper }).Fit(small);
+        var byDefault = Train(null);
+        var plain = Train(false);
+        StringAssert.Contains(byDefault.TrainingMetrics.Regime.Description, "probabilities tempered on the out-of-fold logits (T ");
+        StringAssert.DoesNotMatch(plain.TrainingMetrics.Regime.Description, new System.Text.RegularExpressions.Regex("tempered"));
+        // The same folds, their merged logits scaled by one factor: the ranking stays, the probabilities move.
+        float[] Scores(ITransformer m) => m.Transform(check).GetColumn<float>("Score").ToArray();
+        var ratios = Scores(byDefault).Zip(Scores(plain)).Where(p => Math.Abs(p.Second) > 1).Select(p => (double)p.First / p.Second).ToArray();
+        Assert.IsTrue(ratios.Length > 10);
+        Assert.AreEqual(ratios.Min(), ratios.Max(), 1e-3 * Math.Abs(ratios.Average()), "one factor on every row's logit");
+        Assert.AreNotEqual(1.0, ratios.Average(), 1e-3, "a temperature was fitted");
+        Assert.AreEqual(ml.BinaryClassification.Evaluate(plain.Transform(check)).AreaUnderRocCurve,
+                        ml.BinaryClassification.Evaluate(byDefault.Transform(check)).AreaUnderRocCurve, 1e-9);
+        Assert.AreNotEqual(ml.BinaryClassification.Evaluate(plain.Transform(check)).LogLoss, ml.BinaryClassification.Evaluate(byDefault.Transform(check)).LogLoss);
     }
 
     [TestMethod]
