@@ -22,27 +22,23 @@ internal static class Candidates
     private static long TrainingRows(long rows) => rows - Math.Min(rows / 10, 10_000);
 
     /// <summary>
-    /// The candidate budget that follows the batch size B: about 3000·(1 + 256/B) steps (6000 at 256, as today; 27,000 at
-    /// 32; 3,375 at 2048: steps grow as the batch shrinks, the small-batch side of the critical batch size), at least 3
-    /// epochs and at most 100, or for B above 256 the steps of 100 epochs of 256 rows.
+    /// The rule the trainer's batch-size rule replaced, for a forced batch size B: about 6000 steps whatever B (3-100
+    /// epochs of the rows left once a tenth is held out).
     /// </summary>
-    private static void BudgetFollowsBatch(CdatTrainer.Options o, long rows)
+    private static void BudgetAsAt256(CdatTrainer.Options o, long rows)
     {
         if (o.BatchSize is not int b || b <= 0) return;
         long training = TrainingRows(rows);
         if (b >= training) return;
         long perEpoch = (training + b - 1) / b;
-        long steps = (long)Math.Round(3000.0 * (1 + 256.0 / b));
-        int maxEpochs = (int)Math.Max(100, 100L * b / 256);
-        o.MaxEpochs = (int)Math.Clamp((steps + perEpoch - 1) / perEpoch, 3, maxEpochs);
+        o.MaxEpochs = (int)Math.Clamp((6000 + perEpoch - 1) / perEpoch, 3, 100);
     }
 
-    /// <summary>The candidate σ that follows the batch size B: today's mini-batch σ (0.5 cross-entropy, 1.5 squared error) × √(B/256), at most 1.9.</summary>
-    private static void SigmaFollowsBatch(CdatTrainer.Options o, long rows, CdatTask task)
+    /// <summary>The σ the trainer's batch-size rule replaced: 0.5 (cross-entropy) or 1.5 (squared error) whatever the batch.</summary>
+    private static void SigmaAsAt256(CdatTrainer.Options o, long rows, CdatTask task)
     {
         if (o.BatchSize is not int b || b <= 0 || b >= TrainingRows(rows)) return;
-        double atDefault = task == CdatTask.Regression ? 1.5 : 0.5;
-        o.Tuner = new CdatRule { Sigma = Math.Min(1.9, atDefault * Math.Sqrt(b / 256.0)) };
+        o.Tuner = new CdatRule { Sigma = task == CdatTask.Regression ? 1.5 : 0.5 };
     }
 
     /// <summary>
@@ -124,14 +120,14 @@ internal static class Candidates
             new("about 3000 steps", (o, n) => o.MaxEpochs = EpochsFor(n, 3000)),
             new("about 1500 steps", (o, n) => o.MaxEpochs = EpochsFor(n, 1500)),
         },
-        // With a batch size the user forces (select --batches): how the step budget and σ follow it. Today's plan gives
-        // about 6000 steps (3-100 epochs) and one σ per loss whatever the batch.
+        // With a batch size the user forces (select --batches): how the step budget and σ follow it. The trainer's rule (the
+        // first) was chosen here against the rule it replaced (budget and σ as at 256 rows), replayed through MaxEpochs and Sigma.
         ["batch-rule"] = new Candidate[]
         {
-            new("budget and σ as at 256", _ => { }),
-            new("budget follows the batch", (o, n) => BudgetFollowsBatch(o, n)),
-            new("σ follows the batch", (o, n, task) => SigmaFollowsBatch(o, n, task)),
-            new("budget and σ follow the batch", (o, n, task) => { BudgetFollowsBatch(o, n); SigmaFollowsBatch(o, n, task); }),
+            new("budget and σ follow the batch", _ => { }),
+            new("budget and σ as at 256", (o, n, task) => { BudgetAsAt256(o, n); SigmaAsAt256(o, n, task); }),
+            new("budget follows the batch", (o, n, task) => SigmaAsAt256(o, n, task)),
+            new("σ follows the batch", (o, n) => BudgetAsAt256(o, n)),
         },
         ["batch"] = new Candidate[]
         {

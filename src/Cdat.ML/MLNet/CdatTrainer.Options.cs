@@ -55,7 +55,8 @@ public sealed partial class CdatTrainer
         public int? BatchSize;
         /// <summary>
         /// Passes over the data (full batch: steps). Null (default) chooses by data size: 300 full-batch steps, or the epochs
-        /// that give about 6000 mini-batch steps (at least 3, at most 100; fewer on very wide features); early stopping usually ends training sooner.
+        /// that give about 3000·(1 + 256/B) steps of B rows (6000 at the default 256, 27,000 at 32, 3,375 at 2048; at least 3
+        /// epochs, at most 100 or the steps of 100 epochs of 256 rows; fewer on very wide features); early stopping usually ends training sooner.
         /// </summary>
         public int? MaxEpochs;
         /// <summary>Total steps; overrides <see cref="MaxEpochs"/> when set.</summary>

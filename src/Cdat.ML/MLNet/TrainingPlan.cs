@@ -50,13 +50,32 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
     /// <summary>Rows per mini-batch by default.</summary>
     public const int MiniBatchRows = 256;
     /// <summary>
-    /// CDAT's σ in mini-batch by default: below 1 for cross-entropy, whose curvature fades as predictions grow confident
-    /// (larger σ stopped early or diverged on adult and covertype); above 1 for squared error (bike sharing kept improving).
+    /// CDAT's σ in mini-batches of 256 rows by default: below 1 for cross-entropy, whose curvature fades as predictions
+    /// grow confident (larger σ stopped early or diverged on adult and covertype); above 1 for squared error (bike sharing
+    /// kept improving). Other batch sizes scale it (<see cref="MiniBatchSigma"/>).
     /// </summary>
     public const double MiniBatchSigmaCrossEntropy = 0.5, MiniBatchSigmaSquaredError = 1.5;
+
+    /// <summary>
+    /// CDAT's σ in mini-batches of <paramref name="batchSize"/> rows: the loss's σ at 256 rows times √(B/256), at most
+    /// the full-batch σ. A smaller batch's noisier numerator asks for a smaller σ; a larger batch moves toward full batch.
+    /// Chosen leave one set out at the batch sizes 32-2048 a user might set (docs/DEFAULTS.md).
+    /// </summary>
+    public static double MiniBatchSigma(int batchSize, bool squaredError) =>
+        Math.Min(FullBatchSigma, (squaredError ? MiniBatchSigmaSquaredError : MiniBatchSigmaCrossEntropy) * Math.Sqrt(batchSize / (double)MiniBatchRows));
+
+    /// <summary>
+    /// The mini-batch step budget at <paramref name="batchSize"/> rows: about 3000·(1 + 256/B) steps, 6000 at the default
+    /// 256 rows, more for smaller batches (each step sees fewer rows), fewer for larger ones (down to 3000). Chosen leave
+    /// one set out with <see cref="MiniBatchSigma"/> (docs/DEFAULTS.md).
+    /// </summary>
+    public static long MiniBatchStepsAt(int batchSize) => (long)Math.Round(MiniBatchSteps / 2.0 * (1 + MiniBatchRows / (double)batchSize));
+
+    /// <summary>At most <see cref="MaxEpochs"/> epochs, or for batches above 256 rows the steps of that many epochs of 256 rows.</summary>
+    public static int MaxEpochsAt(int batchSize) => (int)Math.Max(MaxEpochs, (long)MaxEpochs * batchSize / MiniBatchRows);
     /// <summary>Mini-batch training ends with a running average of the weights of this decay (about the last 100 steps).</summary>
     public const double MiniBatchAverageDecay = 0.99;
-    /// <summary>The mini-batch step budget: the epochs that give about this many steps...</summary>
+    /// <summary>The mini-batch step budget at 256 rows: the epochs that give about this many steps (other batch sizes: <see cref="MiniBatchStepsAt"/>)...</summary>
     public const long MiniBatchSteps = 6000;
     /// <summary>
     /// ...and at most the steps that read this many feature values in all (rows × features per step): wide data, such
@@ -65,7 +84,7 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
     public const long MiniBatchValues = 1L << 30;
     /// <summary>...but at least this many epochs...</summary>
     public const int MinEpochs = 3;
-    /// <summary>...and at most this many.</summary>
+    /// <summary>...and at most this many (for batches above 256 rows, <see cref="MaxEpochsAt"/>).</summary>
     public const int MaxEpochs = 100;
     /// <summary>Validation checks over a mini-batch run (at most one per epoch... or more often when epochs are few).</summary>
     public const int MiniBatchChecks = 40;
@@ -88,12 +107,12 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
     {
         bool full = batchSize is null;
         long stepsPerEpoch = full ? 1 : (rows + batchSize!.Value - 1) / batchSize.Value;
-        long steps = full ? FullBatchSteps : Math.Min(MiniBatchSteps, MiniBatchValues / Math.Max(1L, (long)batchSize!.Value * features));
-        int chosenEpochs = epochs ?? (full ? FullBatchSteps : (int)Math.Clamp((steps + stepsPerEpoch - 1) / stepsPerEpoch, MinEpochs, MaxEpochs));
+        long steps = full ? FullBatchSteps : Math.Min(MiniBatchStepsAt(batchSize!.Value), MiniBatchValues / Math.Max(1L, (long)batchSize!.Value * features));
+        int chosenEpochs = epochs ?? (full ? FullBatchSteps : (int)Math.Clamp((steps + stepsPerEpoch - 1) / stepsPerEpoch, MinEpochs, MaxEpochsAt(batchSize!.Value)));
         long total = maxSteps ?? chosenEpochs * stepsPerEpoch;
         int every = validationEvery ?? (full ? Training.TrainingOptions.FullBatchValidationEvery : (int)Math.Clamp(total / MiniBatchChecks, 1, stepsPerEpoch));
         int? stopAfter = !hasValidation || patience == 0 ? null : patience ?? (full ? FullBatchPatience : MiniBatchPatience);
-        double sigma = full ? FullBatchSigma : squaredError ? MiniBatchSigmaSquaredError : MiniBatchSigmaCrossEntropy;
+        double sigma = full ? FullBatchSigma : MiniBatchSigma(batchSize!.Value, squaredError);
         double? average = averageDecay is double a ? (a > 0 ? a : null) : full ? null : MiniBatchAverageDecay;
         return new TrainingPlan(batchSize, sigma, chosenEpochs, maxSteps, every, stopAfter, average);
     }

@@ -157,6 +157,34 @@ public sealed class DefaultsTests
     }
 
     [TestMethod]
+    public void TheStepBudgetAndSigmaFollowABatchSizeTheUserSets()
+    {
+        TrainingPlan At(int batch, bool squaredError = false) => TrainingPlan.For(20_000, 16, batch, null, null, null, null, hasValidation: true, squaredError);
+        long Steps(TrainingPlan plan) => plan.Epochs * ((20_000 + plan.BatchSize!.Value - 1) / plan.BatchSize.Value);
+        // At the default 256 rows: about 6000 steps and the loss's σ, as before.
+        Assert.AreEqual(TrainingPlan.MiniBatchSigmaCrossEntropy, At(256).Sigma);
+        Assert.AreEqual(TrainingPlan.MiniBatchSigmaSquaredError, At(256, squaredError: true).Sigma);
+        Assert.AreEqual(76, At(256).Epochs);                          // ⌈6000 / 79⌉
+        // Smaller batches: more steps (3000·(1 + 256/32) = 27,000 at 32 rows) and a smaller σ (× √(32/256)).
+        Assert.AreEqual(27_000, TrainingPlan.MiniBatchStepsAt(32));
+        Assert.IsTrue(Steps(At(32)) >= 27_000 && Steps(At(32)) < 27_000 + 625, $"{Steps(At(32))} steps");
+        Assert.AreEqual(TrainingPlan.MiniBatchSigmaCrossEntropy * Math.Sqrt(32 / 256.0), At(32).Sigma, 1e-12);
+        // Larger batches: fewer steps (3375 at 2048 rows, beyond 100 epochs of 10 steps), σ toward the full-batch σ and never past it.
+        Assert.AreEqual(3_375, TrainingPlan.MiniBatchStepsAt(2048));
+        Assert.AreEqual(338, At(2048).Epochs);                        // ⌈3375 / 10⌉, within 100·2048/256 = 800 epochs
+        Assert.AreEqual(TrainingPlan.MiniBatchSigmaCrossEntropy * Math.Sqrt(8), At(2048).Sigma, 1e-12);
+        Assert.AreEqual(TrainingPlan.FullBatchSigma, At(2048, squaredError: true).Sigma);
+        int[] sizes = { 16, 32, 64, 128, 256, 512, 1024, 2048, 4096 };
+        foreach (bool squared in new[] { false, true })
+            for (int i = 1; i < sizes.Length; i++)
+            {
+                Assert.IsTrue(At(sizes[i], squared).Sigma >= At(sizes[i - 1], squared).Sigma, $"σ grows with the batch ({sizes[i]} rows)");
+                Assert.IsTrue(At(sizes[i], squared).Sigma <= TrainingPlan.FullBatchSigma);
+                Assert.IsTrue(TrainingPlan.MiniBatchStepsAt(sizes[i]) < TrainingPlan.MiniBatchStepsAt(sizes[i - 1]), "fewer steps as the batch grows");
+            }
+    }
+
+    [TestMethod]
     public void MLContextGpuDeviceIdIsHonouredWithItsFallback()
     {
         if (torch.cuda.is_available()) Assert.Inconclusive("CUDA is available here; this test checks the CPU-only path.");

@@ -9,8 +9,9 @@ namespace Cdat.ML;
 public sealed class CdatRule : LearningRateRule
 {
     /// <summary>
-    /// Scale σ. Null (default) chooses by regime: 1.9 in full batch (just below the edge, a knife edge); in mini-batch
-    /// 0.5 for classification and 1.5 for regression (measured on the benchmark suite; see docs/DEFAULTS.md).
+    /// Scale σ. Null (default) chooses by regime: 1.9 in full batch (just below the edge, a knife edge); in mini-batches
+    /// of 256 rows 0.5 for classification and 1.5 for regression (measured on the benchmark suite), times √(B/256) for
+    /// B rows a batch, at most 1.9 (chosen leave one set out at batch sizes 32-2048; see docs/DEFAULTS.md).
     /// </summary>
     public double? Sigma { get; init; }
     /// <summary>EMA factor β of the numerator and denominator (0: the instantaneous rule). Default <see cref="CdatTuner.DefaultBeta"/> (0.9), which keeps one odd batch or a collapsing curvature from producing a huge step.</summary>
