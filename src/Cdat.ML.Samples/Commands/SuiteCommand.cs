@@ -193,7 +193,8 @@ internal static class SuiteCommand
     private static string GridNote(string rateName, double[] rates, IReadOnlyList<double> chosen, double gridSeconds)
     {
         string picks = string.Join(", ", chosen.GroupBy(r => r).OrderBy(g => g.Key).Select(g => chosen.Count > 1 ? Invariant($"{g.Key:G2} ({g.Count()}×)") : Invariant($"{g.Key:G2}")));
-        string edge = chosen.Any(r => r == rates[^1]) ? "; at the top of the grid" : chosen.Any(r => r == rates[0]) ? "; at the bottom of the grid" : "";
+        bool top = chosen.Any(r => r == rates[^1]), bottom = chosen.Any(r => r == rates[0]);
+        string edge = top && bottom ? "; at both ends of the grid" : top ? "; at the top of the grid" : bottom ? "; at the bottom of the grid" : "";
         return Invariant($"{rateName} {picks} chosen on validation{edge}; grid {gridSeconds:F0} s{(chosen.Count > 1 ? " a seed" : "")}");
     }
 

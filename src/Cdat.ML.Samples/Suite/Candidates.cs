@@ -18,8 +18,12 @@ internal static class Candidates
         public Candidate(string name, Action<CdatTrainer.Options, long> apply) : this(name, (o, n, _) => apply(o, n)) { }
     }
 
-    /// <summary>Training rows once the trainer holds its tenth out (at most 10,000).</summary>
-    private static long TrainingRows(long rows) => rows - Math.Min(rows / 10, 10_000);
+    /// <summary>
+    /// The rows one network trains on: four fifths on data of 40-999 rows (the fold ensemble; these sets train in full
+    /// batch by the trainer's rule), else what is left once a tenth is held out (at most 10,000).
+    /// </summary>
+    private static long TrainingRows(long rows) =>
+        rows >= 40 && rows <= new CdatTrainer.Options().SmallDataRows ? rows - rows / 5 : rows - Math.Min(rows / 10, 10_000);
 
     /// <summary>
     /// The rule the trainer's batch-size rule replaced, for a forced batch size B: about 6000 steps whatever B (3-100
@@ -90,7 +94,7 @@ internal static class Candidates
         },
         ["temperature"] = new Candidate[]
         {
-            new("no temperature", _ => { }),
+            new("no temperature", o => o.TemperatureScaling = false),
             new("temperature on the validation rows", o => o.TemperatureScaling = true),
         },
         // The small-data fold ensemble's probabilities: as trained, or tempered on the out-of-fold logits (every training

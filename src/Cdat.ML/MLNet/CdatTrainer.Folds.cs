@@ -81,6 +81,7 @@ public sealed partial class CdatTrainer
         // A classifier's temperature is fitted on the folds' held-out logits: every row, scored by a network that did not see it.
         var outOfFold = Task != CdatTask.Regression && (o.TemperatureScaling ?? TrainingPlan.FoldTemperature) ? new TemperatureScaling.Logits() : null;
         var steps = new List<int>();
+        bool inMiniBatches = false;
         TrainingResult? first = null;
         string tunerName = "", directionName = "";
         bool usesCurvature = false;
@@ -94,6 +95,7 @@ public sealed partial class CdatTrainer
             using var fit = new TensorBatches(x.index_select(0, keptIndex), allY.index_select(0, keptIndex), batchSize, seed);
             using var check = new TensorBatches(x.index_select(0, heldIndex), allY.index_select(0, heldIndex), null, seed);
             var plan = FoldPlan(fit.Rows, spec.InputSize, fit.IsFullBatch ? null : batchSize);
+            inMiniBatches |= !fit.IsFullBatch;
             var (loop, direction, tuner) = CreateLoop(spec, seed + f, dtype, device, plan, fit);
             using (direction)
             {
@@ -116,10 +118,10 @@ public sealed partial class CdatTrainer
             }
         }
         string describe = string.Create(CultureInfo.InvariantCulture,
-            $", {folds}-fold ensemble ({members.Count} networks{(batchSize is int b ? $" in mini-batches of {b}" : "")}, each stopped early on its own held-out fold of about {n / folds} rows after {string.Join("/", steps)} steps; logits averaged)");
+            $", {folds}-fold ensemble ({members.Count} networks{(inMiniBatches ? $" in mini-batches of {batchSize}" : "")}, each stopped early on its own held-out fold of about {n / folds} rows after {string.Join("/", steps)} steps; logits averaged)");
         // Only a whole ensemble's folds cover every row.
         double factor = outOfFold is not null && members.Count == folds ? outOfFold.Fit(Task) : 1;
         if (factor != 1) describe += string.Create(CultureInfo.InvariantCulture, $", probabilities tempered on the out-of-fold logits (T {1 / factor:G3})");
-        return new FoldRuns(members, first!, tunerName, directionName, usesCurvature, describe, batchSize, factor);
+        return new FoldRuns(members, first!, tunerName, directionName, usesCurvature, describe, inMiniBatches ? batchSize : null, factor);
     }
 }

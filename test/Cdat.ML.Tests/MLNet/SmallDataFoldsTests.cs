@@ -97,6 +97,26 @@ public sealed class SmallDataFoldsTests
     }
 
     [TestMethod]
+    public void AMulticlassEnsembleIsTemperedTooAndTemperatureScalingKeepsTheEnsemble()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = Datasets.Digits(ml);
+        var prep = Datasets.DigitsPrep(ml).Fit(train);
+        var small = ml.Data.TakeRows(prep.Transform(train), 300);   // 300 rows: the ensemble's, where a tenth could be held out
+        var check = prep.Transform(test);
+        CdatTransformer Train(bool? temper) => ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 3, MaxSteps = 60, TemperatureScaling = temper }).Fit(small);
+        var tempered = Train(true);
+        var plain = Train(false);
+        // True no longer holds rows out on small data: the folds' own held-out logits serve.
+        Assert.AreEqual(5 * 64, tempered.Model.Network.Layers[0].Outputs);
+        Assert.AreEqual(0, tempered.TrainingMetrics.Regime.ValidationRows);
+        StringAssert.Contains(tempered.TrainingMetrics.Regime.Description, "tempered on the out-of-fold logits");
+        uint[] Labels(ITransformer m) => m.Transform(check).GetColumn<uint>("PredictedLabel").ToArray();
+        CollectionAssert.AreEqual(Labels(plain), Labels(tempered), "one temperature keeps every row's class");
+        Assert.AreNotEqual(ml.MulticlassClassification.Evaluate(plain.Transform(check)).LogLoss, ml.MulticlassClassification.Evaluate(tempered.Transform(check)).LogLoss);
+    }
+
+    [TestMethod]
     public void AnEnsembleCancelledAfterItsFirstFoldKeepsTheFoldsItFinished()
     {
         var ml = new MLContext(seed: 1);
@@ -114,6 +134,7 @@ public sealed class SmallDataFoldsTests
         Assert.AreEqual("Cancelled", model.TrainingMetrics.StopReason);
         Assert.AreEqual(2 * 64, model.Model.Network.Layers[0].Outputs, "the two finished folds, not the third's five steps");
         StringAssert.Contains(model.TrainingMetrics.Regime.Description, "2 networks");
+        StringAssert.DoesNotMatch(model.TrainingMetrics.Regime.Description, new System.Text.RegularExpressions.Regex("tempered"), "two folds' logits cover two fifths of the rows: no temperature");
         Assert.IsTrue(model.Model.Network.IsFinite());
         var auc = ml.BinaryClassification.Evaluate(model.Transform(prep.Transform(test))).AreaUnderRocCurve;
         Assert.IsTrue(auc > 0.95, $"AUC {auc:F4}");
