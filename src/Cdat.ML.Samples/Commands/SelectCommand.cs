@@ -155,7 +155,8 @@ internal static class SelectCommand
     private static SuiteScore Score(MLContext ml, CdatTask task, IDataView train, IDataView test, Candidate candidate, int seed, int? batchSize = null)
     {
         var options = new CdatTrainer.Options { Seed = seed, BatchSize = batchSize };
-        candidate.Apply(options, SuiteCommand.Count(train), task);
+        int features = (train.Schema["Features"].Type as Microsoft.ML.Data.VectorDataViewType)?.Size ?? 1;
+        candidate.Apply(options, new Candidates.CandidateData(SuiteCommand.Count(train), features, task));
         return new SuiteTrainer(candidate.Name, (c, _) => SuiteTrainer.Cdat(c, task, options)).Run(ml, task, train, test, seed);
     }
 

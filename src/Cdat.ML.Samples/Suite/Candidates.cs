@@ -12,10 +12,18 @@ internal static class Candidates
     /// A named configuration: it sets some options on top of the defaults, knowing the training rows and the task (the seed,
     /// and a batch size the run forces, are set by the caller before it).
     /// </summary>
-    internal sealed record Candidate(string Name, Action<CdatTrainer.Options, long, CdatTask> Apply)
+    internal sealed record Candidate(string Name, Action<CdatTrainer.Options, CandidateData> Apply)
     {
-        public Candidate(string name, Action<CdatTrainer.Options> apply) : this(name, (o, _, _) => apply(o)) { }
-        public Candidate(string name, Action<CdatTrainer.Options, long> apply) : this(name, (o, n, _) => apply(o, n)) { }
+        public Candidate(string name, Action<CdatTrainer.Options> apply) : this(name, (o, _) => apply(o)) { }
+        public Candidate(string name, Action<CdatTrainer.Options, long> apply) : this(name, (o, d) => apply(o, d.Rows)) { }
+        public Candidate(string name, Action<CdatTrainer.Options, long, CdatTask> apply) : this(name, (o, d) => apply(o, d.Rows, d.Task)) { }
+    }
+
+    /// <summary>What a candidate may know of the data it trains on: its rows (before the trainer holds any out), features and task.</summary>
+    internal sealed record CandidateData(long Rows, int Features, CdatTask Task)
+    {
+        /// <summary>Whether the trainer's rule trains one network on these rows in full batch (a tenth held out from 1,000 rows; folds below).</summary>
+        public bool FullBatch => TrainingRows(Rows) <= 4096 && TrainingRows(Rows) * Features <= 1 << 18;
     }
 
     /// <summary>
@@ -132,6 +140,13 @@ internal static class Candidates
             new("budget and σ as at 256", (o, n, task) => { BudgetAsAt256(o, n); SigmaAsAt256(o, n, task); }),
             new("budget follows the batch", (o, n, task) => SigmaAsAt256(o, n, task)),
             new("σ follows the batch", (o, n) => BudgetAsAt256(o, n)),
+        },
+        // Validation checks without improvement before stopping (full batch / mini-batch): today's, half and a quarter.
+        ["patience"] = new Candidate[]
+        {
+            new("patience 10 / 8", _ => { }),
+            new("patience 5 / 4", (o, d) => o.EarlyStoppingPatience = d.FullBatch ? 5 : 4),
+            new("patience 3 / 2", (o, d) => o.EarlyStoppingPatience = d.FullBatch ? 3 : 2),
         },
         ["batch"] = new Candidate[]
         {
