@@ -14,7 +14,7 @@ internal static class Candidates
     /// </summary>
     internal sealed record Candidate(string Name, Action<CdatTrainer.Options, CandidateData> Apply)
     {
-        public Candidate(string name, Action<CdatTrainer.Options> apply) : this(name, (o, _) => apply(o)) { }
+        public Candidate(string name, Action<CdatTrainer.Options> apply) : this(name, (CdatTrainer.Options o, CandidateData _) => apply(o)) { }
         public Candidate(string name, Action<CdatTrainer.Options, long> apply) : this(name, (o, d) => apply(o, d.Rows)) { }
         public Candidate(string name, Action<CdatTrainer.Options, long, CdatTask> apply) : this(name, (o, d) => apply(o, d.Rows, d.Task)) { }
     }
