@@ -9,14 +9,12 @@ namespace Cdat.ML.Samples.Suite;
 internal static class Candidates
 {
     /// <summary>
-    /// A named configuration: it sets some options on top of the defaults, knowing the training rows and the task (the seed,
-    /// and a batch size the run forces, are set by the caller before it).
+    /// A named configuration: it sets some options on top of the defaults, knowing the data (the seed, and a batch size the
+    /// run forces, are set by the caller before it).
     /// </summary>
     internal sealed record Candidate(string Name, Action<CdatTrainer.Options, CandidateData> Apply)
     {
-        public Candidate(string name, Action<CdatTrainer.Options> apply) : this(name, (CdatTrainer.Options o, CandidateData _) => apply(o)) { }
-        public Candidate(string name, Action<CdatTrainer.Options, long> apply) : this(name, (o, d) => apply(o, d.Rows)) { }
-        public Candidate(string name, Action<CdatTrainer.Options, long, CdatTask> apply) : this(name, (o, d) => apply(o, d.Rows, d.Task)) { }
+        public Candidate(string name, Action<CdatTrainer.Options> apply) : this(name, (o, _) => apply(o)) { }
     }
 
     /// <summary>What a candidate may know of the data it trains on: its rows (before the trainer holds any out), features and task.</summary>
@@ -35,7 +33,7 @@ internal static class Candidates
 
     /// <summary>
     /// The rule the trainer's batch-size rule replaced, for a forced batch size B: about 6000 steps whatever B (3-100
-    /// epochs of the rows left once a tenth is held out).
+    /// epochs of the rows one network trains on).
     /// </summary>
     private static void BudgetAsAt256(CdatTrainer.Options o, long rows)
     {
@@ -47,10 +45,10 @@ internal static class Candidates
     }
 
     /// <summary>The σ the trainer's batch-size rule replaced: 0.5 (cross-entropy) or 1.5 (squared error) whatever the batch.</summary>
-    private static void SigmaAsAt256(CdatTrainer.Options o, long rows, CdatTask task)
+    private static void SigmaAsAt256(CdatTrainer.Options o, CandidateData data)
     {
-        if (o.BatchSize is not int b || b <= 0 || b >= TrainingRows(rows)) return;
-        o.Tuner = new CdatRule { Sigma = task == CdatTask.Regression ? 1.5 : 0.5 };
+        if (o.BatchSize is not int b || b <= 0 || b >= TrainingRows(data.Rows)) return;
+        o.Tuner = new CdatRule { Sigma = data.Task == CdatTask.Regression ? 1.5 : 0.5 };
     }
 
     /// <summary>
@@ -91,9 +89,9 @@ internal static class Candidates
             new("λ 1e-4", _ => { }),
             new("λ 0", o => o.WeightDecay = 0),
             // As an L2 penalty c·‖w‖²/2 on the summed loss: strong on a few hundred rows, fading on many.
-            new("λ 0.1/n", (o, n) => o.WeightDecay = 0.1 / n),
-            new("λ 1/n", (o, n) => o.WeightDecay = 1.0 / n),
-            new("λ 10/n", (o, n) => o.WeightDecay = 10.0 / n),
+            new("λ 0.1/n", (o, d) => o.WeightDecay = 0.1 / d.Rows),
+            new("λ 1/n", (o, d) => o.WeightDecay = 1.0 / d.Rows),
+            new("λ 10/n", (o, d) => o.WeightDecay = 10.0 / d.Rows),
         },
         ["scaling"] = new Candidate[]
         {
@@ -129,17 +127,17 @@ internal static class Candidates
         ["budget"] = new Candidate[]
         {
             new("about 6000 steps", _ => { }),
-            new("about 3000 steps", (o, n) => o.MaxEpochs = EpochsFor(n, 3000)),
-            new("about 1500 steps", (o, n) => o.MaxEpochs = EpochsFor(n, 1500)),
+            new("about 3000 steps", (o, d) => o.MaxEpochs = EpochsFor(d.Rows, 3000)),
+            new("about 1500 steps", (o, d) => o.MaxEpochs = EpochsFor(d.Rows, 1500)),
         },
         // With a batch size the user forces (select --batches): how the step budget and σ follow it. The trainer's rule (the
         // first) was chosen here against the rule it replaced (budget and σ as at 256 rows), replayed through MaxEpochs and Sigma.
         ["batch-rule"] = new Candidate[]
         {
             new("budget and σ follow the batch", _ => { }),
-            new("budget and σ as at 256", (o, n, task) => { BudgetAsAt256(o, n); SigmaAsAt256(o, n, task); }),
-            new("budget follows the batch", (o, n, task) => SigmaAsAt256(o, n, task)),
-            new("σ follows the batch", (o, n) => BudgetAsAt256(o, n)),
+            new("budget and σ as at 256", (o, d) => { BudgetAsAt256(o, d.Rows); SigmaAsAt256(o, d); }),
+            new("budget follows the batch", (o, d) => SigmaAsAt256(o, d)),
+            new("σ follows the batch", (o, d) => BudgetAsAt256(o, d.Rows)),
         },
         // Validation checks without improvement before stopping (full batch / mini-batch): today's, half and a quarter.
         ["patience"] = new Candidate[]
