@@ -50,6 +50,12 @@ internal static class StepProfile
             var (_, _, hessian) = GradientPass.Compute(objective, parameters, keepGraph: true);
             return hessian!.Quadratic(u);
         });
+        // The managed kernels alone, on arrays: what the wrappers around them (flattening, tensors) add is the difference.
+        var kernel = new MlpDerivatives(new[] { features, Hidden, 1 }, Activation.Tanh, ExampleLossKind.Squared);
+        float[] theta = parameters.SelectMany(p => p.data<float>().ToArray()).ToArray(), direction = u.SelectMany(p => p.data<float>().ToArray()).ToArray();
+        float[] xs = x.data<float>().ToArray(), ys = y.data<float>().ToArray(), gradientBuffer = new float[kernel.ParameterCount];
+        Console.WriteLine($"  {"kernel: loss + gradient on arrays",-44} {"",9} {Median(() => kernel.LossAndGradient(theta, xs, ys, [], Batch, 1e-4, gradientBuffer)),9:F1}");
+        Console.WriteLine($"  {"kernel: + uᵀHu, one forward pass",-44} {"",9} {Median(() => kernel.LossAndGradient(theta, xs, ys, [], Batch, 1e-4, gradientBuffer, owner: kernel) + kernel.Quadratic(theta, direction, xs, ys, [], Batch, 1e-4, owner: kernel)),9:F1}");
         Row("a batch's objective and its path checks", () => Objective().Analytic(parameters) is null ? 0 : 1);
         var batches = new Cdat.ML.Batches.TensorBatches(torch.randn(4096, features), torch.randn(4096, 1), 256, seed: 1);
         Row("a mini-batch drawn from in-memory rows", () => batches.Batches(1, CPU).Take(4).Count(), hostMath: true);

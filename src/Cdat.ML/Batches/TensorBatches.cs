@@ -50,12 +50,36 @@ public sealed class TensorBatches : IBatchSource, IDisposable
         using var generator = new Generator((ulong)(_seed * 1_000_003 + epoch));
         // Outlives the caller's per-batch dispose scopes; freed when the epoch ends.
         using var order = torch.randperm(Rows, generator: generator).to(device).DetachFromDisposeScope();
+        // Rows in host memory are gathered by managed copies: two index_select dispatches cost more than a small batch's bytes.
+        long[]? rows = IsHostDense(x) && IsHostDense(y) ? order.data<long>().ToArray() : null;
         for (int i = 0; i < BatchesPerEpoch; i++)
         {
             long start = (long)i * _batch, length = Math.Min(_batch, Rows - start);
+            if (rows is not null)
+            {
+                var picked = rows.AsSpan((int)start, (int)length);
+                yield return (Gather(x, picked), Gather(y, picked));
+                continue;
+            }
             using var take = order.narrow(0, start, length);
             yield return (x.index_select(0, take), y.index_select(0, take));
         }
+    }
+
+    private static bool IsHostDense(Tensor t) =>
+        t.device_type == DeviceType.CPU && !t.is_sparse && t.is_contiguous() && t.dim() >= 1 && t.dtype is ScalarType.Float32 or ScalarType.Float64 or ScalarType.Int64;
+
+    /// <summary>The rows of <paramref name="source"/> at <paramref name="rows"/>, as <c>index_select(0, rows)</c> returns them.</summary>
+    private static unsafe Tensor Gather(Tensor source, ReadOnlySpan<long> rows)
+    {
+        var shape = source.shape;
+        long rowBytes = source.numel() / shape[0] * source.element_size();
+        shape[0] = rows.Length;
+        var result = torch.empty(shape, source.dtype);
+        byte* from = (byte*)HostMemory.Pointer(source), to = (byte*)HostMemory.Pointer(result);
+        for (int r = 0; r < rows.Length; r++)
+            Buffer.MemoryCopy(from + rows[r] * rowBytes, to + r * rowBytes, rowBytes, rowBytes);
+        return result;
     }
 
     /// <inheritdoc/>

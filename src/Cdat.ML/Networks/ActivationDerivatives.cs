@@ -11,7 +11,7 @@ internal static class ActivationDerivatives
     {
         switch (activation)
         {
-            case Activation.Tanh: TensorPrimitives.Tanh(z, a); break;
+            case Activation.Tanh: SpecialFunctions.Tanh(z, a); break;
             case Activation.Relu: TensorPrimitives.Max(z, 0f, a); break;
             default:
                 // Exact GELU, ½z(1 + erf(z/√2)), as torch.nn.GELU().

@@ -1,138 +1,287 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Cdat.ML.Networks;
 
 /// <summary>
 /// Small dense matrix products on row-major float spans, for the managed derivatives of the trainer's network: a
-/// register-blocked kernel (4 rows × one 8-wide vector of columns) that needs no native call, so a product of a
-/// mini-batch by a 64-unit layer costs microseconds rather than a library dispatch.
+/// register-blocked kernel (4 rows × two 8-wide vectors of columns) that needs no native call, so a product of a
+/// mini-batch by a 64-unit layer costs microseconds rather than a library dispatch. Lengths are checked once per call;
+/// the kernels then read through references, without a bounds check per element.
 /// </summary>
 internal static class Gemm
 {
+    private const int Width = 8;
+
     /// <summary>C[n×m] (+)= A[n×k] · B[k×m], all row-major; with <paramref name="accumulate"/> false C is overwritten.</summary>
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int n, int k, int m, bool accumulate = false)
     {
-        if (a.Length < n * k || b.Length < k * m || c.Length < n * m) throw new ArgumentException("A span is shorter than its matrix.");
-        if (!accumulate) c[..(n * m)].Clear();
-        if (m == 1)
-        {
-            // One output column: a dot product per row (B is a contiguous column).
-            for (int r = 0; r < n; r++) c[r] += TensorPrimitives.Dot(a.Slice(r * k, k), b[..k]);
-            return;
-        }
+        if (n < 0 || k < 0 || m < 0 || a.Length < n * k || b.Length < k * m || c.Length < n * m) throw new ArgumentException("A span is shorter than its matrix.");
+        if (n == 0 || m == 0) return;
+        bool vectorBlocks = m >= Width && k > 1 && Vector256.IsHardwareAccelerated;
+        // The vector blocks start from zero themselves; the other paths add to C.
+        if (!accumulate && !vectorBlocks) c[..(n * m)].Clear();
+        if (k == 0) return;
         if (k == 1)
         {
             // An outer product: each row of C gains a multiple of B's one row.
             for (int r = 0; r < n; r++) TensorPrimitives.MultiplyAdd(b[..m], a[r], c.Slice(r * m, m), c.Slice(r * m, m));
             return;
         }
-        int width = Vector256<float>.Count;
-        int vectorColumns = Vector256.IsHardwareAccelerated ? m - m % width : 0;
+        if (m < Width || !Vector256.IsHardwareAccelerated)
+        {
+            // Few output columns (a layer of 1-7 outputs): a dot product of each row of A with each column of B.
+            Span<float> column = k <= 1024 ? stackalloc float[k] : new float[k];
+            for (int j = 0; j < m; j++)
+            {
+                for (int p = 0; p < k; p++) column[p] = b[p * m + j];
+                for (int r = 0; r < n; r++) c[r * m + j] += TensorPrimitives.Dot(a.Slice(r * k, k), column);
+            }
+            return;
+        }
+        ref float ra = ref MemoryMarshal.GetReference(a);
+        ref float rb = ref MemoryMarshal.GetReference(b);
+        ref float rc = ref MemoryMarshal.GetReference(c);
         int i = 0;
         for (; i + 4 <= n; i += 4)
         {
-            for (int j = 0; j < vectorColumns; j += width) Block4(a, b, c, i, j, k, m);
-            for (int j = vectorColumns; j < m; j++)
-                for (int r = 0; r < 4; r++) c[(i + r) * m + j] += Dot(a, b, i + r, j, k, m);
+            int j = 0;
+            for (; j + 2 * Width <= m; j += 2 * Width) Block4x16(ref ra, ref rb, ref rc, i, j, k, m, accumulate);
+            for (; j + Width <= m; j += Width) Block4x8(ref ra, ref rb, ref rc, i, j, k, m, accumulate);
+            for (int r = i; r < i + 4; r++) TailColumns(ref ra, ref rb, ref rc, r, j, k, m, accumulate);
         }
         for (; i < n; i++)
         {
-            for (int j = 0; j < vectorColumns; j += width) Block1(a, b, c, i, j, k, m);
-            for (int j = vectorColumns; j < m; j++) c[i * m + j] += Dot(a, b, i, j, k, m);
+            int j = 0;
+            for (; j + Width <= m; j += Width) Block1x8(ref ra, ref rb, ref rc, i, j, k, m, accumulate);
+            TailColumns(ref ra, ref rb, ref rc, i, j, k, m, accumulate);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block4(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int i, int j, int k, int m)
+    private static Vector256<float> Load(ref float start, int at) => Vector256.LoadUnsafe(ref start, (nuint)at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Start(ref float c, int at, bool accumulate) => accumulate ? Load(ref c, at) : Vector256<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Broadcast(ref float start, int at) => Vector256.Create(Unsafe.Add(ref start, at));
+
+    private static void Block4x16(ref float a, ref float b, ref float c, int i, int j, int k, int m, bool accumulate)
     {
-        var c0 = Vector256.Create<float>(c.Slice(i * m + j));
-        var c1 = Vector256.Create<float>(c.Slice((i + 1) * m + j));
-        var c2 = Vector256.Create<float>(c.Slice((i + 2) * m + j));
-        var c3 = Vector256.Create<float>(c.Slice((i + 3) * m + j));
-        int a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
-        for (int p = 0; p < k; p++)
+        int o0 = i * m + j, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
+        Vector256<float> c00 = Start(ref c, o0, accumulate), c01 = Start(ref c, o0 + Width, accumulate), c10 = Start(ref c, o1, accumulate), c11 = Start(ref c, o1 + Width, accumulate);
+        Vector256<float> c20 = Start(ref c, o2, accumulate), c21 = Start(ref c, o2 + Width, accumulate), c30 = Start(ref c, o3, accumulate), c31 = Start(ref c, o3 + Width, accumulate);
+        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float a1 = ref Unsafe.Add(ref a0, k);
+        ref float a2 = ref Unsafe.Add(ref a1, k);
+        ref float a3 = ref Unsafe.Add(ref a2, k);
+        ref float row = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++, row = ref Unsafe.Add(ref row, m))
         {
-            var row = Vector256.Create<float>(b.Slice(p * m + j));
-            c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a[a0 + p]), row, c0);
-            c1 = Vector256.FusedMultiplyAdd(Vector256.Create(a[a1 + p]), row, c1);
-            c2 = Vector256.FusedMultiplyAdd(Vector256.Create(a[a2 + p]), row, c2);
-            c3 = Vector256.FusedMultiplyAdd(Vector256.Create(a[a3 + p]), row, c3);
+            var b0 = Load(ref row, 0);
+            var b1 = Load(ref row, Width);
+            var x = Broadcast(ref a0, p);
+            c00 = Vector256.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Broadcast(ref a1, p);
+            c10 = Vector256.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Broadcast(ref a2, p);
+            c20 = Vector256.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Broadcast(ref a3, p);
+            c30 = Vector256.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
         }
-        c0.CopyTo(c.Slice(i * m + j));
-        c1.CopyTo(c.Slice((i + 1) * m + j));
-        c2.CopyTo(c.Slice((i + 2) * m + j));
-        c3.CopyTo(c.Slice((i + 3) * m + j));
+        Store(c00, ref c, o0); Store(c01, ref c, o0 + Width);
+        Store(c10, ref c, o1); Store(c11, ref c, o1 + Width);
+        Store(c20, ref c, o2); Store(c21, ref c, o2 + Width);
+        Store(c30, ref c, o3); Store(c31, ref c, o3 + Width);
+    }
+
+    private static void Block4x8(ref float a, ref float b, ref float c, int i, int j, int k, int m, bool accumulate)
+    {
+        int o0 = i * m + j, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
+        Vector256<float> c0 = Start(ref c, o0, accumulate), c1 = Start(ref c, o1, accumulate), c2 = Start(ref c, o2, accumulate), c3 = Start(ref c, o3, accumulate);
+        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float a1 = ref Unsafe.Add(ref a0, k);
+        ref float a2 = ref Unsafe.Add(ref a1, k);
+        ref float a3 = ref Unsafe.Add(ref a2, k);
+        ref float row = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++, row = ref Unsafe.Add(ref row, m))
+        {
+            var b0 = Load(ref row, 0);
+            c0 = Vector256.FusedMultiplyAdd(Broadcast(ref a0, p), b0, c0);
+            c1 = Vector256.FusedMultiplyAdd(Broadcast(ref a1, p), b0, c1);
+            c2 = Vector256.FusedMultiplyAdd(Broadcast(ref a2, p), b0, c2);
+            c3 = Vector256.FusedMultiplyAdd(Broadcast(ref a3, p), b0, c3);
+        }
+        Store(c0, ref c, o0); Store(c1, ref c, o1); Store(c2, ref c, o2); Store(c3, ref c, o3);
+    }
+
+    private static void Block1x8(ref float a, ref float b, ref float c, int i, int j, int k, int m, bool accumulate)
+    {
+        int o = i * m + j;
+        var acc = Start(ref c, o, accumulate);
+        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float row = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++, row = ref Unsafe.Add(ref row, m))
+            acc = Vector256.FusedMultiplyAdd(Broadcast(ref a0, p), Load(ref row, 0), acc);
+        Store(acc, ref c, o);
+    }
+
+    /// <summary>Row <paramref name="i"/> of C from column <paramref name="from"/> to m, one sum at a time.</summary>
+    private static void TailColumns(ref float a, ref float b, ref float c, int i, int from, int k, int m, bool accumulate)
+    {
+        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        for (int j = from; j < m; j++)
+        {
+            float sum = 0;
+            for (int p = 0; p < k; p++) sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref a0, p), Unsafe.Add(ref b, p * m + j), sum);
+            ref float target = ref Unsafe.Add(ref c, i * m + j);
+            target = accumulate ? target + sum : sum;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block1(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int i, int j, int k, int m)
-    {
-        var acc = Vector256.Create<float>(c.Slice(i * m + j));
-        for (int p = 0; p < k; p++)
-            acc = Vector256.FusedMultiplyAdd(Vector256.Create(a[i * k + p]), Vector256.Create<float>(b.Slice(p * m + j)), acc);
-        acc.CopyTo(c.Slice(i * m + j));
-    }
-
-    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int i, int j, int k, int m)
-    {
-        float sum = 0;
-        for (int p = 0; p < k; p++) sum = MathF.FusedMultiplyAdd(a[i * k + p], b[p * m + j], sum);
-        return sum;
-    }
+    private static void Store(Vector256<float> value, ref float start, int at) => value.StoreUnsafe(ref start, (nuint)at);
 
     /// <summary>C[m×k] = A[n×m]ᵀ · B[n×k], all row-major, without transposing A: what a layer's weight gradient needs.</summary>
     public static void MultiplyTransposedA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int n, int m, int k)
     {
-        if (a.Length < n * m || b.Length < n * k || c.Length < m * k) throw new ArgumentException("A span is shorter than its matrix.");
-        c[..(m * k)].Clear();
-        int width = Vector256<float>.Count;
-        int vectorColumns = Vector256.IsHardwareAccelerated ? k - k % width : 0;
+        if (n < 0 || k < 0 || m < 0 || a.Length < n * m || b.Length < n * k || c.Length < m * k) throw new ArgumentException("A span is shorter than its matrix.");
+        // Every element is written below (no sums are carried over), so C needs no clearing unless A has no rows.
+        if (n == 0) c[..(m * k)].Clear();
+        if (n == 0 || k == 0 || m == 0) return;
+        ref float ra = ref MemoryMarshal.GetReference(a);
+        ref float rb = ref MemoryMarshal.GetReference(b);
+        ref float rc = ref MemoryMarshal.GetReference(c);
+        bool vectors = Vector256.IsHardwareAccelerated;
+        int vectorColumns = vectors ? k - k % Width : 0;
         int j = 0;
         for (; j + 4 <= m; j += 4)
         {
-            for (int col = 0; col < vectorColumns; col += width)
-            {
-                Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
-                for (int p = 0; p < n; p++)
-                {
-                    var row = Vector256.Create<float>(b.Slice(p * k + col));
-                    int at = p * m + j;
-                    c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a[at]), row, c0);
-                    c1 = Vector256.FusedMultiplyAdd(Vector256.Create(a[at + 1]), row, c1);
-                    c2 = Vector256.FusedMultiplyAdd(Vector256.Create(a[at + 2]), row, c2);
-                    c3 = Vector256.FusedMultiplyAdd(Vector256.Create(a[at + 3]), row, c3);
-                }
-                c0.CopyTo(c.Slice(j * k + col));
-                c1.CopyTo(c.Slice((j + 1) * k + col));
-                c2.CopyTo(c.Slice((j + 2) * k + col));
-                c3.CopyTo(c.Slice((j + 3) * k + col));
-            }
+            int col = 0;
+            for (; col + 2 * Width <= vectorColumns; col += 2 * Width) TransposedBlock4x16(ref ra, ref rb, ref rc, j, col, n, m, k);
+            for (; col < vectorColumns; col += Width) TransposedBlock4x8(ref ra, ref rb, ref rc, j, col, n, m, k);
         }
         for (; j < m; j++)
-            for (int col = 0; col < vectorColumns; col += width)
+            for (int col = 0; col < vectorColumns; col += Width)
             {
                 Vector256<float> acc = default;
-                for (int p = 0; p < n; p++) acc = Vector256.FusedMultiplyAdd(Vector256.Create(a[p * m + j]), Vector256.Create<float>(b.Slice(p * k + col)), acc);
-                acc.CopyTo(c.Slice(j * k + col));
+                for (int p = 0; p < n; p++) acc = Vector256.FusedMultiplyAdd(Broadcast(ref ra, p * m + j), Load(ref rb, p * k + col), acc);
+                Store(acc, ref rc, j * k + col);
             }
-        for (int row = 0; row < m; row++)
-            for (int col = vectorColumns; col < k; col++)
+        if (vectorColumns == k) return;
+        // Columns of B past the last full vector (features not a multiple of 8): vectors run along A's rows instead.
+        int vectorRows = vectors ? m - m % Width : 0;
+        for (int col = vectorColumns; col < k; col++)
+        {
+            for (int row = 0; row < vectorRows; row += Width)
+            {
+                Vector256<float> acc = default;
+                for (int p = 0; p < n; p++) acc = Vector256.FusedMultiplyAdd(Load(ref ra, p * m + row), Broadcast(ref rb, p * k + col), acc);
+                for (int t = 0; t < Width; t++) Unsafe.Add(ref rc, (row + t) * k + col) = acc.GetElement(t);
+            }
+            for (int row = vectorRows; row < m; row++)
             {
                 float sum = 0;
-                for (int p = 0; p < n; p++) sum = MathF.FusedMultiplyAdd(a[p * m + row], b[p * k + col], sum);
-                c[row * k + col] = sum;
+                for (int p = 0; p < n; p++) sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref ra, p * m + row), Unsafe.Add(ref rb, p * k + col), sum);
+                Unsafe.Add(ref rc, row * k + col) = sum;
             }
+        }
+    }
+
+    private static void TransposedBlock4x16(ref float a, ref float b, ref float c, int j, int col, int n, int m, int k)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        ref float aRow = ref Unsafe.Add(ref a, j);
+        ref float bRow = ref Unsafe.Add(ref b, col);
+        for (int p = 0; p < n; p++, aRow = ref Unsafe.Add(ref aRow, m), bRow = ref Unsafe.Add(ref bRow, k))
+        {
+            var b0 = Load(ref bRow, 0);
+            var b1 = Load(ref bRow, Width);
+            var x = Broadcast(ref aRow, 0);
+            c00 = Vector256.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Broadcast(ref aRow, 1);
+            c10 = Vector256.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Broadcast(ref aRow, 2);
+            c20 = Vector256.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Broadcast(ref aRow, 3);
+            c30 = Vector256.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+        }
+        int o0 = j * k + col, o1 = o0 + k, o2 = o1 + k, o3 = o2 + k;
+        Store(c00, ref c, o0); Store(c01, ref c, o0 + Width);
+        Store(c10, ref c, o1); Store(c11, ref c, o1 + Width);
+        Store(c20, ref c, o2); Store(c21, ref c, o2 + Width);
+        Store(c30, ref c, o3); Store(c31, ref c, o3 + Width);
+    }
+
+    private static void TransposedBlock4x8(ref float a, ref float b, ref float c, int j, int col, int n, int m, int k)
+    {
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        ref float aRow = ref Unsafe.Add(ref a, j);
+        ref float bRow = ref Unsafe.Add(ref b, col);
+        for (int p = 0; p < n; p++, aRow = ref Unsafe.Add(ref aRow, m), bRow = ref Unsafe.Add(ref bRow, k))
+        {
+            var b0 = Load(ref bRow, 0);
+            c0 = Vector256.FusedMultiplyAdd(Broadcast(ref aRow, 0), b0, c0);
+            c1 = Vector256.FusedMultiplyAdd(Broadcast(ref aRow, 1), b0, c1);
+            c2 = Vector256.FusedMultiplyAdd(Broadcast(ref aRow, 2), b0, c2);
+            c3 = Vector256.FusedMultiplyAdd(Broadcast(ref aRow, 3), b0, c3);
+        }
+        int o0 = j * k + col;
+        Store(c0, ref c, o0); Store(c1, ref c, o0 + k); Store(c2, ref c, o0 + 2 * k); Store(c3, ref c, o0 + 3 * k);
+    }
+
+    /// <summary>Each of the <paramref name="n"/> rows of C[n×m] set to <paramref name="row"/> (a layer's bias, before its product accumulates).</summary>
+    public static void FillRows(ReadOnlySpan<float> row, Span<float> c, int n)
+    {
+        int m = row.Length;
+        if (c.Length < n * m) throw new ArgumentException("A span is shorter than its matrix.");
+        for (int r = 0; r < n; r++) row.CopyTo(c.Slice(r * m, m));
+    }
+
+    /// <summary>sums[m] = Σ over the rows of A[n×m] (a bias gradient), in 8-wide column vectors.</summary>
+    public static void SumRows(ReadOnlySpan<float> a, int n, int m, Span<float> sums)
+    {
+        if (a.Length < n * m || sums.Length < m) throw new ArgumentException("A span is shorter than its matrix.");
+        if (m == 1)
+        {
+            sums[0] = TensorPrimitives.Sum(a[..n]);
+            return;
+        }
+        ref float ra = ref MemoryMarshal.GetReference(a);
+        int col = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; col + Width <= m; col += Width)
+            {
+                Vector256<float> acc = default;
+                for (int r = 0; r < n; r++) acc += Load(ref ra, r * m + col);
+                acc.StoreUnsafe(ref MemoryMarshal.GetReference(sums), (nuint)col);
+            }
+        for (; col < m; col++)
+        {
+            float sum = 0;
+            for (int r = 0; r < n; r++) sum += Unsafe.Add(ref ra, r * m + col);
+            sums[col] = sum;
+        }
     }
 
     /// <summary>T[m×n] = S[n×m]ᵀ.</summary>
     public static void Transpose(ReadOnlySpan<float> source, Span<float> target, int n, int m)
     {
+        if (n < 0 || m < 0 || source.Length < n * m || target.Length < n * m) throw new ArgumentException("A span is shorter than its matrix.");
+        ref float s = ref MemoryMarshal.GetReference(source);
+        ref float t = ref MemoryMarshal.GetReference(target);
         for (int i = 0; i < n; i++)
-        {
-            var row = source.Slice(i * m, m);
-            for (int j = 0; j < m; j++) target[j * n + i] = row[j];
-        }
+            for (int j = 0; j < m; j++) Unsafe.Add(ref t, j * n + i) = Unsafe.Add(ref s, i * m + j);
     }
 }

@@ -55,6 +55,13 @@ internal sealed class MlpDerivatives
     /// <summary>Length of the flat parameter vector.</summary>
     public int ParameterCount { get; }
 
+    /// <summary>Flat vectors for a caller to gather parameters, a direction and a gradient into (under the same lock as these derivatives).</summary>
+    public FlatBuffers Buffers => _buffers ??= new(new float[ParameterCount], new float[ParameterCount], new float[ParameterCount]);
+    private FlatBuffers? _buffers;
+
+    /// <summary>Three vectors as long as the parameters.</summary>
+    internal sealed record FlatBuffers(float[] Theta, float[] Direction, float[] Gradient);
+
     /// <summary>
     /// The mean loss on <paramref name="rows"/> rows of <paramref name="x"/> [rows × inputs], and its gradient into
     /// <paramref name="gradient"/>. Targets: rows × outputs values (squared error), rows 0/1 (logistic) or rows class
@@ -79,8 +86,7 @@ internal sealed class MlpDerivatives
             ReadOnlySpan<float> input = l == 0 ? x : _a[l - 1];
             Gemm.MultiplyTransposedA(d, input, gradient.Slice(at, outputs * inputs), rows, outputs, inputs);
             var biasGradient = gradient.Slice(at + outputs * inputs, outputs);
-            biasGradient.Clear();
-            for (int n = 0; n < rows; n++) TensorPrimitives.Add(biasGradient, d.AsSpan(n * outputs, outputs), biasGradient);
+            Gemm.SumRows(d, rows, outputs, biasGradient);
             if (l == 0) break;
             Gemm.Multiply(d, theta.Slice(at, outputs * inputs), _e, rows, outputs, inputs);
             int size = rows * inputs;
@@ -93,6 +99,14 @@ internal sealed class MlpDerivatives
             TensorPrimitives.MultiplyAdd(theta, (float)weightDecay, gradient, gradient);
         }
         return loss;
+    }
+
+    /// <summary>The network's outputs on <paramref name="rows"/> rows of <paramref name="x"/>, into <paramref name="outputs"/> [rows × outputs].</summary>
+    public void Outputs(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int rows, Span<float> outputs)
+    {
+        Prepare(rows);
+        Forward(theta, x, rows, owner: null);
+        _z[_layers - 1].AsSpan(0, rows * _widths[^1]).CopyTo(outputs);
     }
 
     /// <summary>uᵀHu: the curvature of the same loss along <paramref name="direction"/> (flat, like the parameters).</summary>
@@ -164,9 +178,8 @@ internal sealed class MlpDerivatives
     {
         int inputs = _widths[l], outputs = _widths[l + 1], at = _offsets[l];
         Gemm.Transpose(vector.Slice(at, outputs * inputs), _transposed, outputs, inputs);
-        Gemm.Multiply(input, _transposed, output, rows, inputs, outputs);
-        var bias = vector.Slice(at + outputs * inputs, outputs);
-        for (int n = 0; n < rows; n++) TensorPrimitives.Add(output.Slice(n * outputs, outputs), bias, output.Slice(n * outputs, outputs));
+        Gemm.FillRows(vector.Slice(at + outputs * inputs, outputs), output, rows);
+        Gemm.Multiply(input, _transposed, output, rows, inputs, outputs, accumulate: true);
     }
 
     private void Forward(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int rows, object? owner)

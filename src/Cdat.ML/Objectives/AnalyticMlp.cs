@@ -24,9 +24,11 @@ internal sealed class AnalyticMlp
     private readonly MlpDerivatives _derivatives;
     private readonly SupervisedObjective _objective;
     private readonly float[] _targets, _weights;
+    private readonly int _rows;
 
     private AnalyticMlp(Tensor[] parameters, MlpDerivatives derivatives, SupervisedObjective objective, float[] targets, float[] weights)
     {
+        _rows = checked((int)objective.Rows);
         _parameters = parameters;
         _derivatives = derivatives;
         _objective = objective;
@@ -85,23 +87,57 @@ internal sealed class AnalyticMlp
         return new AnalyticMlp(own, shape.Derivatives(loss), objective, targets, weights);
     }
 
+    /// <summary>The most rows one managed forward pass of <see cref="Outputs"/> takes (its buffers grow to this, no further).</summary>
+    private const int OutputChunkRows = 256;
+
+    /// <summary>
+    /// <paramref name="network"/>'s outputs on <paramref name="features"/> by the managed forward pass, as a new CPU tensor,
+    /// or null where the module must compute them (not the trainer's perceptron, or not float32, dense and on the CPU).
+    /// </summary>
+    public static Tensor? Outputs(nn.Module network, Tensor features)
+    {
+        if (!Enabled || features.is_sparse || features.device_type != DeviceType.CPU || features.dtype != ScalarType.Float32
+            || features.dim() != 2 || !features.is_contiguous() || Shapes.GetValue(network, Recognise) is not { } shape) return null;
+        long rows = features.shape[0];
+        if (features.shape[1] != shape.Widths[0] || rows > int.MaxValue / shape.Widths.Max()) return null;
+        var own = shape.Parameters();
+        foreach (var p in own)
+            if (!HostMemory.IsHostFloat(p)) return null;
+        int inputs = shape.Widths[0], width = shape.Widths[^1];
+        var result = torch.empty(rows, width);
+        var derivatives = shape.Derivatives(ExampleLossKind.Squared);
+        lock (derivatives)
+        {
+            var theta = Flatten(own, derivatives.Buffers.Theta);
+            var x = HostMemory.Floats(features);
+            var y = HostMemory.Floats(result);
+            for (int start = 0; start < rows; start += OutputChunkRows)
+            {
+                int n = (int)Math.Min(OutputChunkRows, rows - start);
+                derivatives.Outputs(theta, x.Slice(start * inputs, n * inputs), n, y.Slice(start * width, n * width));
+            }
+        }
+        return result;
+    }
+
     /// <summary>The loss, and the gradient as new tensors shaped like the parameters (in the caller's dispose scope).</summary>
     public (double Loss, Tensor[] Gradient) LossAndGradient()
     {
-        var theta = Flatten(_parameters);
-        var gradient = new float[_derivatives.ParameterCount];
+        var result = new Tensor[_parameters.Length];
+        for (int i = 0; i < result.Length; i++) result[i] = torch.empty_like(_parameters[i], requires_grad: false);
         double loss;
         lock (_derivatives)
-            loss = _derivatives.LossAndGradient(theta, HostMemory.Floats(_objective.Features), _targets, _weights, Rows, _objective.WeightDecay, gradient, owner: this);
-        var result = new Tensor[_parameters.Length];
-        int at = 0;
-        for (int i = 0; i < result.Length; i++)
         {
-            var p = _parameters[i];
-            int n = (int)p.numel();
-            result[i] = torch.empty_like(p, requires_grad: false);
-            gradient.AsSpan(at, n).CopyTo(HostMemory.Floats(result[i]));
-            at += n;
+            var buffers = _derivatives.Buffers;
+            var theta = Flatten(_parameters, buffers.Theta);
+            loss = _derivatives.LossAndGradient(theta, HostMemory.Floats(_objective.Features), _targets, _weights, Rows, _objective.WeightDecay, buffers.Gradient, owner: this);
+            int at = 0;
+            foreach (var g in result)
+            {
+                var span = HostMemory.Floats(g);
+                buffers.Gradient.AsSpan(at, span.Length).CopyTo(span);
+                at += span.Length;
+            }
         }
         return (loss, result);
     }
@@ -109,29 +145,38 @@ internal sealed class AnalyticMlp
     /// <summary>uᵀHu at the current parameters along <paramref name="direction"/> (one tensor per parameter).</summary>
     public double Quadratic(IReadOnlyList<Tensor> direction)
     {
-        var theta = Flatten(_parameters);
-        using var scope = torch.NewDisposeScope();
-        var u = Flatten(direction.Select(d => d.dtype == ScalarType.Float32 && d.device_type == DeviceType.CPU ? d : d.to(ScalarType.Float32).cpu()).ToArray());
         lock (_derivatives)
+        {
+            var buffers = _derivatives.Buffers;
+            var theta = Flatten(_parameters, buffers.Theta);
+            var u = Flatten(direction, buffers.Direction);
             return _derivatives.Quadratic(theta, u, HostMemory.Floats(_objective.Features), _targets, _weights, Rows, _objective.WeightDecay, owner: this);
+        }
     }
 
-    private int Rows => (int)_objective.Rows;
+    private int Rows => _rows;
 
-    private static float[] Flatten(IReadOnlyList<Tensor> parts)
+    /// <summary>The tensors' elements, one after another, in <paramref name="flat"/> (read in place where they are host floats).</summary>
+    private static float[] Flatten(IReadOnlyList<Tensor> parts, float[] flat)
     {
-        var flat = new float[parts.Sum(p => (int)p.numel())];
         int at = 0;
         foreach (var p in parts)
         {
-            using var dense = p.is_contiguous() ? p.alias() : p.contiguous();
-            var span = HostMemory.Floats(dense);
-            span.CopyTo(flat.AsSpan(at));
-            at += span.Length;
+            if (HostMemory.IsHostFloat(p))
+            {
+                var span = HostMemory.Floats(p);
+                span.CopyTo(flat.AsSpan(at));
+                at += span.Length;
+                continue;
+            }
+            using var dense = p.to(ScalarType.Float32).cpu().contiguous();
+            var values = dense.data<float>().ToArray();
+            values.CopyTo(flat.AsSpan(at));
+            at += values.Length;
         }
+        if (at != flat.Length) throw new ArgumentException($"The tensors hold {at} values; the network has {flat.Length} parameters.", nameof(parts));
         return flat;
     }
-
 
     /// <summary>The targets as floats (class indices, 0/1 or values) and the weights (empty: none), or null when unreadable.</summary>
     private static unsafe (float[] Targets, float[] Weights)? ReadTargets(SupervisedObjective objective, ExampleLossKind loss, int outputs)

@@ -134,7 +134,7 @@ public sealed class MlpWeights
         switch (Activation)
         {
             case Activation.Tanh:
-                TensorPrimitives.Tanh(values, values);
+                SpecialFunctions.Tanh(values, values);
                 break;
             case Activation.Relu:
                 TensorPrimitives.Max(values, 0f, values);

@@ -1,6 +1,7 @@
 using Cdat.ML.Batches;
 using Cdat.ML.Data;
 using Cdat.ML.Networks;
+using Cdat.ML.Objectives;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,7 +37,8 @@ internal static class ValidationOutputs
                 long length = Math.Min(chunk, n - start);
                 var xs = length == n ? x : x.narrow(0, start, length);
                 var ys = length == n ? y : y.narrow(0, start, length);
-                var output = network.forward(xs);
+                // The trainer's perceptron on the CPU runs its managed forward pass: no dispatch per layer and chunk.
+                var output = AnalyticMlp.Outputs(network, xs) ?? network.forward(xs);
                 if (loss is not null) sum += loss.Compute(output, ys).to(ScalarType.Float64).cpu().item<double>() * length;
                 outputs.Add(output.cpu().MoveToOuterDisposeScope());
                 targets.Add(ys.cpu().MoveToOuterDisposeScope());
