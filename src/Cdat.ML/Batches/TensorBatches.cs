@@ -67,7 +67,7 @@ public sealed class TensorBatches : IBatchSource, IDisposable
     }
 
     private static bool IsHostDense(Tensor t) =>
-        t.device_type == DeviceType.CPU && !t.is_sparse && t.is_contiguous() && t.dim() >= 1 && t.dtype is ScalarType.Float32 or ScalarType.Float64 or ScalarType.Int64;
+        HostMemory.Enabled && t.device_type == DeviceType.CPU && !t.is_sparse && t.is_contiguous() && t.dim() >= 1 && t.dtype is ScalarType.Float32 or ScalarType.Float64 or ScalarType.Int64;
 
     /// <summary>The rows of <paramref name="source"/> at <paramref name="rows"/>, as <c>index_select(0, rows)</c> returns them.</summary>
     private static unsafe Tensor Gather(Tensor source, ReadOnlySpan<long> rows)
