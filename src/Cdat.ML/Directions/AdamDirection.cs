@@ -54,14 +54,14 @@ public sealed class AdamDirection : IDirection
         var m = _m.For(gradient);
         var v = _v.For(gradient);
         double c1 = 1 - Math.Pow(Beta1, StepCount), c2 = 1 - Math.Pow(Beta2, StepCount);
-        using Scalar beta1 = Scalars.Of(Beta1), rest1 = Scalars.Of(1 - Beta1), beta2 = Scalars.Of(Beta2), rest2 = Scalars.Of(1 - Beta2),
-                     negC1 = Scalars.Of(-c1);
         var u = new Tensor[gradient.Count];
         if (HostMemory.AllHostFloat(gradient, m, v))
         {
             for (int i = 0; i < u.Length; i++) u[i] = ComputeOnHost(gradient[i], m[i], v[i], c1, c2);
             return u;
         }
+        using Scalar beta1 = Scalars.Of(Beta1), rest1 = Scalars.Of(1 - Beta1), beta2 = Scalars.Of(Beta2), rest2 = Scalars.Of(1 - Beta2),
+                     negC1 = Scalars.Of(-c1);
         for (int i = 0; i < u.Length; i++)
         {
             m[i].mul_(beta1).add_(gradient[i], alpha: rest1);
