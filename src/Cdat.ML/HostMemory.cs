@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,10 +37,24 @@ internal static class HostMemory
     public static IntPtr Pointer(Tensor t) => THSTensor_data(t.Handle);
 
     /// <summary>Σ a·b with each product rounded to float32 and the sum kept in float64, as <c>(a * b).sum(Float64)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++) sum += a[i] * b[i];
+        if (b.Length < a.Length) throw new ArgumentException("The spans differ in length.", nameof(b));
+        ref float ra = ref MemoryMarshal.GetReference(a);
+        ref float rb = ref MemoryMarshal.GetReference(b);
+        var low = Vector256<double>.Zero;
+        var high = Vector256<double>.Zero;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= a.Length; i += 8)
+            {
+                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref ra, (nuint)i) * Vector256.LoadUnsafe(ref rb, (nuint)i));
+                low += lower;
+                high += upper;
+            }
+        double sum = Vector256.Sum(low + high);
+        for (; i < a.Length; i++) sum += a[i] * b[i];
         return sum;
     }
 

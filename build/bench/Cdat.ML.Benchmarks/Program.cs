@@ -37,9 +37,16 @@ public static class Program
             Crossover.Run();
             return 0;
         }
+        if (args.Length > 0 && args[0] == "sparse")
+        {
+            SparseCheck.Run();
+            return 0;
+        }
         if (args.Length > 0 && args[0] == "profile")
         {
-            StepProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 16);
+            // `profile adult`: adult's shape, 6 numbers and 102 one-hot columns of 8 categories.
+            if (args.Length > 1 && args[1] == "adult") StepProfile.Run(108, oneHot: true);
+            else StepProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 16);
             return 0;
         }
 

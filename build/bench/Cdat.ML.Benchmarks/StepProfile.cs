@@ -23,11 +23,14 @@ internal static class StepProfile
 {
     private const int Batch = 256, Hidden = 64, Rounds = 5, Repeats = 400;
 
-    public static void Run(int features)
+    /// <summary>Categories' sizes of the one-hot shape (adult's 8 categorical columns, 102 levels).</summary>
+    private static readonly int[] Levels = { 9, 16, 7, 15, 6, 5, 2, 42 };
+
+    public static void Run(int features, bool oneHot = false)
     {
         torch.set_num_threads(2);
         using var generator = new Generator(42);
-        var x = torch.randn(Batch, features, generator: generator);
+        var x = oneHot ? OneHot(Batch, features, generator) : torch.randn(Batch, features, generator: generator);
         var y = torch.randn(Batch, 1, generator: generator);
         using var network = new MultilayerPerceptron(features, new[] { Hidden }, 1, Activation.Tanh).Build(seed: 0);
         var parameters = network.parameters().Select(p => (Tensor)p).ToArray();
@@ -56,8 +59,21 @@ internal static class StepProfile
         float[] xs = x.data<float>().ToArray(), ys = y.data<float>().ToArray(), gradientBuffer = new float[kernel.ParameterCount];
         Console.WriteLine($"  {"kernel: loss + gradient on arrays",-44} {"",9} {Median(() => kernel.LossAndGradient(theta, xs, ys, [], Batch, 1e-4, gradientBuffer)),9:F1}");
         Console.WriteLine($"  {"kernel: + uᵀHu, one forward pass",-44} {"",9} {Median(() => kernel.LossAndGradient(theta, xs, ys, [], Batch, 1e-4, gradientBuffer, owner: kernel) + kernel.Quadratic(theta, direction, xs, ys, [], Batch, 1e-4, owner: kernel)),9:F1}");
+        if (oneHot)
+        {
+            // Dense products against the sparse first layer, alternated round by round so that the machine's drift hits both.
+            var (dense, sparse) = (new List<double>(), new List<double>());
+            for (int round = 0; round < 5; round++)
+                foreach (bool sparseRows in new[] { false, true })
+                {
+                    MlpDerivatives.SparseInputs = sparseRows;
+                    (sparseRows ? sparse : dense).Add(Median(() => kernel.LossAndGradient(theta, xs, ys, [], Batch, 1e-4, gradientBuffer) + kernel.Quadratic(theta, direction, xs, ys, [], Batch, 1e-4), Repeats / 4, warmup: 20));
+                }
+            MlpDerivatives.SparseInputs = true;
+            Console.WriteLine($"  {"kernel, two forward passes: dense / sparse",-44} {dense.Order().ElementAt(2),9:F1} {sparse.Order().ElementAt(2),9:F1}");
+        }
         Row("a batch's objective and its path checks", () => Objective().Analytic(parameters) is null ? 0 : 1);
-        var batches = new Cdat.ML.Batches.TensorBatches(torch.randn(4096, features), torch.randn(4096, 1), 256, seed: 1);
+        var batches = new Cdat.ML.Batches.TensorBatches(oneHot ? OneHot(4096, features, generator) : torch.randn(4096, features), torch.randn(4096, 1), 256, seed: 1);
         Row("a mini-batch drawn from in-memory rows", () => batches.Batches(1, CPU).Take(4).Count(), hostMath: true);
         Row("Adam direction", () =>
         {
@@ -83,6 +99,11 @@ internal static class StepProfile
         var rows = Enumerable.Range(0, 20_000).Select(_ =>
         {
             var f = Enumerable.Range(0, features).Select(__ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            if (oneHot)
+            {
+                Array.Clear(f, features - Levels.Sum(), Levels.Sum());
+                for (int c = 0, at = features - Levels.Sum(); c < Levels.Length; at += Levels[c++]) f[at + random.Next(Levels[c])] = 1;
+            }
             return new SyntheticRow { Features = f, Label = f[0] - 2 * f[1] + MathF.Sin(3 * f[2]) };
         }).ToArray();
         var schema = SchemaDefinition.Create(typeof(SyntheticRow));
@@ -101,6 +122,16 @@ internal static class StepProfile
         AnalyticMlp.Enabled = true;
 
         SupervisedObjective Objective() => new(network, Losses.SquaredError, x, y, weightDecay: 1e-4);
+    }
+
+    /// <summary>Rows of <paramref name="features"/> columns: standard normal numbers, then one 1 in each category of <see cref="Levels"/>.</summary>
+    private static Tensor OneHot(int rows, int features, Generator generator)
+    {
+        int numbers = features - Levels.Sum();
+        var parts = new List<Tensor> { torch.randn(rows, numbers, generator: generator) };
+        foreach (int levels in Levels)
+            parts.Add(nn.functional.one_hot(torch.randint(0, levels, new long[] { rows }, generator: generator), levels).to(ScalarType.Float32));
+        return torch.cat(parts, 1);
     }
 
     /// <summary>One phase through autograd and through the managed path (or, with <paramref name="hostMath"/>, libtorch's operations against managed loops).</summary>

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -73,6 +76,7 @@ public sealed class AdamDirection : IDirection
     }
 
     /// <summary>The same update on float32 CPU tensors as managed loops (one libtorch call per tensor, for the result).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Tensor ComputeOnHost(Tensor gradient, Tensor mTensor, Tensor vTensor, double c1, double c2)
     {
         var g = HostMemory.Floats(gradient);
@@ -82,7 +86,25 @@ public sealed class AdamDirection : IDirection
         var u = HostMemory.Floats(result);
         float beta1 = (float)Beta1, rest1 = (float)(1 - Beta1), beta2 = (float)Beta2, rest2 = (float)(1 - Beta2);
         float correction2 = (float)c2, root = (float)EpsilonRoot, epsilon = (float)Epsilon, negC1 = (float)-c1;
-        for (int j = 0; j < g.Length; j++)
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // The same operations in the same order as the loop below, eight at a time.
+            ref float rg = ref MemoryMarshal.GetReference(g);
+            ref float rm = ref MemoryMarshal.GetReference(m);
+            ref float rv = ref MemoryMarshal.GetReference(v);
+            ref float ru = ref MemoryMarshal.GetReference(u);
+            for (; j + 8 <= g.Length; j += 8)
+            {
+                var gj = Vector256.LoadUnsafe(ref rg, (nuint)j);
+                var mj = Vector256.LoadUnsafe(ref rm, (nuint)j) * beta1 + gj * rest1;
+                var vj = Vector256.LoadUnsafe(ref rv, (nuint)j) * beta2 + gj * gj * rest2;
+                mj.StoreUnsafe(ref rm, (nuint)j);
+                vj.StoreUnsafe(ref rv, (nuint)j);
+                (mj / (Vector256.Sqrt(vj / correction2 + Vector256.Create(root)) + Vector256.Create(epsilon)) / negC1).StoreUnsafe(ref ru, (nuint)j);
+            }
+        }
+        for (; j < g.Length; j++)
         {
             m[j] = m[j] * beta1 + g[j] * rest1;
             v[j] = v[j] * beta2 + g[j] * g[j] * rest2;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace Cdat.ML.Networks;
@@ -20,7 +21,7 @@ internal enum ExampleLossKind
 /// vector in the network's own order: fc0.weight [out×in] row-major, fc0.bias, fc1.weight, … Checked against
 /// TorchSharp's autograd in the tests. Not thread-safe: it keeps its work buffers.
 /// </summary>
-internal sealed class MlpDerivatives
+internal sealed partial class MlpDerivatives
 {
     private readonly int[] _widths;
     /// <summary>Where layer l's weight starts in the flat vector (its bias follows it); the last entry is the length.</summary>
@@ -32,6 +33,14 @@ internal sealed class MlpDerivatives
     private readonly double[] _probabilities;
     private float[] _d = [], _dNext = [], _rd = [], _rdNext = [], _e = [], _re = [], _transposed = [], _scratch = [];
     private int _rows, _forwardRows;
+    private readonly SparseRows _sparseInput = new();
+    private bool _inputSparse;
+
+    /// <summary>Narrower inputs always take the dense products (a handful of features gains nothing from skipping zeros).</summary>
+    private const int MinSparseInputs = 16;
+
+    /// <summary>Set to false to read every input row dense (the reference path, for comparisons).</summary>
+    internal static bool SparseInputs { get; set; } = true;
     private object? _forwardOwner;
     private float[] _forwardTheta = [];
 
@@ -71,6 +80,7 @@ internal sealed class MlpDerivatives
     /// A second call (of either method) by the same <c>owner</c> at the same parameters reuses the forward pass: the owner
     /// vouches that the rows are the same.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double LossAndGradient(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights,
                                   int rows, double weightDecay, Span<float> gradient, object? owner = null)
     {
@@ -84,7 +94,8 @@ internal sealed class MlpDerivatives
         {
             int inputs = _widths[l], outputs = _widths[l + 1], at = _offsets[l];
             ReadOnlySpan<float> input = l == 0 ? x : _a[l - 1];
-            Gemm.MultiplyTransposedA(d, input, gradient.Slice(at, outputs * inputs), rows, outputs, inputs);
+            if (l == 0 && _inputSparse) _sparseInput.WeightGradient(d, gradient.Slice(at, outputs * inputs), inputs, outputs);
+            else Gemm.MultiplyTransposedA(d, input, gradient.Slice(at, outputs * inputs), rows, outputs, inputs);
             var biasGradient = gradient.Slice(at + outputs * inputs, outputs);
             Gemm.SumRows(d, rows, outputs, biasGradient);
             if (l == 0) break;
@@ -109,84 +120,32 @@ internal sealed class MlpDerivatives
         _z[_layers - 1].AsSpan(0, rows * _widths[^1]).CopyTo(outputs);
     }
 
-    /// <summary>uᵀHu: the curvature of the same loss along <paramref name="direction"/> (flat, like the parameters).</summary>
-    public double Quadratic(ReadOnlySpan<float> theta, ReadOnlySpan<float> direction, ReadOnlySpan<float> x, ReadOnlySpan<float> targets,
-                            ReadOnlySpan<float> weights, int rows, double weightDecay, object? owner = null)
-    {
-        Prepare(rows);
-        Forward(theta, x, rows, owner);
-        for (int l = 0; l < _layers - 1; l++)
-        {
-            int size = rows * _widths[l + 1];
-            ActivationDerivatives.Bends(_activation, _z[l].AsSpan(0, size), _a[l].AsSpan(0, size), _slope[l].AsSpan(0, size), _bend[l].AsSpan(0, size));
-        }
-        // R-forward: RZ = RA_prev·Wᵀ + (A_prev·Vᵀ + v_b); Q = RA_prev·Vᵀ. RA_prev is 0 for the inputs.
-        for (int l = 0; l < _layers; l++)
-        {
-            int inputs = _widths[l], outputs = _widths[l + 1], at = _offsets[l];
-            ReadOnlySpan<float> input = l == 0 ? x : _a[l - 1];
-            var rz = _rz[l].AsSpan(0, rows * outputs);
-            Affine(direction, l, input, rz, rows);
-            // The first half of Q_l keeps S = A_prev·Vᵀ + v_b, which the contraction below needs.
-            rz.CopyTo(_q[l]);
-            if (l > 0)
-            {
-                Gemm.Multiply(_ra[l - 1], _transposed, _scratch, rows, inputs, outputs);
-                _scratch.AsSpan(0, rows * outputs).CopyTo(_q[l].AsSpan(rows * outputs));
-                Gemm.Transpose(theta.Slice(at, outputs * inputs), _transposed, outputs, inputs);
-                Gemm.Multiply(_ra[l - 1], _transposed, rz, rows, inputs, outputs, accumulate: true);
-            }
-            if (l < _layers - 1) TensorPrimitives.Multiply(_slope[l].AsSpan(0, rows * outputs), rz, _ra[l].AsSpan(0, rows * outputs));
-        }
-        OutputLosses.Gradient(_loss, _z[_layers - 1], _widths[^1], targets, weights, rows, _d, _probabilities);
-        OutputLosses.Curvature(_loss, _z[_layers - 1], _widths[^1], weights, rows, _rz[_layers - 1], _rd, _probabilities);
-        // R-backward, contracted with v as it goes: ⟨V_l, R∂W_l⟩ + ⟨v_b, R∂b_l⟩ = ⟨RD, S_l⟩ + ⟨D, Q_l⟩.
-        double sum = 0;
-        var (d, dNext, rd, rdNext) = (_d, _dNext, _rd, _rdNext);
-        for (int l = _layers - 1; l >= 0; l--)
-        {
-            int inputs = _widths[l], outputs = _widths[l + 1], at = _offsets[l], size = rows * outputs;
-            sum += TensorPrimitives.Dot(rd.AsSpan(0, size), _q[l].AsSpan(0, size));
-            if (l > 0) sum += TensorPrimitives.Dot(d.AsSpan(0, size), _q[l].AsSpan(size, size));
-            if (l == 0) break;
-            var w = theta.Slice(at, outputs * inputs);
-            var v = direction.Slice(at, outputs * inputs);
-            Gemm.Multiply(d, w, _e, rows, outputs, inputs);
-            Gemm.Multiply(rd, w, _re, rows, outputs, inputs);
-            Gemm.Multiply(d, v, _re, rows, outputs, inputs, accumulate: true);
-            int inner = rows * inputs;
-            var slope = _slope[l - 1].AsSpan(0, inner);
-            var e = _e.AsSpan(0, inner);
-            TensorPrimitives.Multiply(e, slope, dNext.AsSpan(0, inner));
-            TensorPrimitives.Multiply(_re.AsSpan(0, inner), slope, rdNext.AsSpan(0, inner));
-            // + E ⊙ σ''(Z) ⊙ RZ, with the product E ⊙ σ''(Z) in the scratch buffer.
-            var bent = _scratch.AsSpan(0, inner);
-            TensorPrimitives.Multiply(e, _bend[l - 1].AsSpan(0, inner), bent);
-            TensorPrimitives.MultiplyAdd(bent, _rz[l - 1].AsSpan(0, inner), rdNext.AsSpan(0, inner), rdNext.AsSpan(0, inner));
-            (d, dNext) = (dNext, d);
-            (rd, rdNext) = (rdNext, rd);
-        }
-        if (weightDecay > 0) sum += weightDecay * TensorPrimitives.Dot(direction, direction);
-        return sum;
-    }
-
     /// <summary>
     /// <paramref name="output"/> = <paramref name="input"/>·Wᵀ + b with layer <paramref name="l"/>'s W and b taken from
     /// <paramref name="vector"/> (the parameters or a direction); Wᵀ is left in the transposed buffer for the caller.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Affine(ReadOnlySpan<float> vector, int l, ReadOnlySpan<float> input, Span<float> output, int rows)
     {
         int inputs = _widths[l], outputs = _widths[l + 1], at = _offsets[l];
         Gemm.Transpose(vector.Slice(at, outputs * inputs), _transposed, outputs, inputs);
+        if (l == 0 && _inputSparse)
+        {
+            _sparseInput.Affine(_transposed, vector.Slice(at + outputs * inputs, outputs), output, outputs);
+            return;
+        }
         Gemm.FillRows(vector.Slice(at + outputs * inputs, outputs), output, rows);
         Gemm.Multiply(input, _transposed, output, rows, inputs, outputs, accumulate: true);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Forward(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, int rows, object? owner)
     {
         // The gradient and uᵀHu of one step are taken at the same parameters on the same rows: one forward pass serves both.
         if (owner is not null && ReferenceEquals(owner, _forwardOwner) && rows == _forwardRows && theta.SequenceEqual(_forwardTheta)) return;
         _forwardOwner = null;
+        // One-hot inputs: the first layer's products skip the zeros (read once here, used by every product with X).
+        _inputSparse = SparseInputs && _widths[0] >= MinSparseInputs && _sparseInput.Read(x, rows, _widths[0]);
         for (int l = 0; l < _layers; l++)
         {
             int outputs = _widths[l + 1];

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Cdat.ML.Networks;
 
 /// <summary>
@@ -8,6 +10,7 @@ namespace Cdat.ML.Networks;
 internal static class OutputLosses
 {
     /// <summary>The mean loss over the rows of outputs <paramref name="o"/> [rows × k], and its gradient with respect to them into <paramref name="g"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Gradient(ExampleLossKind kind, ReadOnlySpan<float> o, int k, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights, int rows,
                                   Span<float> g, double[] probabilities)
     {
@@ -48,6 +51,7 @@ internal static class OutputLosses
     }
 
     /// <summary>R of the output gradient: the loss's Hessian in the outputs times <paramref name="ro"/>, weighted, over the rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Curvature(ExampleLossKind kind, ReadOnlySpan<float> o, int k, ReadOnlySpan<float> weights, int rows, ReadOnlySpan<float> ro,
                                  Span<float> rg, double[] probabilities)
     {

@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using Cdat.ML.Networks;
+namespace Cdat.ML.Benchmarks;
+internal static class SparseCheck
+{
+    public static void Run()
+    {
+        var random = new Random(1);
+        int rows = 256, inputs = 108, outputs = 64;
+        var x = new float[rows * inputs];
+        int[] levels = { 9, 16, 7, 15, 6, 5, 2, 42 };
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < 6; c++) x[r * inputs + c] = (float)random.NextDouble();
+            for (int g = 0, at = 6; g < levels.Length; at += levels[g++]) x[r * inputs + at + random.Next(levels[g])] = 1;
+        }
+        var w = Enumerable.Range(0, inputs * outputs).Select(_ => (float)random.NextDouble()).ToArray();
+        var wt = new float[inputs * outputs];
+        var bias = new float[outputs];
+        var o = new float[rows * outputs];
+        var d = Enumerable.Range(0, rows * outputs).Select(_ => (float)random.NextDouble()).ToArray();
+        var g2 = new float[inputs * outputs];
+        var scratch = new float[inputs * outputs];
+        var sparse = new SparseRows();
+        void T(string name, Action a) { for (int i = 0; i < 300; i++) a(); var c = Stopwatch.StartNew(); for (int i = 0; i < 3000; i++) a(); Console.WriteLine($"{name,-30} {c.Elapsed.TotalMilliseconds * 1000 / 3000,8:F1} µs"); }
+        for (int rep = 0; rep < 2; rep++)
+        {
+            T("read", () => sparse.Read(x, rows, inputs));
+            T("transpose W", () => Gemm.Transpose(w, wt, outputs, inputs));
+            T("sparse affine", () => sparse.Affine(wt, bias, o, outputs));
+            T("dense multiply", () => Gemm.Multiply(x, wt, o, rows, inputs, outputs));
+            T("sparse weight gradient", () => sparse.WeightGradient(d, g2, inputs, outputs));
+            T("dense weight gradient", () => Gemm.MultiplyTransposedA(d, x, g2, rows, outputs, inputs));
+        }
+    }
+}

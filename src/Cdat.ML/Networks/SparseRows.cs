@@ -1,0 +1,215 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Cdat.ML.Networks;
+
+/// <summary>
+/// A batch of mostly-zero input rows (one-hot categories beside a few numbers) in compressed sparse form, for the first
+/// layer of <see cref="MlpDerivatives"/>: its products then cost in proportion to the non-zero inputs, not to the
+/// one-hot width. Adult's 108 features hold about 14 non-zeros a row.
+/// </summary>
+internal sealed class SparseRows
+{
+    /// <summary>Rows are kept sparse when at most this share of their values are non-zero (the dense kernel wins above).</summary>
+    internal const double MaxDensity = 0.3;
+
+    private const int Width = 8;
+    private int[] _start = [], _columns = [];
+    private float[] _values = [], _valuesByColumn = [];
+    private int[] _columnStart = [], _rowsByColumn = [];
+    private int _rows;
+    /// <summary>The rows <see cref="SortByColumn"/> last grouped (−1: none since the last read).</summary>
+    private int _sortedFor = -1;
+
+    /// <summary>Reads <paramref name="rows"/> rows of <paramref name="x"/> [rows × inputs]; false (and nothing kept) when they are too dense.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool Read(ReadOnlySpan<float> x, int rows, int inputs)
+    {
+        int limit = (int)(MaxDensity * rows * inputs);
+        if (_start.Length < rows + 1) _start = new int[rows + 1];
+        if (_columns.Length < limit) (_columns, _values) = (new int[limit], new float[limit]);
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        int at = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            _start[r] = at;
+            int row = r * inputs, c = 0;
+            if (Vector256.IsHardwareAccelerated)
+                for (; c + Width <= inputs; c += Width)
+                {
+                    // A mask of the chunk's non-zeros (NaN included): one-hot rows have none in most chunks.
+                    uint mask = ~Vector256.Equals(Vector256.LoadUnsafe(ref rx, (nuint)(row + c)), Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFF;
+                    if (at + System.Numerics.BitOperations.PopCount(mask) > limit) return false;
+                    for (; mask != 0; mask &= mask - 1)
+                    {
+                        int column = c + System.Numerics.BitOperations.TrailingZeroCount(mask);
+                        (_columns[at], _values[at++]) = (column, Unsafe.Add(ref rx, row + column));
+                    }
+                }
+            for (; c < inputs; c++)
+            {
+                float value = Unsafe.Add(ref rx, row + c);
+                if (value == 0) continue;
+                if (at == limit) return false;
+                (_columns[at], _values[at++]) = (c, value);
+            }
+        }
+        _start[rows] = at;
+        _rows = rows;
+        _sortedFor = -1;
+        return true;
+    }
+
+    /// <summary>
+    /// output[rows × outputs] = X·Wᵀ + b, from <paramref name="transposed"/> = Wᵀ [inputs × outputs] (a row per input,
+    /// so each non-zero input adds one contiguous row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Affine(ReadOnlySpan<float> transposed, ReadOnlySpan<float> bias, Span<float> output, int outputs)
+    {
+        ref float w = ref MemoryMarshal.GetReference(transposed);
+        ref float o = ref MemoryMarshal.GetReference(output);
+        ref float b = ref MemoryMarshal.GetReference(bias);
+        int vectorColumns = Vector256.IsHardwareAccelerated ? outputs - outputs % Width : 0;
+        for (int r = 0; r < _rows; r++)
+        {
+            int from = _start[r], to = _start[r + 1];
+            ref float row = ref Unsafe.Add(ref o, r * outputs);
+            int j = 0;
+            // 64 outputs at a time in eight registers, so that a row's non-zeros add up without a store between them.
+            for (; j + 8 * Width <= vectorColumns; j += 8 * Width) Block8(ref w, ref b, ref row, from, to, j, outputs);
+            for (; j < vectorColumns; j += Width)
+            {
+                var acc = Vector256.LoadUnsafe(ref b, (nuint)j);
+                for (int e = from; e < to; e++)
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(_values[e]), Vector256.LoadUnsafe(ref w, (nuint)(_columns[e] * outputs + j)), acc);
+                acc.StoreUnsafe(ref row, (nuint)j);
+            }
+            for (; j < outputs; j++)
+            {
+                float sum = bias[j];
+                for (int e = from; e < to; e++) sum = MathF.FusedMultiplyAdd(_values[e], Unsafe.Add(ref w, _columns[e] * outputs + j), sum);
+                Unsafe.Add(ref row, j) = sum;
+            }
+        }
+    }
+
+    private void Block8(ref float w, ref float bias, ref float row, int from, int to, int j, int outputs)
+    {
+        var a0 = Vector256.LoadUnsafe(ref bias, (nuint)j);
+        var a1 = Vector256.LoadUnsafe(ref bias, (nuint)(j + Width));
+        var a2 = Vector256.LoadUnsafe(ref bias, (nuint)(j + 2 * Width));
+        var a3 = Vector256.LoadUnsafe(ref bias, (nuint)(j + 3 * Width));
+        var a4 = Vector256.LoadUnsafe(ref bias, (nuint)(j + 4 * Width));
+        var a5 = Vector256.LoadUnsafe(ref bias, (nuint)(j + 5 * Width));
+        var a6 = Vector256.LoadUnsafe(ref bias, (nuint)(j + 6 * Width));
+        var a7 = Vector256.LoadUnsafe(ref bias, (nuint)(j + 7 * Width));
+        ref int columns = ref MemoryMarshal.GetArrayDataReference(_columns);
+        ref float values = ref MemoryMarshal.GetArrayDataReference(_values);
+        for (int e = from; e < to; e++)
+        {
+            var v = Vector256.Create(Unsafe.Add(ref values, e));
+            ref float weights = ref Unsafe.Add(ref w, Unsafe.Add(ref columns, e) * outputs + j);
+            a0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 0), a0);
+            a1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, Width), a1);
+            a2 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 2 * Width), a2);
+            a3 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 3 * Width), a3);
+            a4 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 4 * Width), a4);
+            a5 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 5 * Width), a5);
+            a6 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 6 * Width), a6);
+            a7 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 7 * Width), a7);
+        }
+        a0.StoreUnsafe(ref row, (nuint)j);
+        a1.StoreUnsafe(ref row, (nuint)(j + Width));
+        a2.StoreUnsafe(ref row, (nuint)(j + 2 * Width));
+        a3.StoreUnsafe(ref row, (nuint)(j + 3 * Width));
+        a4.StoreUnsafe(ref row, (nuint)(j + 4 * Width));
+        a5.StoreUnsafe(ref row, (nuint)(j + 5 * Width));
+        a6.StoreUnsafe(ref row, (nuint)(j + 6 * Width));
+        a7.StoreUnsafe(ref row, (nuint)(j + 7 * Width));
+    }
+
+    /// <summary>
+    /// gradient[outputs × inputs] = Dᵀ·X for D [rows × outputs]: each input column's non-zeros add up rows of D in
+    /// registers (the rows are sorted by column once per batch), and the sum is written into the gradient's column.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void WeightGradient(ReadOnlySpan<float> d, Span<float> gradient, int inputs, int outputs)
+    {
+        if (d.Length < _rows * outputs || gradient.Length < inputs * outputs) throw new ArgumentException("A span is shorter than its matrix.");
+        SortByColumn(inputs);
+        ref float rd = ref MemoryMarshal.GetReference(d);
+        ref float g = ref MemoryMarshal.GetReference(gradient);
+        Span<float> sums = stackalloc float[8 * Width];
+        ref float s = ref MemoryMarshal.GetReference(sums);
+        int vectorColumns = Vector256.IsHardwareAccelerated ? outputs - outputs % Width : 0;
+        for (int c = 0; c < inputs; c++)
+        {
+            int from = _columnStart[c], to = _columnStart[c + 1];
+            for (int j = 0; j < outputs; j += 8 * Width)
+            {
+                int width = Math.Min(8 * Width, outputs - j);
+                if (width == 8 * Width && j + width <= vectorColumns) ColumnBlock8(ref rd, ref s, from, to, j, outputs);
+                else
+                    for (int t = 0; t < width; t++)
+                    {
+                        float sum = 0;
+                        for (int e = from; e < to; e++) sum = MathF.FusedMultiplyAdd(_valuesByColumn[e], Unsafe.Add(ref rd, _rowsByColumn[e] * outputs + j + t), sum);
+                        sums[t] = sum;
+                    }
+                for (int t = 0; t < width; t++) Unsafe.Add(ref g, (j + t) * inputs + c) = sums[t];
+            }
+        }
+    }
+
+    private void ColumnBlock8(ref float d, ref float sums, int from, int to, int j, int outputs)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        ref int rows = ref MemoryMarshal.GetArrayDataReference(_rowsByColumn);
+        ref float values = ref MemoryMarshal.GetArrayDataReference(_valuesByColumn);
+        for (int e = from; e < to; e++)
+        {
+            var v = Vector256.Create(Unsafe.Add(ref values, e));
+            ref float row = ref Unsafe.Add(ref d, Unsafe.Add(ref rows, e) * outputs + j);
+            a0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 0), a0);
+            a1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, Width), a1);
+            a2 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 2 * Width), a2);
+            a3 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 3 * Width), a3);
+            a4 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 4 * Width), a4);
+            a5 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 5 * Width), a5);
+            a6 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 6 * Width), a6);
+            a7 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 7 * Width), a7);
+        }
+        a0.StoreUnsafe(ref sums, 0);
+        a1.StoreUnsafe(ref sums, Width);
+        a2.StoreUnsafe(ref sums, 2 * Width);
+        a3.StoreUnsafe(ref sums, 3 * Width);
+        a4.StoreUnsafe(ref sums, 4 * Width);
+        a5.StoreUnsafe(ref sums, 5 * Width);
+        a6.StoreUnsafe(ref sums, 6 * Width);
+        a7.StoreUnsafe(ref sums, 7 * Width);
+    }
+
+    /// <summary>The non-zeros again, grouped by input column (a counting sort, once per batch read).</summary>
+    private void SortByColumn(int inputs)
+    {
+        if (_sortedFor == _rows) return;
+        int count = _start[_rows];
+        if (_columnStart.Length < inputs + 1) _columnStart = new int[inputs + 1];
+        if (_rowsByColumn.Length < count) (_rowsByColumn, _valuesByColumn) = (new int[_columns.Length], new float[_columns.Length]);
+        var next = _columnStart.AsSpan(0, inputs + 1);
+        next.Clear();
+        for (int e = 0; e < count; e++) next[_columns[e] + 1]++;
+        for (int c = 0; c < inputs; c++) next[c + 1] += next[c];
+        Span<int> fill = inputs <= 4096 ? stackalloc int[inputs] : new int[inputs];
+        next[..inputs].CopyTo(fill);
+        for (int r = 0; r < _rows; r++)
+            for (int e = _start[r]; e < _start[r + 1]; e++)
+            {
+                int at = fill[_columns[e]]++;
+                (_rowsByColumn[at], _valuesByColumn[at]) = (r, _values[e]);
+            }
+        _sortedFor = _rows;
+    }
+}
