@@ -27,11 +27,14 @@ public sealed class SupervisedObjective : IObjective
         Loss = loss ?? throw new ArgumentNullException(nameof(loss));
         Features = features ?? throw new ArgumentNullException(nameof(features));
         Targets = targets ?? throw new ArgumentNullException(nameof(targets));
-        if (features.shape[0] != targets.shape[0])
-            throw new ArgumentException($"features has {features.shape[0]} rows but targets has {targets.shape[0]}.", nameof(targets));
-        if (features.shape[0] == 0) throw new ArgumentException("The batch has no rows.", nameof(features));
+        // size(0) is one native call; shape builds an array each time, and a mini-batch objective is made every step.
+        Rows = features.size(0);
+        long targetRows = targets.size(0);
+        if (Rows != targetRows)
+            throw new ArgumentException($"features has {Rows} rows but targets has {targetRows}.", nameof(targets));
+        if (Rows == 0) throw new ArgumentException("The batch has no rows.", nameof(features));
         if (chunkRows <= 0) throw new ArgumentOutOfRangeException(nameof(chunkRows), chunkRows, "chunkRows must be greater than 0.");
-        ChunkRows = Math.Min(chunkRows, features.shape[0]);
+        ChunkRows = Math.Min(chunkRows, Rows);
     }
 
     /// <summary>The network.</summary>
@@ -48,7 +51,7 @@ public sealed class SupervisedObjective : IObjective
     public double WeightDecay { get; }
 
     /// <inheritdoc/>
-    public long Rows => Features.shape[0];
+    public long Rows { get; }
 
     private (IReadOnlyList<Tensor> Parameters, AnalyticMlp? Path)? _analytic;
 
