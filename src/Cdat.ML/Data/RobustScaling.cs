@@ -61,7 +61,6 @@ internal sealed class RobustScaling
         for (int j = 0; j < _width; j++)
         {
             for (int i = 0; i < column.Length; i++) column[i] = _sample[i][j];
-            Array.Sort(column);
             double median = Quantile(column, 0.5), spread = Quantile(column, 0.75) - Quantile(column, 0.25);
             if (spread <= 0) spread = 0.5 * (_max[j] - _min[j]);
             center[j] = (float)median;
@@ -70,12 +69,42 @@ internal sealed class RobustScaling
         return new FeatureScaler(center, factor, ClipBound);
     }
 
-    /// <summary>The <paramref name="q"/>-quantile of sorted values, interpolated linearly between order statistics.</summary>
-    internal static double Quantile(float[] sorted, double q)
+    /// <summary>
+    /// The <paramref name="q"/>-quantile of <paramref name="values"/> (reordered), interpolated linearly between order
+    /// statistics as in the sorted array, found by selection rather than a sort: a wide one-hot sample took a sort per column.
+    /// </summary>
+    internal static double Quantile(Span<float> values, double q)
     {
-        double position = q * (sorted.Length - 1);
+        double position = q * (values.Length - 1);
         int low = (int)Math.Floor(position);
-        int high = Math.Min(low + 1, sorted.Length - 1);
-        return sorted[low] + (position - low) * ((double)sorted[high] - sorted[low]);
+        float lower = Select(values, low);
+        if (low + 1 >= values.Length || position == low) return lower;
+        // Selection leaves every later value at least as large: the next order statistic is their minimum.
+        float upper = System.Numerics.Tensors.TensorPrimitives.Min(values[(low + 1)..]);
+        return lower + (position - low) * ((double)upper - lower);
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/>-th smallest value (from 0), leaving smaller-or-equal values before position k and
+    /// larger-or-equal ones after it (Hoare's selection with a middle pivot; expected linear time). Values are finite.
+    /// </summary>
+    internal static float Select(Span<float> values, int k)
+    {
+        int left = 0, right = values.Length - 1;
+        while (left < right)
+        {
+            float pivot = values[left + (right - left) / 2];
+            int i = left, j = right;
+            while (i <= j)
+            {
+                while (values[i] < pivot) i++;
+                while (values[j] > pivot) j--;
+                if (i <= j) (values[i], values[j]) = (values[j--], values[i++]);
+            }
+            if (k <= j) right = j;
+            else if (k >= i) left = i;
+            else return values[k];
+        }
+        return values[k];
     }
 }

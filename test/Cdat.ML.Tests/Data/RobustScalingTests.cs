@@ -61,4 +61,23 @@ public sealed class RobustScalingTests
         Assert.AreEqual(0.5, a.Center[0], 0.01);
         Assert.AreEqual(0.5, c.Center[0], 0.01);
     }
+
+    [TestMethod]
+    public void QuantilesBySelectionEqualThoseOfTheSortedValues()
+    {
+        var random = new Random(8);
+        foreach (int length in new[] { 1, 2, 3, 4, 5, 10, 101, 1000, 4097 })
+            foreach (bool oneHot in new[] { false, true })
+            {
+                var values = Enumerable.Range(0, length).Select(_ => oneHot ? (random.Next(10) == 0 ? 1f : 0f) : (float)Math.Round(random.NextDouble() * 20 - 10, 1)).ToArray();
+                var sorted = values.Order().ToArray();
+                foreach (double q in new[] { 0.0, 0.25, 0.5, 0.75, 1.0 })
+                {
+                    double position = q * (length - 1);
+                    int low = (int)Math.Floor(position), high = Math.Min(low + 1, length - 1);
+                    double expected = sorted[low] + (position - low) * ((double)sorted[high] - sorted[low]);
+                    Assert.AreEqual(expected, RobustScaling.Quantile((float[])values.Clone(), q), 1e-12, $"{length} values{(oneHot ? " of 0 and 1" : "")}, quantile {q}");
+                }
+            }
+    }
 }
