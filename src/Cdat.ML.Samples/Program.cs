@@ -20,6 +20,7 @@ root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(FashionCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(SuiteCommand.Create());
+root.Subcommands.Add(FitTimeCommand.Create());
 root.Subcommands.Add(MetaCommand.Create());
 root.Subcommands.Add(SelectCommand.Create());
 root.Subcommands.Add(RegimeCommand.Create());

@@ -75,7 +75,7 @@ public sealed class TensorBatches : IBatchSource, IDisposable
         var shape = source.shape;
         long rowBytes = source.numel() / shape[0] * source.element_size();
         shape[0] = rows.Length;
-        var result = torch.empty(shape, source.dtype);
+        var result = torch.empty(shape, source.dtype, torch.CPU);
         byte* from = (byte*)HostMemory.Pointer(source), to = (byte*)HostMemory.Pointer(result);
         for (int r = 0; r < rows.Length; r++)
             Buffer.MemoryCopy(from + rows[r] * rowBytes, to + r * rowBytes, rowBytes, rowBytes);

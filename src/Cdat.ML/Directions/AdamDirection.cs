@@ -82,6 +82,8 @@ public sealed class AdamDirection : IDirection
         var g = HostMemory.Floats(gradient);
         var m = HostMemory.Floats(mTensor);
         var v = HostMemory.Floats(vTensor);
+        if (m.Length != g.Length || v.Length != g.Length)
+            throw new InvalidOperationException($"Adam's moments hold {m.Length} and {v.Length} values for a gradient of {g.Length}: the parameters changed shape.");
         var result = torch.empty_like(gradient);
         var u = HostMemory.Floats(result);
         float beta1 = (float)Beta1, rest1 = (float)(1 - Beta1), beta2 = (float)Beta2, rest2 = (float)(1 - Beta2);

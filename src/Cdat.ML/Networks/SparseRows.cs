@@ -18,7 +18,7 @@ internal sealed class SparseRows
     private int[] _start = [], _columns = [];
     private float[] _values = [], _valuesByColumn = [];
     private int[] _columnStart = [], _rowsByColumn = [];
-    private int _rows;
+    private int _rows, _inputs;
     /// <summary>The rows <see cref="SortByColumn"/> last grouped (−1: none since the last read).</summary>
     private int _sortedFor = -1;
 
@@ -26,6 +26,9 @@ internal sealed class SparseRows
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Read(ReadOnlySpan<float> x, int rows, int inputs)
     {
+        if (rows < 0 || inputs <= 0 || x.Length < rows * inputs) throw new ArgumentException("The span is shorter than its rows.", nameof(x));
+        // Whatever was read before is gone, whether or not these rows are kept.
+        (_rows, _inputs, _sortedFor) = (0, inputs, -1);
         int limit = (int)(MaxDensity * rows * inputs);
         if (_start.Length < rows + 1) _start = new int[rows + 1];
         if (_columns.Length < limit) (_columns, _values) = (new int[limit], new float[limit]);
@@ -57,7 +60,6 @@ internal sealed class SparseRows
         }
         _start[rows] = at;
         _rows = rows;
-        _sortedFor = -1;
         return true;
     }
 
@@ -68,6 +70,8 @@ internal sealed class SparseRows
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Affine(ReadOnlySpan<float> transposed, ReadOnlySpan<float> bias, Span<float> output, int outputs)
     {
+        if (transposed.Length < _inputs * outputs || bias.Length < outputs || output.Length < _rows * outputs)
+            throw new ArgumentException("A span is shorter than its matrix.");
         ref float w = ref MemoryMarshal.GetReference(transposed);
         ref float o = ref MemoryMarshal.GetReference(output);
         ref float b = ref MemoryMarshal.GetReference(bias);
@@ -95,6 +99,7 @@ internal sealed class SparseRows
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Block8(ref float w, ref float bias, ref float row, int from, int to, int j, int outputs)
     {
         var a0 = Vector256.LoadUnsafe(ref bias, (nuint)j);
@@ -137,7 +142,7 @@ internal sealed class SparseRows
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WeightGradient(ReadOnlySpan<float> d, Span<float> gradient, int inputs, int outputs)
     {
-        if (d.Length < _rows * outputs || gradient.Length < inputs * outputs) throw new ArgumentException("A span is shorter than its matrix.");
+        if (d.Length < _rows * outputs || gradient.Length < inputs * outputs || inputs != _inputs) throw new ArgumentException("A span is shorter than its matrix.");
         SortByColumn(inputs);
         ref float rd = ref MemoryMarshal.GetReference(d);
         ref float g = ref MemoryMarshal.GetReference(gradient);
@@ -163,6 +168,7 @@ internal sealed class SparseRows
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ColumnBlock8(ref float d, ref float sums, int from, int to, int j, int outputs)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;

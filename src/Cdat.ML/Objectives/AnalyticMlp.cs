@@ -98,13 +98,17 @@ internal sealed partial class AnalyticMlp
     {
         if (!Enabled || features.is_sparse || features.device_type != DeviceType.CPU || features.dtype != ScalarType.Float32
             || features.dim() != 2 || !features.is_contiguous() || Shapes.GetValue(network, Recognise) is not { } shape) return null;
-        long rows = features.shape[0];
-        if (features.shape[1] != shape.Widths[0] || rows > int.MaxValue / shape.Widths.Max()) return null;
+        long rows = features.size(0);
+        if (features.size(1) != shape.Widths[0] || rows > int.MaxValue / shape.Widths.Max()) return null;
+        // The rule of the training step, per chunk: wide layers keep libtorch's multithreaded products.
+        long multiplyAdds = 0;
+        for (int l = 0; l + 1 < shape.Widths.Length; l++) multiplyAdds += (long)shape.Widths[l] * shape.Widths[l + 1];
+        if (shape.Widths.Max() > MaxNarrowWidth && multiplyAdds * Math.Min(rows, OutputChunkRows) > MaxMultiplyAdds) return null;
         var own = shape.Parameters();
         foreach (var p in own)
             if (!HostMemory.IsHostFloat(p)) return null;
         int inputs = shape.Widths[0], width = shape.Widths[^1];
-        var result = torch.empty(rows, width);
+        var result = torch.empty(new[] { rows, width }, ScalarType.Float32, torch.CPU);
         var derivatives = shape.Derivatives(ExampleLossKind.Squared);
         lock (derivatives)
         {
@@ -169,8 +173,8 @@ internal sealed partial class AnalyticMlp
                 at += span.Length;
                 continue;
             }
-            using var dense = p.to(ScalarType.Float32).cpu().contiguous();
-            var values = dense.data<float>().ToArray();
+            using var scope = torch.NewDisposeScope();
+            var values = p.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
             values.CopyTo(flat.AsSpan(at));
             at += values.Length;
         }

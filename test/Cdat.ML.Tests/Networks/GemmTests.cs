@@ -6,7 +6,8 @@ namespace Cdat.ML.Tests.Networks;
 public sealed class GemmTests
 {
     // Shapes of every kernel and tail: 16- and 8-column blocks, rows past a multiple of 4, 1-7 output columns (a
-    // regression or classification head), and input widths that are not a multiple of 8 (12, 54 and 108 features).
+    // regression or classification head), input widths that are not a multiple of 8 (12, 54 and 108 features), and
+    // empty matrices.
     [TestMethod]
     [DataRow(1, 1, 1)]
     [DataRow(5, 3, 7)]
@@ -20,6 +21,8 @@ public sealed class GemmTests
     [DataRow(30, 108, 64)]
     [DataRow(33, 64, 100)]
     [DataRow(6, 5, 24)]
+    [DataRow(0, 5, 8)]
+    [DataRow(4, 0, 9)]
     public void ProductsEqualTheTextbookLoops(int n, int k, int m)
     {
         var random = new Random(n * 1000 + k * 10 + m);

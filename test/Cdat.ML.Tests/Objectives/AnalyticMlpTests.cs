@@ -72,4 +72,31 @@ public sealed class AnalyticMlpTests
         Assert.IsTrue(worst < 1e-5, $"outputs differ by {worst:G3}");
         Assert.IsNull(AnalyticMlp.Outputs(network, x.to(ScalarType.Float64)), "float64 rows keep the module's forward pass");
     }
+
+    [TestMethod]
+    public void AValidationPassBetweenAStepsGradientAndCurvatureChangesNeither()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(7);
+        // One-hot rows, read sparse: 3 numbers and a category of 37.
+        Tensor OneHot(int rows) => cat(new[] { randn(new long[] { rows, 3 }, generator: generator),
+                                               nn.functional.one_hot(randint(0, 37, new long[] { rows }, generator: generator), 37).to(ScalarType.Float32) }, 1);
+        var x = OneHot(64);
+        var y = randn(new long[] { 64, 1 }, generator: generator);
+        var other = OneHot(300);
+        var network = new MultilayerPerceptron(40, new[] { 70 }, 1, Activation.Tanh).Build(seed: 4);
+        var parameters = network.parameters().Select(p => (Tensor)p).ToArray();
+        var u = parameters.Select(p => randn(p.shape, generator: generator)).ToArray();
+
+        var alone = new SupervisedObjective(network, Losses.SquaredError, x, y).Analytic(parameters)!;
+        var (loss, _) = alone.LossAndGradient();
+        double curvature = alone.Quadratic(u);
+
+        var interrupted = new SupervisedObjective(network, Losses.SquaredError, x, y).Analytic(parameters)!;
+        var (lossAgain, _) = interrupted.LossAndGradient();
+        using var outputs = AnalyticMlp.Outputs(network, other);
+        Assert.IsNotNull(outputs);
+        Assert.AreEqual(loss, lossAgain);
+        Assert.AreEqual(curvature, interrupted.Quadratic(u), "the curvature after another batch's forward pass");
+    }
 }

@@ -16,6 +16,7 @@ public sealed class SpecialFunctionsTests
         double worstAbsolute = 0, worstRelative = 0;
         for (int i = 0; i < values.Length; i++)
         {
+            Assert.IsTrue(Math.Abs(result[i]) <= 1, $"|tanh({values[i]})| = {Math.Abs(result[i])} > 1 would make the slope 1 − a² negative");
             double exact = Math.Tanh(values[i]), error = Math.Abs(result[i] - exact);
             worstAbsolute = Math.Max(worstAbsolute, error);
             if (exact != 0) worstRelative = Math.Max(worstRelative, error / Math.Abs(exact));
@@ -34,6 +35,7 @@ public sealed class SpecialFunctionsTests
         Assert.AreEqual(1f, result[1], 1e-7f, "tanh(+∞)");
         Assert.AreEqual(-1f, result[2], 1e-7f, "tanh(−∞)");
         Assert.AreEqual(0f, result[3]);
+        Assert.IsTrue(result[4] == 0 && float.IsNegative(result[4]), "tanh(−0) = −0");
         Assert.AreEqual(1f, result[5], 1e-7f);
         Assert.AreEqual(-1f, result[6], 1e-7f);
         Assert.AreEqual(1e-30f, result[7]);
