@@ -29,9 +29,11 @@ internal sealed class SparseRows
         if (rows < 0 || inputs <= 0 || x.Length < rows * inputs) throw new ArgumentException("The span is shorter than its rows.", nameof(x));
         // Whatever was read before is gone, whether or not these rows are kept.
         (_rows, _inputs, _sortedFor) = (0, inputs, -1);
-        int limit = (int)(MaxDensity * rows * inputs);
+        // Counted first, without writing: dense rows are turned away after a cheap pass over at most a third of them.
+        int count = CountNonZeros(x[..(rows * inputs)], (int)(MaxDensity * rows * inputs));
+        if (count < 0) return false;
         if (_start.Length < rows + 1) _start = new int[rows + 1];
-        if (_columns.Length < limit) (_columns, _values) = (new int[limit], new float[limit]);
+        if (_columns.Length < count) (_columns, _values) = (new int[count], new float[count]);
         ref float rx = ref MemoryMarshal.GetReference(x);
         int at = 0;
         for (int r = 0; r < rows; r++)
@@ -40,27 +42,40 @@ internal sealed class SparseRows
             int row = r * inputs, c = 0;
             if (Vector256.IsHardwareAccelerated)
                 for (; c + Width <= inputs; c += Width)
-                {
                     // A mask of the chunk's non-zeros (NaN included): one-hot rows have none in most chunks.
-                    uint mask = ~Vector256.Equals(Vector256.LoadUnsafe(ref rx, (nuint)(row + c)), Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFF;
-                    if (at + System.Numerics.BitOperations.PopCount(mask) > limit) return false;
-                    for (; mask != 0; mask &= mask - 1)
+                    for (uint mask = NonZeros(ref rx, row + c); mask != 0; mask &= mask - 1)
                     {
                         int column = c + System.Numerics.BitOperations.TrailingZeroCount(mask);
                         (_columns[at], _values[at++]) = (column, Unsafe.Add(ref rx, row + column));
                     }
-                }
             for (; c < inputs; c++)
             {
                 float value = Unsafe.Add(ref rx, row + c);
-                if (value == 0) continue;
-                if (at == limit) return false;
-                (_columns[at], _values[at++]) = (c, value);
+                if (value != 0) (_columns[at], _values[at++]) = (c, value);
             }
         }
         _start[rows] = at;
         _rows = rows;
         return true;
+    }
+
+    /// <summary>Bit i set where the 8 values from <paramref name="at"/> hold a non-zero (NaN included).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint NonZeros(ref float values, int at) =>
+        ~Vector256.Equals(Vector256.LoadUnsafe(ref values, (nuint)at), Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFF;
+
+    /// <summary>The non-zero values, or −1 as soon as there are more than <paramref name="limit"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int CountNonZeros(ReadOnlySpan<float> values, int limit)
+    {
+        ref float start = ref MemoryMarshal.GetReference(values);
+        int count = 0, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + Width <= values.Length; i += Width)
+                if ((count += System.Numerics.BitOperations.PopCount(NonZeros(ref start, i))) > limit) return -1;
+        for (; i < values.Length; i++)
+            if (values[i] != 0 && ++count > limit) return -1;
+        return count;
     }
 
     /// <summary>
@@ -75,6 +90,8 @@ internal sealed class SparseRows
         ref float w = ref MemoryMarshal.GetReference(transposed);
         ref float o = ref MemoryMarshal.GetReference(output);
         ref float b = ref MemoryMarshal.GetReference(bias);
+        ref int columns = ref MemoryMarshal.GetArrayDataReference(_columns);
+        ref float values = ref MemoryMarshal.GetArrayDataReference(_values);
         int vectorColumns = Vector256.IsHardwareAccelerated ? outputs - outputs % Width : 0;
         for (int r = 0; r < _rows; r++)
         {
@@ -82,7 +99,11 @@ internal sealed class SparseRows
             ref float row = ref Unsafe.Add(ref o, r * outputs);
             int j = 0;
             // 64 outputs at a time in eight registers, so that a row's non-zeros add up without a store between them.
-            for (; j + 8 * Width <= vectorColumns; j += 8 * Width) Block8(ref w, ref b, ref row, from, to, j, outputs);
+            for (; j + 8 * Width <= vectorColumns; j += 8 * Width)
+            {
+                bias.Slice(j, 8 * Width).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref row, j), 8 * Width));
+                AddRows64(ref w, outputs, j, ref columns, ref values, from, to, ref Unsafe.Add(ref row, j), accumulate: true);
+            }
             for (; j < vectorColumns; j += Width)
             {
                 var acc = Vector256.LoadUnsafe(ref b, (nuint)j);
@@ -99,40 +120,46 @@ internal sealed class SparseRows
         }
     }
 
+    /// <summary>
+    /// target[0..64] (+)= Σ over entries e in [from, to) of values[e] · matrix[indices[e] · stride + j ..][0..64]: the 64
+    /// sums held in eight registers, so that the entries add up without a store between them.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Block8(ref float w, ref float bias, ref float row, int from, int to, int j, int outputs)
+    private static void AddRows64(ref float matrix, int stride, int j, ref int indices, ref float values, int from, int to, ref float target, bool accumulate)
     {
-        var a0 = Vector256.LoadUnsafe(ref bias, (nuint)j);
-        var a1 = Vector256.LoadUnsafe(ref bias, (nuint)(j + Width));
-        var a2 = Vector256.LoadUnsafe(ref bias, (nuint)(j + 2 * Width));
-        var a3 = Vector256.LoadUnsafe(ref bias, (nuint)(j + 3 * Width));
-        var a4 = Vector256.LoadUnsafe(ref bias, (nuint)(j + 4 * Width));
-        var a5 = Vector256.LoadUnsafe(ref bias, (nuint)(j + 5 * Width));
-        var a6 = Vector256.LoadUnsafe(ref bias, (nuint)(j + 6 * Width));
-        var a7 = Vector256.LoadUnsafe(ref bias, (nuint)(j + 7 * Width));
-        ref int columns = ref MemoryMarshal.GetArrayDataReference(_columns);
-        ref float values = ref MemoryMarshal.GetArrayDataReference(_values);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        if (accumulate)
+        {
+            a0 = Vector256.LoadUnsafe(ref target, 0);
+            a1 = Vector256.LoadUnsafe(ref target, Width);
+            a2 = Vector256.LoadUnsafe(ref target, 2 * Width);
+            a3 = Vector256.LoadUnsafe(ref target, 3 * Width);
+            a4 = Vector256.LoadUnsafe(ref target, 4 * Width);
+            a5 = Vector256.LoadUnsafe(ref target, 5 * Width);
+            a6 = Vector256.LoadUnsafe(ref target, 6 * Width);
+            a7 = Vector256.LoadUnsafe(ref target, 7 * Width);
+        }
         for (int e = from; e < to; e++)
         {
             var v = Vector256.Create(Unsafe.Add(ref values, e));
-            ref float weights = ref Unsafe.Add(ref w, Unsafe.Add(ref columns, e) * outputs + j);
-            a0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 0), a0);
-            a1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, Width), a1);
-            a2 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 2 * Width), a2);
-            a3 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 3 * Width), a3);
-            a4 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 4 * Width), a4);
-            a5 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 5 * Width), a5);
-            a6 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 6 * Width), a6);
-            a7 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref weights, 7 * Width), a7);
+            ref float row = ref Unsafe.Add(ref matrix, Unsafe.Add(ref indices, e) * stride + j);
+            a0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 0), a0);
+            a1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, Width), a1);
+            a2 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 2 * Width), a2);
+            a3 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 3 * Width), a3);
+            a4 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 4 * Width), a4);
+            a5 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 5 * Width), a5);
+            a6 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 6 * Width), a6);
+            a7 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 7 * Width), a7);
         }
-        a0.StoreUnsafe(ref row, (nuint)j);
-        a1.StoreUnsafe(ref row, (nuint)(j + Width));
-        a2.StoreUnsafe(ref row, (nuint)(j + 2 * Width));
-        a3.StoreUnsafe(ref row, (nuint)(j + 3 * Width));
-        a4.StoreUnsafe(ref row, (nuint)(j + 4 * Width));
-        a5.StoreUnsafe(ref row, (nuint)(j + 5 * Width));
-        a6.StoreUnsafe(ref row, (nuint)(j + 6 * Width));
-        a7.StoreUnsafe(ref row, (nuint)(j + 7 * Width));
+        a0.StoreUnsafe(ref target, 0);
+        a1.StoreUnsafe(ref target, Width);
+        a2.StoreUnsafe(ref target, 2 * Width);
+        a3.StoreUnsafe(ref target, 3 * Width);
+        a4.StoreUnsafe(ref target, 4 * Width);
+        a5.StoreUnsafe(ref target, 5 * Width);
+        a6.StoreUnsafe(ref target, 6 * Width);
+        a7.StoreUnsafe(ref target, 7 * Width);
     }
 
     /// <summary>
@@ -155,7 +182,8 @@ internal sealed class SparseRows
             for (int j = 0; j < outputs; j += 8 * Width)
             {
                 int width = Math.Min(8 * Width, outputs - j);
-                if (width == 8 * Width && j + width <= vectorColumns) ColumnBlock8(ref rd, ref s, from, to, j, outputs);
+                if (width == 8 * Width && j + width <= vectorColumns)
+                    AddRows64(ref rd, outputs, j, ref MemoryMarshal.GetArrayDataReference(_rowsByColumn), ref MemoryMarshal.GetArrayDataReference(_valuesByColumn), from, to, ref s, accumulate: false);
                 else
                     for (int t = 0; t < width; t++)
                     {
@@ -166,35 +194,6 @@ internal sealed class SparseRows
                 for (int t = 0; t < width; t++) Unsafe.Add(ref g, (j + t) * inputs + c) = sums[t];
             }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ColumnBlock8(ref float d, ref float sums, int from, int to, int j, int outputs)
-    {
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        ref int rows = ref MemoryMarshal.GetArrayDataReference(_rowsByColumn);
-        ref float values = ref MemoryMarshal.GetArrayDataReference(_valuesByColumn);
-        for (int e = from; e < to; e++)
-        {
-            var v = Vector256.Create(Unsafe.Add(ref values, e));
-            ref float row = ref Unsafe.Add(ref d, Unsafe.Add(ref rows, e) * outputs + j);
-            a0 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 0), a0);
-            a1 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, Width), a1);
-            a2 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 2 * Width), a2);
-            a3 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 3 * Width), a3);
-            a4 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 4 * Width), a4);
-            a5 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 5 * Width), a5);
-            a6 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 6 * Width), a6);
-            a7 = Vector256.FusedMultiplyAdd(v, Vector256.LoadUnsafe(ref row, 7 * Width), a7);
-        }
-        a0.StoreUnsafe(ref sums, 0);
-        a1.StoreUnsafe(ref sums, Width);
-        a2.StoreUnsafe(ref sums, 2 * Width);
-        a3.StoreUnsafe(ref sums, 3 * Width);
-        a4.StoreUnsafe(ref sums, 4 * Width);
-        a5.StoreUnsafe(ref sums, 5 * Width);
-        a6.StoreUnsafe(ref sums, 6 * Width);
-        a7.StoreUnsafe(ref sums, 7 * Width);
     }
 
     /// <summary>The non-zeros again, grouped by input column (a counting sort, once per batch read).</summary>

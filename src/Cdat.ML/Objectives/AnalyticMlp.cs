@@ -71,11 +71,7 @@ internal sealed partial class AnalyticMlp
             _ => (ExampleLossKind?)null,
         };
         if (kind is not { } loss || Shapes.GetValue(objective.Network, Recognise) is not { } shape) return null;
-        if (x.shape[1] != shape.Widths[0]) return null;
-        long multiplyAdds = 0;
-        for (int l = 0; l + 1 < shape.Widths.Length; l++) multiplyAdds += (long)shape.Widths[l] * shape.Widths[l + 1];
-        bool narrow = shape.Widths.Max() <= MaxNarrowWidth && objective.Rows <= MaxNarrowRows;
-        if (!narrow && multiplyAdds * objective.Rows > MaxMultiplyAdds) return null;
+        if (x.shape[1] != shape.Widths[0] || !Pays(shape, objective.Rows)) return null;
         // The optimizer's parameters must be the network's own, float32 and contiguous on the CPU, in its order.
         var own = shape.Parameters();
         if (parameters.Count != own.Length) return null;
@@ -85,6 +81,15 @@ internal sealed partial class AnalyticMlp
         if (loss == ExampleLossKind.Logistic && shape.Widths[^1] != 1) return null;
         if (ReadTargets(objective, loss, shape.Widths[^1]) is not var (targets, weights)) return null;
         return new AnalyticMlp(own, shape.Derivatives(loss), objective, targets, weights);
+    }
+
+    /// <summary>Whether the managed path beats libtorch on <paramref name="rows"/> rows of this shape (the rule above).</summary>
+    private static bool Pays(Shape shape, long rows)
+    {
+        if (shape.Widths.Max() <= MaxNarrowWidth && rows <= MaxNarrowRows) return true;
+        long multiplyAdds = 0;
+        for (int l = 0; l + 1 < shape.Widths.Length; l++) multiplyAdds += (long)shape.Widths[l] * shape.Widths[l + 1];
+        return multiplyAdds * rows <= MaxMultiplyAdds;
     }
 
     /// <summary>The most rows one managed forward pass of <see cref="Outputs"/> takes (its buffers grow to this, no further).</summary>
@@ -100,10 +105,8 @@ internal sealed partial class AnalyticMlp
             || features.dim() != 2 || !features.is_contiguous() || Shapes.GetValue(network, Recognise) is not { } shape) return null;
         long rows = features.size(0);
         if (features.size(1) != shape.Widths[0] || rows > int.MaxValue / shape.Widths.Max()) return null;
-        // The rule of the training step, per chunk: wide layers keep libtorch's multithreaded products.
-        long multiplyAdds = 0;
-        for (int l = 0; l + 1 < shape.Widths.Length; l++) multiplyAdds += (long)shape.Widths[l] * shape.Widths[l + 1];
-        if (shape.Widths.Max() > MaxNarrowWidth && multiplyAdds * Math.Min(rows, OutputChunkRows) > MaxMultiplyAdds) return null;
+        // The training step's rule, per chunk: wide layers keep libtorch's multithreaded products.
+        if (!Pays(shape, Math.Min(rows, OutputChunkRows))) return null;
         var own = shape.Parameters();
         foreach (var p in own)
             if (!HostMemory.IsHostFloat(p)) return null;
