@@ -98,6 +98,14 @@ internal static class Candidates
             new("robust scaling", _ => { }),
             new("inputs as given", o => o.InputScaling = Cdat.ML.Data.InputScaling.None),
         },
+        // Numeric features also encoded piecewise-linearly over quantile bins after the robust scaling (Gorishniy et al., 2022).
+        ["encoding"] = new Candidate[]
+        {
+            new("no encoding", _ => { }),
+            new("8 bins", o => o.PiecewiseLinearBins = 8),
+            new("16 bins", o => o.PiecewiseLinearBins = 16),
+            new("8 bins from 1,000 rows", (o, d) => o.PiecewiseLinearBins = d.Rows >= 1000 ? 8 : 0),
+        },
         ["temperature"] = new Candidate[]
         {
             new("no temperature", o => o.TemperatureScaling = false),

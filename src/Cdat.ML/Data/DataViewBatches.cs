@@ -40,7 +40,7 @@ internal sealed class DataViewBatches : IBatchSource
         _seed = seed;
         _dropLast = dropLast;
         _dtype = dtype;
-        long bytesPerRow = 4L * (columns.FeatureCount + 1);
+        long bytesPerRow = 4L * (columns.InputCount + 1);
         long most = Math.Max(_batch, Math.Min(MaxPoolRows, rows));
         _poolRows = (int)Math.Clamp(memoryBudgetBytes / 2 / bytesPerRow, _batch, most);
     }
@@ -53,7 +53,7 @@ internal sealed class DataViewBatches : IBatchSource
 
     public IEnumerable<(Tensor Features, Tensor Targets)> Batches(int epoch, Device device)
     {
-        int d = _columns.FeatureCount, emitted = 0, filled = 0;
+        int d = _columns.InputCount, emitted = 0, filled = 0;
         var x = new float[_batch, d];
         var y = new float[_batch];
         var w = new float[_batch];
@@ -75,7 +75,7 @@ internal sealed class DataViewBatches : IBatchSource
 
     public (Tensor Features, Tensor Targets) Subset(long rows, long seed, Device device)
     {
-        int n = (int)Math.Min(rows, Rows), d = _columns.FeatureCount, filled = 0;
+        int n = (int)Math.Min(rows, Rows), d = _columns.InputCount, filled = 0;
         var x = new float[n, d];
         var y = new float[n];
         var w = new float[n];
@@ -98,7 +98,7 @@ internal sealed class DataViewBatches : IBatchSource
     /// </summary>
     private IEnumerable<(float[] Row, float Label, float Weight)> Shuffled(long seed)
     {
-        int d = _columns.FeatureCount, count = 0;
+        int d = _columns.InputCount, count = 0;
         var random = new Random((int)(seed & int.MaxValue) ^ (int)(seed >> 31));
         var pool = new float[_poolRows][];
         var labels = new float[_poolRows];

@@ -21,7 +21,7 @@ internal static class DataViewLoader
     /// </summary>
     public static RowsRead Read(IDataView data, LabeledColumns columns, bool mayStream, long seed, long memoryBudgetBytes, ScalarType dtype,
                                 string role = "training", bool standardizeLabel = false, CancellationToken cancellationToken = default,
-                                InputScaling scaling = InputScaling.None)
+                                InputScaling scaling = InputScaling.None, int bins = 0)
     {
         // Rows read through a scaler (a validation set or continued training after dense training) stay dense, as they were.
         if (columns.FeatureCount >= SparseMinFeatures && columns.Scaler is null)
@@ -29,7 +29,7 @@ internal static class DataViewLoader
             var sparse = ReadSparse(data, columns, dtype, role, standardizeLabel, cancellationToken);
             if (sparse is not null) return sparse;
         }
-        int d = columns.FeatureCount;
+        int d = columns.InputCount;
         long bytesPerRow = 4L * (d + 1);
         var features = new List<float[]>();
         var labels = new List<float>();
@@ -69,8 +69,16 @@ internal static class DataViewLoader
         if (robust is not null)
         {
             // Rows read from now on (streamed epochs, validation) are scaled as they are read; those kept are scaled here.
-            columns = columns with { Scaler = robust.Finish() };
-            foreach (var kept in features) columns.Scaler!.Apply(kept, kept);
+            columns = columns with { Scaler = robust.Finish(bins) };
+            if (columns.InputCount == d)
+                foreach (var kept in features) columns.Scaler!.Apply(kept, kept);
+            else
+                for (int i = 0; i < features.Count; i++)
+                {
+                    var encoded = new float[columns.InputCount];
+                    columns.Scaler!.Apply(features[i], encoded);
+                    features[i] = encoded;
+                }
         }
         return keep ? new DenseRowsRead(columns, features, labels, weights, dtype) : new StreamedRowsRead(data, columns, rows, dtype, memoryBudgetBytes);
     }

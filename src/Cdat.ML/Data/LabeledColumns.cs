@@ -22,7 +22,10 @@ internal sealed record LabeledColumns
     }
 
     public DataViewSchema.Column Features { get; }
+    /// <summary>Values in the feature column.</summary>
     public int FeatureCount { get; }
+    /// <summary>Values a row holds once read: <see cref="FeatureCount"/>, or more where the scaler encodes features.</summary>
+    public int InputCount => Scaler?.OutputCount ?? FeatureCount;
     public DataViewSchema.Column Label { get; }
     public CdatTask Task { get; }
     /// <summary>Class names in key order (multiclass), else empty.</summary>
@@ -43,7 +46,7 @@ internal sealed record LabeledColumns
     public double LabelOffset { get; init; }
     /// <inheritdoc cref="LabelOffset"/>
     public double LabelScale { get; init; } = 1.0;
-    /// <summary>When set, features are read through it (<see cref="InputScaling.Robust"/>), so the network sees scaled values.</summary>
+    /// <summary>When set, features are read through it (<see cref="InputScaling.Robust"/>), so the network sees scaled (and perhaps encoded) values.</summary>
     public Scoring.FeatureScaler? Scaler { get; init; }
 
     public static LabeledColumns Resolve(DataViewSchema schema, string featureColumnName, string labelColumnName, CdatTask task, string role = "training",

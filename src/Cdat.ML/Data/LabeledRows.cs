@@ -18,6 +18,7 @@ internal sealed class LabeledRows : IDisposable
     private readonly ValueGetter<uint>? _key;
     private readonly ValueGetter<float>? _weight;
     private VBuffer<float> _buffer;
+    private float[]? _raw;
     private readonly string _role;
 
     /// <param name="data">The rows.</param>
@@ -54,17 +55,22 @@ internal sealed class LabeledRows : IDisposable
         return true;
     }
 
-    /// <summary>Copies the current row's features into <paramref name="destination"/> after checking them, through the columns' scaler when they have one.</summary>
+    /// <summary>
+    /// Copies the current row's features into <paramref name="destination"/> after checking them, through the columns'
+    /// scaler when they have one (<see cref="LabeledColumns.InputCount"/> values).
+    /// </summary>
     public void ReadFeatures(Span<float> destination)
     {
         _features(ref _buffer);
         if (_buffer.Length != _columns.FeatureCount)
             throw new InvalidDataException($"Row {Row} of the {_role} data: feature column '{_columns.Features.Name}' has {_buffer.Length} values, {_columns.FeatureCount} expected.");
-        _buffer.CopyTo(destination);
+        // An encoding writes more values than it reads: the raw row goes to a buffer of its own first.
+        var raw = _columns.InputCount == _columns.FeatureCount ? destination[.._columns.FeatureCount] : (_raw ??= new float[_columns.FeatureCount]);
+        _buffer.CopyTo(raw);
         for (int i = 0; i < _columns.FeatureCount; i++)
-            if (!float.IsFinite(destination[i]))
-                throw new InvalidDataException($"Row {Row} of the {_role} data: feature column '{_columns.Features.Name}' holds {destination[i].ToString(CultureInfo.InvariantCulture)} at index {i}. Remove or impute such rows (e.g. mlContext.Transforms.ReplaceMissingValues).");
-        _columns.Scaler?.Apply(destination[.._columns.FeatureCount], destination);
+            if (!float.IsFinite(raw[i]))
+                throw new InvalidDataException($"Row {Row} of the {_role} data: feature column '{_columns.Features.Name}' holds {raw[i].ToString(CultureInfo.InvariantCulture)} at index {i}. Remove or impute such rows (e.g. mlContext.Transforms.ReplaceMissingValues).");
+        _columns.Scaler?.Apply(raw, destination);
     }
 
     /// <summary>

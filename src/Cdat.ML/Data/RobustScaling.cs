@@ -51,8 +51,12 @@ internal sealed class RobustScaling
         }
     }
 
-    /// <summary>The transform: center = median, factor = 1 / interquartile range (1 / half the range where the quartiles coincide, 0 for a constant feature).</summary>
-    public FeatureScaler Finish()
+    /// <summary>
+    /// The transform: center = median, factor = 1 / interquartile range (1 / half the range where the quartiles coincide,
+    /// 0 for a constant feature); with <paramref name="bins"/> ≥ 2, the scaled features that take more than two values
+    /// are encoded piecewise-linearly over that many bins of equal counts among the sampled rows.
+    /// </summary>
+    public FeatureScaler Finish(int bins = 0)
     {
         if (_rows == 0) throw new InvalidOperationException("No rows were read.");
         var center = new float[_width];
@@ -66,7 +70,40 @@ internal sealed class RobustScaling
             center[j] = (float)median;
             factor[j] = spread > 0 ? (float)Math.Min(1 / spread, float.MaxValue) : 0f;
         }
-        return new FeatureScaler(center, factor, ClipBound);
+        var scaler = new FeatureScaler(center, factor, ClipBound);
+        if (bins < 2) return scaler;
+        var edges = new float[]?[_width];
+        for (int j = 0; j < _width; j++)
+        {
+            if (factor[j] == 0) continue;
+            for (int i = 0; i < column.Length; i++) column[i] = scaler.Scale(j, _sample[i][j]);
+            edges[j] = QuantileEdges(column, bins);
+        }
+        return edges.All(e => e is null) ? scaler : new FeatureScaler(center, factor, ClipBound, new PiecewiseLinearEncoding(edges));
+    }
+
+    /// <summary>
+    /// The edges for <paramref name="bins"/> bins of about equal counts over one feature's sampled values (reordered): the
+    /// sample's order statistics at t/bins, the first its minimum and the last its maximum. Null where the feature takes
+    /// at most two distinct values (a flag gains nothing from bins) or the edges give fewer than two bins; edges that
+    /// coincide (a value repeated across a quantile) are merged.
+    /// </summary>
+    internal static float[]? QuantileEdges(Span<float> sample, int bins)
+    {
+        if (sample.Length < 3 || bins < 2) return null;
+        float min = System.Numerics.Tensors.TensorPrimitives.Min(sample), max = System.Numerics.Tensors.TensorPrimitives.Max(sample);
+        bool between = false;
+        foreach (float v in sample) if (v > min && v < max) { between = true; break; }
+        if (!between) return null;
+        var edges = new List<float>(bins + 1);
+        for (int t = 0; t <= bins; t++)
+        {
+            // Order statistics, not interpolated quantiles: an interpolated edge between a flag's 0 and 1 would bin it.
+            float q = Select(sample, (int)Math.Round((double)t / bins * (sample.Length - 1)));
+            // Edges closer than float resolution at their magnitude would give a bin of zero width.
+            if (edges.Count == 0 || q > edges[^1] + 1e-6f * Math.Max(1f, Math.Abs(edges[^1]))) edges.Add(q);
+        }
+        return edges.Count >= 3 ? edges.ToArray() : null;
     }
 
     /// <summary>

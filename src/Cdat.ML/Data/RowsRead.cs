@@ -74,7 +74,7 @@ internal sealed class DenseRowsRead(LabeledColumns columns, List<float[]> featur
 {
     protected override IBatchSource Batches(int[] take, int? batchSize, long seed, bool dropLast, bool forValidation)
     {
-        int d = Columns.FeatureCount;
+        int d = Columns.InputCount;
         var x = new float[take.Length, d];
         var y = new float[take.Length];
         for (int i = 0; i < take.Length; i++)

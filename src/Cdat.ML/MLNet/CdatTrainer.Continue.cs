@@ -21,10 +21,9 @@ public sealed partial class CdatTrainer
         return Fit(trainData, TrainerOptions.ValidationSet, nameof(Options.ValidationSet), modelParameters);
     }
 
-    /// <summary>The network a continued run trains: the model's shape, checked against the options and the data.</summary>
-    private MultilayerPerceptron ShapeOf(CdatModelParameters start, LabeledColumns columns, IReadOnlyList<string> classNames)
+    /// <summary>Checks that <paramref name="start"/> takes the data's features and classes.</summary>
+    private void CheckContinuable(CdatModelParameters start, LabeledColumns columns, IReadOnlyList<string> classNames)
     {
-        var o = TrainerOptions;
         const string name = "modelParameters";
         if (start.Task != Task)
             throw new ArgumentException($"The model to continue from is a {start.Task} model; this trainer trains {Task}.", name);
@@ -35,6 +34,12 @@ public sealed partial class CdatTrainer
         // The same classes in another key order would swap the model's outputs silently.
         if (Task == CdatTask.MulticlassClassification && !start.ClassNames.SequenceEqual(classNames))
             throw new ArgumentException($"The model to continue from has the classes {string.Join(", ", start.ClassNames)} in that key order; label '{columns.Label.Name}' has {string.Join(", ", classNames)}. Map the label with the model's key order.", name);
+    }
+
+    /// <summary>The network a continued run trains: the model's shape (its first layer takes the model's encoded inputs), checked against the options.</summary>
+    private MultilayerPerceptron ShapeOf(CdatModelParameters start)
+    {
+        var o = TrainerOptions;
         var hidden = start.Network.Layers.Take(start.Network.Layers.Count - 1).Select(l => l.Outputs).ToArray();
         // Only options set away from their defaults can conflict: the defaults mean "as the model has it". A fold
         // ensemble of SmallDataFolds networks of HiddenLayers is one network that many times as wide.
@@ -46,7 +51,7 @@ public sealed partial class CdatTrainer
                 nameof(Options.HiddenLayers));
         if (o.Activation != new Options().Activation && o.Activation != start.Network.Activation)
             throw new ArgumentException($"Cdat option {nameof(Options.Activation)} is {o.Activation} but the model to continue from uses {start.Network.Activation}.", nameof(Options.Activation));
-        return new MultilayerPerceptron(columns.FeatureCount, hidden, start.OutputCount, start.Network.Activation);
+        return new MultilayerPerceptron(start.Network.Layers[0].Inputs, hidden, start.OutputCount, start.Network.Activation);
     }
 
     /// <summary>

@@ -58,22 +58,46 @@ public sealed partial class CdatTrainer
         return (loop, direction, tuner);
     }
 
-    /// <summary>What the folds trained: each network's layers, the first fold's run (for the metrics and trace; Cancelled if the ensemble was), a description, their batch size (null: full batch) and the factor on the merged logits (1/T).</summary>
-    private sealed record FoldRuns(IReadOnlyList<IReadOnlyList<LayerArrays>> Members, TrainingResult First, string Tuner, string Direction, bool UsesCurvature, string Describe, int? BatchSize, double LogitFactor);
+    /// <summary>
+    /// What the folds trained: each network's layers, the first fold's run (for the metrics and trace; Cancelled if the
+    /// ensemble was), a description, their batch size (null: full batch), the factor on the merged logits (1/T), their
+    /// mean held-out loss, and whether they read the encoded features.
+    /// </summary>
+    private sealed record FoldRuns(IReadOnlyList<IReadOnlyList<LayerArrays>> Members, TrainingResult First, string Tuner, string Direction, bool UsesCurvature,
+                                   string Describe, int? BatchSize, double LogitFactor, double HeldOutLoss, bool Encoded = true);
 
     /// <summary>
     /// Trains one network per fold of the (full-batch, in-memory) training rows, each on the other folds and stopped early
-    /// on its own, from its own initial weights; null when a fold could not be held out.
+    /// on its own, from its own initial weights; null when a fold could not be held out. Where the rows hold encoded
+    /// features (<paramref name="plainColumns"/>: the columns of the features as they are), a second ensemble trains on
+    /// those columns alone, and the one whose folds' held-out loss is lower is kept: the bins are used where they help.
     /// </summary>
-    private FoldRuns? TrainFolds(IBatchSource training, MultilayerPerceptron spec, int folds, int seed, ScalarType dtype, string device, IProgress<Diagnostics.StepRecord> progress)
+    private FoldRuns? TrainFolds(IBatchSource training, MultilayerPerceptron spec, int folds, int seed, ScalarType dtype, string device,
+                                 IProgress<Diagnostics.StepRecord> progress, long[]? plainColumns)
     {
-        var o = TrainerOptions;
         long n = training.Rows;
         if (folds < 2 || n < folds * 2) return null;
         using var scope = torch.NewDisposeScope();
         var (allX, allY) = training.Batches(1, CPU).First();
         // A sparse batch that trains in full batch (at most 2^18 values, or under 200 rows) is small enough to fold densely.
         var x = allX.is_sparse ? allX.to_dense() : allX;
+        var encoded = TrainFolds(x, allY, spec, folds, seed, dtype, device, progress);
+        if (plainColumns is null || encoded.First.StopReason == StopReason.Cancelled) return encoded;
+        using var plainIndex = torch.tensor(plainColumns);
+        var plain = TrainFolds(x.index_select(1, plainIndex), allY, spec with { InputSize = plainColumns.Length }, folds, seed, dtype, device, progress);
+        bool keep = !(plain.HeldOutLoss < encoded.HeldOutLoss) || plain.First.StopReason == StopReason.Cancelled;
+        var chosen = keep ? encoded : plain with { Encoded = false };
+        return chosen with
+        {
+            Describe = chosen.Describe + string.Create(CultureInfo.InvariantCulture,
+                $", {(keep ? "with" : "without")} the numeric features' bins (held-out loss {encoded.HeldOutLoss:G4} with them, {plain.HeldOutLoss:G4} without)"),
+        };
+    }
+
+    private FoldRuns TrainFolds(Tensor x, Tensor allY, MultilayerPerceptron spec, int folds, int seed, ScalarType dtype, string device, IProgress<Diagnostics.StepRecord> progress)
+    {
+        var o = TrainerOptions;
+        long n = x.shape[0];
         int? batchSize = FoldBatchSize(n, spec.InputSize);
         var order = Enumerable.Range(0, (int)n).ToArray();
         new Random((int)(seed & int.MaxValue) ^ 0xf01d).Shuffle(order);
@@ -81,6 +105,7 @@ public sealed partial class CdatTrainer
         // A classifier's temperature is fitted on the folds' held-out logits: every row, scored by a network that did not see it.
         var outOfFold = Task != CdatTask.Regression && (o.TemperatureScaling ?? TrainingPlan.FoldTemperature) ? new TemperatureScaling.Logits() : null;
         var steps = new List<int>();
+        double heldOutLoss = 0;
         bool inMiniBatches = false;
         TrainingResult? first = null;
         string tunerName = "", directionName = "";
@@ -112,6 +137,8 @@ public sealed partial class CdatTrainer
                 first ??= result;
                 (tunerName, directionName, usesCurvature) = (tuner.Name, direction.Name, tuner.UsesCurvature);
                 steps.Add(result.Steps.Count);
+                // Each fold's best held-out loss, weighted by its rows: the ensemble's out-of-fold loss, up to the averaging.
+                heldOutLoss += (result.BestValidationLoss ?? double.PositiveInfinity) * held.Length / n;
                 members.Add(MultilayerPerceptron.ReadLayers(loop.Network));
                 outOfFold?.Add(loop.Network, check, Task, loop.Device);
                 if (cancelled) break;
@@ -122,6 +149,7 @@ public sealed partial class CdatTrainer
         // Only a whole ensemble's folds cover every row.
         double factor = outOfFold is not null && members.Count == folds ? outOfFold.Fit(Task) : 1;
         if (factor != 1) describe += string.Create(CultureInfo.InvariantCulture, $", probabilities tempered on the out-of-fold logits (T {1 / factor:G3})");
-        return new FoldRuns(members, first!, tunerName, directionName, usesCurvature, describe, inMiniBatches ? batchSize : null, factor);
+        return new FoldRuns(members, first!, tunerName, directionName, usesCurvature, describe, inMiniBatches ? batchSize : null, factor,
+                            members.Count == folds ? heldOutLoss : double.PositiveInfinity);
     }
 }

@@ -39,6 +39,13 @@ public sealed partial class CdatTrainer
         /// outliers; <see cref="InputScaling.None"/> uses the features as given (standardise them in the pipeline).
         /// </summary>
         public InputScaling InputScaling = TrainingPlan.InputScaling;
+        /// <summary>
+        /// With <see cref="InputScaling.Robust"/>, each scaled feature that takes more than two values is also encoded
+        /// piecewise-linearly over this many bins of about equal counts among the training rows (Gorishniy et al., 2022):
+        /// the network's first layer sees it as it is and as a thermometer it can bend at every bin edge, as a tree
+        /// splits. The model keeps the bins and scoring applies them; wide sparse features are not encoded. 0 turns it off.
+        /// </summary>
+        public int PiecewiseLinearBins = TrainingPlan.PiecewiseLinearBins;
 
         /// <summary>Base optimizer whose unit-learning-rate update the tuner scales. Default <see cref="AdamRule"/> (CDAT then scales Adam's update; no learning rate to tune).</summary>
         public DirectionRule Direction = new AdamRule();
@@ -182,6 +189,8 @@ public sealed partial class CdatTrainer
             Require(ExampleWeightColumnName is null || ExampleWeightColumnName.Trim().Length > 0, nameof(ExampleWeightColumnName), "must name a column (or be null: no weights)");
             Require(HiddenLayers is not null && HiddenLayers.All(h => h > 0), nameof(HiddenLayers), "must be positive widths (empty for a linear model)");
             Require(Enum.IsDefined(InputScaling), nameof(InputScaling), "must be InputScaling.None or InputScaling.Robust");
+            Require(PiecewiseLinearBins == 0 || PiecewiseLinearBins is >= 2 and <= 64, nameof(PiecewiseLinearBins), "must be 0 (off) or lie in [2, 64]");
+            Require(PiecewiseLinearBins == 0 || InputScaling == InputScaling.Robust, nameof(PiecewiseLinearBins), "must be 0 with InputScaling.None: the bins are measured with the robust scaling");
             Require(Enum.IsDefined(Activation), nameof(Activation), "is not a known activation");
             Require(Direction is not null, nameof(Direction), "must be set (e.g. new AdamRule())");
             Require(Tuner is not null, nameof(Tuner), "must be set (e.g. new CdatRule())");

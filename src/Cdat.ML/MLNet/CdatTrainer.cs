@@ -131,7 +131,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         }
 
         int outputs = Task == CdatTask.MulticlassClassification ? columns.ClassCount : 1;
-        var spec = start is null ? new MultilayerPerceptron(columns.FeatureCount, o.HiddenLayers, outputs, o.Activation) : ShapeOf(start, columns, classNames);
+        if (start is not null) CheckContinuable(start, columns, classNames);
         // A continued run reads the rows through the model's input scaling, not one measured again.
         var scaling = start is null ? o.InputScaling : start.Network.InputScaler is null ? InputScaling.None : InputScaling.Robust;
         if (start?.Network.InputScaler is { } kept) columns = columns with { Scaler = kept };
@@ -141,12 +141,15 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         var dtype = o.UseFloat64 ? ScalarType.Float64 : ScalarType.Float32;
         string device = ResolveDevice(o.Device, channel);
 
-        int features = columns.FeatureCount;
         var holdout = validationSet is null && o.ValidationFraction > 0 ? new Holdout(o.ValidationFraction, MaxHeldOutRows, MinRowsForHoldout) : null;
         // One pass reads and checks the rows and measures their scalings; the batch size follows from the rows it counted.
         var read = DataViewLoader.Read(input, columns, mayStream: o.BatchSize != Options.FullBatch, seed, o.MemoryBudgetBytes, dtype,
-                                       standardizeLabel: o.StandardizeLabel, cancellationToken: o.CancellationToken, scaling: scaling);
+                                       standardizeLabel: o.StandardizeLabel, cancellationToken: o.CancellationToken, scaling: scaling,
+                                       bins: o.PiecewiseLinearBins);
         columns = read.Columns;
+        // The values a row holds once read (more than the feature column's where features are encoded) size the network.
+        int features = columns.InputCount;
+        var spec = start is null ? new MultilayerPerceptron(features, o.HiddenLayers, outputs, o.Activation) : ShapeOf(start);
         bool trainFolds = start is null && holdout is not null && TrainsFolds(read, features);
         if (trainFolds) holdout = null;
         // The fold ensemble reads every row in one batch and splits it into folds (each with the user's batch size, if set).
@@ -173,6 +176,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             string regime = described.Describe(training.Rows, validation?.Rows ?? 0, heldOut: given is null)
                 + (loaded.Density is double density ? FormattableString.Invariant($", sparse features ({density:P2} non-zero)") : "")
                 + (columns.Scaler is not null ? ", robust input scaling" : "")
+                + (columns.Scaler?.Encoding is { } encoding ? FormattableString.Invariant($", {encoding.EncodedCount} numeric features encoded over up to {o.PiecewiseLinearBins} bins") : "")
                 + (columns.WeightsVary ? $", rows weighted by '{o.ExampleWeightColumnName}'" : "");
             channel?.Info(MessageSensitivity.None, FormattableString.Invariant(
                 $"Cdat: training {Task} on {features} features, {regime}, on {device}{(holdout is not null && loaded.HeldOut is null ? (loaded.Streamed ? "; streamed data: nothing held out, give a ValidationSet" : "; too few rows to hold any out") : "")}."));
@@ -182,10 +186,14 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             var reporter = new Reporter(o.Progress, channel, o.LogEvery);
             var clock = Stopwatch.StartNew();
             // Small data: k networks, each stopped early on its own fold, averaged into one.
-            var folds = trainFolds && training.IsFullBatch ? TrainFolds(training, spec, o.SmallDataFolds, seed, dtype, device, reporter) : null;
+            // The features as they are lead each encoded feature's columns: the ensemble without the bins reads those alone.
+            long[]? plainColumns = columns.Scaler?.Encoding is { } bins ? Enumerable.Range(0, bins.InputCount).Select(j => (long)bins.OutputStart(j)).ToArray() : null;
+            var folds = trainFolds && training.IsFullBatch ? TrainFolds(training, spec, o.SmallDataFolds, seed, dtype, device, reporter, plainColumns) : null;
             if (folds is not null)
             {
                 clock.Stop();
+                if (!folds.Encoded && columns.Scaler is { } scaler)
+                    columns = columns with { Scaler = new Scoring.FeatureScaler(scaler.Center.ToArray(), scaler.Factor.ToArray(), scaler.ClipBound) };
                 WarnIfNoCurvature(folds.UsesCurvature);
                 regime += folds.Describe;
                 var merged = LogitAverage.Merge(folds.Members);

@@ -16,8 +16,11 @@ internal static class ModelFormat
 
     private static readonly byte[] Magic = "CDATML"u8.ToArray();
 
-    /// <summary>Current version. 1: MLP weights, task, class names, training metrics. 2: and the training regime. 3: and the input scaler.</summary>
-    public const ushort Version = 3;
+    /// <summary>
+    /// Current version. 1: MLP weights, task, class names, training metrics. 2: and the training regime. 3: and the input
+    /// scaler. 4: the scaler's feature count and its piecewise-linear encoding.
+    /// </summary>
+    public const ushort Version = 4;
 
     private const int MaxLayers = 1024, MaxNameBytes = 1 << 16;
 
@@ -29,7 +32,7 @@ internal static class ModelFormat
             w.Write((byte)model.Task);
             w.Write((byte)model.Network.Activation);
             w.Write(model.Network.Layers.Count);
-            w.Write(model.Network.InputSize);
+            w.Write(model.Network.Layers[0].Inputs);
             foreach (var layer in model.Network.Layers) w.Write(layer.Outputs);
             w.Write(model.ClassNames.Count);
             foreach (var name in model.ClassNames) w.Write(name);
@@ -123,32 +126,55 @@ internal static class ModelFormat
             layers[i] = DenseLayer.Own(sizes[i], sizes[i + 1], w, b);
         }
         var metrics = MetricsFormat.Read(r, version);
-        var scaler = version >= 3 ? ReadScaler(r, input, Remaining) : null;
+        var scaler = version >= 3 ? ReadScaler(r, input, version, Remaining) : null;
         if (Remaining() != 0) throw new InvalidDataException("The Cdat model has trailing data.");
         var network = new MlpWeights(layers, activation, scaler);
         if (!network.IsFinite()) throw new InvalidDataException("The Cdat model holds non-finite weights.");
         return new ModelContents(task, network, names, metrics);
     }
 
-    /// <summary>A flag, then the clip bound, the centers and the factors (one per input).</summary>
+    /// <summary>
+    /// A flag, then the clip bound, the feature count, the centers and the factors (one per feature), and a flag for the
+    /// encoding followed by each feature's edge count (0: not encoded) and edges.
+    /// </summary>
     private static void WriteScaler(BinaryWriter w, FeatureScaler? scaler)
     {
         w.Write(scaler is not null);
         if (scaler is null) return;
         w.Write(scaler.ClipBound);
+        w.Write(scaler.Count);
         foreach (float c in scaler.Center) w.Write(c);
         foreach (float f in scaler.Factor) w.Write(f);
+        w.Write(scaler.Encoding is not null);
+        if (scaler.Encoding is not { } encoding) return;
+        for (int j = 0; j < encoding.InputCount; j++)
+        {
+            var edges = encoding.EdgesOf(j);
+            w.Write(edges?.Count ?? 0);
+            if (edges is not null) foreach (float e in edges) w.Write(e);
+        }
     }
 
-    private static FeatureScaler? ReadScaler(BinaryReader r, int inputs, Func<long> remaining)
+    /// <summary>The scaler <see cref="WriteScaler"/> wrote; up to version 3 its feature count was the first layer's inputs, <paramref name="firstLayerInputs"/>.</summary>
+    private static FeatureScaler? ReadScaler(BinaryReader r, int firstLayerInputs, ushort version, Func<long> remaining)
     {
         if (!r.ReadBoolean()) return null;
         float bound = r.ReadSingle();
-        if (2L * inputs * sizeof(float) > remaining())
-            throw new InvalidDataException($"The Cdat model is truncated: its input scaler needs {2L * inputs * sizeof(float)} bytes, {remaining()} are left.");
+        int inputs = version >= 4 ? r.ReadInt32() : firstLayerInputs;
+        if (inputs <= 0 || 2L * inputs * sizeof(float) > remaining())
+            throw new InvalidDataException($"The Cdat model is truncated or corrupt: its input scaler of {inputs} features needs {2L * inputs * sizeof(float)} bytes, {remaining()} are left.");
         var center = ReadFloats(r, inputs);
         var factor = ReadFloats(r, inputs);
-        return new FeatureScaler(center, factor, bound);
+        if (version < 4 || !r.ReadBoolean()) return new FeatureScaler(center, factor, bound);
+        var edges = new float[]?[inputs];
+        for (int j = 0; j < inputs; j++)
+        {
+            int count = r.ReadInt32();
+            if (count < 0 || (long)count * sizeof(float) > remaining())
+                throw new InvalidDataException($"The Cdat model is truncated or corrupt: feature {j}'s encoding claims {count} edges, {remaining()} bytes are left.");
+            if (count > 0) edges[j] = ReadFloats(r, count);
+        }
+        return new FeatureScaler(center, factor, bound, new PiecewiseLinearEncoding(edges));
     }
 
     private static float[] ReadFloats(BinaryReader r, long count)

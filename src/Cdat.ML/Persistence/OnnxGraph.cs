@@ -92,12 +92,51 @@ internal sealed class OnnxGraph
             _graph.Initializer.Add(kept);
             z = Node("Where", new[] { kept.Name, z, Constant(0f) });
         }
-        if (scaler.ClipBound == 0) return z;
+        if (scaler.ClipBound != 0) z = Clip(z, scaler.ClipBound);
+        return scaler.Encoding is { } encoding ? Encode(z, encoding) : z;
+    }
+
+    private string Clip(string z, float bound)
+    {
         // The smooth clip z / √(1 + (z/B)²), written B·r / √(1 + r²) with r = z/B kept within ±1e18 so that r² stays finite
         // in float32 (the managed scaler, in double, gives ±B out there too).
-        string r = Node("Clip", new[] { Node("Div", new[] { z, Constant(scaler.ClipBound) }), Constant(-1e18f), Constant(1e18f) });
+        string r = Node("Clip", new[] { Node("Div", new[] { z, Constant(bound) }), Constant(-1e18f), Constant(1e18f) });
         string root = Node("Sqrt", Node("Add", new[] { Node("Mul", new[] { r, r }), Constant(1f) }));
-        return Node("Div", new[] { Node("Mul", new[] { r, Constant(scaler.ClipBound) }), root });
+        return Node("Div", new[] { Node("Mul", new[] { r, Constant(bound) }), root });
+    }
+
+    /// <summary>
+    /// As <see cref="PiecewiseLinearEncoding.Apply"/>: each output reads its feature (Gather), subtracts its bin's left
+    /// edge, divides by the bin's width, and is bounded by [0, 1] except below the first bin and above the last; a
+    /// feature's own value is an output with edge 0, width 1 and no bounds.
+    /// </summary>
+    private string Encode(string z, PiecewiseLinearEncoding encoding)
+    {
+        int n = encoding.OutputCount;
+        var source = new long[n];
+        float[] left = new float[n], width = new float[n], lower = new float[n], upper = new float[n];
+        for (int j = 0; j < encoding.InputCount; j++)
+        {
+            int k = encoding.OutputStart(j);
+            if (encoding.EdgesOf(j) is not { } e)
+            {
+                (source[k], left[k], width[k], lower[k], upper[k]) = (j, 0f, 1f, float.MinValue, float.MaxValue);
+                continue;
+            }
+            (source[k], left[k], width[k], lower[k], upper[k]) = (j, 0f, 1f, float.MinValue, float.MaxValue);
+            k++;
+            int bins = e.Count - 1;
+            for (int t = 0; t < bins; t++)
+                (source[k + t], left[k + t], width[k + t], lower[k + t], upper[k + t]) =
+                    (j, e[t], e[t + 1] - e[t], t > 0 ? 0f : float.MinValue, t < bins - 1 ? 1f : float.MaxValue);
+        }
+        var indices = new TensorProto { Name = $"{_prefix}bins{_next++}", DataType = (int)TensorProto.Types.DataType.Int64 };
+        indices.Dims.Add(n);
+        indices.Int64Data.AddRange(source);
+        _graph.Initializer.Add(indices);
+        string gathered = Node("Gather", new[] { z, indices.Name }, axis: 1);
+        string v = Node("Div", new[] { Node("Sub", new[] { gathered, Initializer(left, 1, n) }), Initializer(width, 1, n) });
+        return Node("Min", new[] { Node("Max", new[] { v, Initializer(lower, 1, n) }), Initializer(upper, 1, n) });
     }
 
     private string Dense(string x, DenseLayer layer, int index)

@@ -60,8 +60,8 @@ public sealed class MlpWeights
             if (layers[i].Inputs != layers[i - 1].Outputs)
                 throw new ArgumentException($"Layer {i} takes {layers[i].Inputs} inputs but layer {i - 1} gives {layers[i - 1].Outputs}.", nameof(layers));
         if (!Enum.IsDefined(activation)) throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
-        if (inputScaler is not null && inputScaler.Count != layers[0].Inputs)
-            throw new ArgumentException($"The input scaler has {inputScaler.Count} features but the first layer takes {layers[0].Inputs}.", nameof(inputScaler));
+        if (inputScaler is not null && inputScaler.OutputCount != layers[0].Inputs)
+            throw new ArgumentException($"The input scaler gives {inputScaler.OutputCount} values but the first layer takes {layers[0].Inputs}.", nameof(inputScaler));
         Layers = layers.ToArray();
         InputScaler = inputScaler;
         Activation = activation;
@@ -74,8 +74,8 @@ public sealed class MlpWeights
     public Activation Activation { get; }
     /// <summary>The transform the features go through before the first layer; null when they are used as given.</summary>
     public FeatureScaler? InputScaler { get; }
-    /// <summary>Number of inputs.</summary>
-    public int InputSize => Layers[0].Inputs;
+    /// <summary>Number of features it reads (the first layer takes more where the scaler encodes them).</summary>
+    public int InputSize => InputScaler?.Count ?? Layers[0].Inputs;
     /// <summary>Number of outputs.</summary>
     public int OutputSize => Layers[^1].Outputs;
     /// <summary>Widest layer output.</summary>
@@ -109,7 +109,8 @@ public sealed class MlpWeights
             scoped ReadOnlySpan<float> x = input;
             if (InputScaler is not null)
             {
-                var z = (scaled = System.Buffers.ArrayPool<float>.Shared.Rent(InputSize)).AsSpan(0, InputSize);
+                int width = InputScaler.OutputCount;
+                var z = (scaled = System.Buffers.ArrayPool<float>.Shared.Rent(width)).AsSpan(0, width);
                 InputScaler.Apply(input, z);
                 x = z;
             }

@@ -6,13 +6,20 @@ namespace Cdat.ML.Tests.Persistence;
 [TestClass]
 public sealed class ModelFormatTests
 {
-    internal static CdatModelParameters Sample(int seed = 1, bool scaled = true)
+    internal static CdatModelParameters Sample(int seed = 1, bool scaled = true, bool encoded = false)
     {
         var random = new Random(seed);
         float[] Values(int n) => Enumerable.Range(0, n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         var layers = new[] { new DenseLayer(4, 5, Values(20), Values(5)), new DenseLayer(5, 3, Values(15), Values(3)) };
         var metrics = new CdatTrainingMetrics(0.1, 0.05, 0.2, 42, 7, 0.3, 0.4, 12.5, 0.25, 3, 11, false, true, "EarlyStopped", 1.5, "cdat(sigma=2)", "adam", "cpu");
         var scaler = scaled ? new FeatureScaler(Values(4), Values(4), 3f) : null;
+        if (encoded)
+        {
+            // Features 0 and 2 as they are and over 3 and 2 bins, 1 and 3 as they are: 4 + 1 + 3 + 1 = 9 inputs to the first layer.
+            var encoding = new PiecewiseLinearEncoding(new IReadOnlyList<float>?[] { new[] { -1f, 0f, 0.5f, 2f }, null, new[] { -0.2f, 0.1f, 0.3f }, null });
+            scaler = new FeatureScaler(Values(4), Values(4), 3f, encoding);
+            layers[0] = new DenseLayer(9, 5, Values(45), Values(5));
+        }
         return new CdatModelParameters(CdatTask.MulticlassClassification, new MlpWeights(layers, Activation.Gelu, scaler), new[] { "cat", "dög", "emu" }, metrics);
     }
 
@@ -23,7 +30,7 @@ public sealed class ModelFormatTests
     private static byte[] Older(CdatModelParameters model, ushort version, int bytesItLacked)
     {
         var bytes = model.ToBytes();
-        Assert.AreEqual(3, BitConverter.ToUInt16(bytes, 6));
+        Assert.AreEqual(4, BitConverter.ToUInt16(bytes, 6));
         int header = 6 + 2 + 8;
         var payload = bytes.AsSpan(header, bytes.Length - header - 8).ToArray();
         var old = payload[..^bytesItLacked];
@@ -59,6 +66,58 @@ public sealed class ModelFormatTests
         CollectionAssert.AreEqual(model.Network.InputScaler!.Center.ToArray(), copy.Network.InputScaler.Center.ToArray());
         CollectionAssert.AreEqual(model.Network.InputScaler.Factor.ToArray(), copy.Network.InputScaler.Factor.ToArray());
         Assert.AreEqual(3f, copy.Network.InputScaler.ClipBound);
+        float[] features = { 10f, -4f, 0.5f, 1e30f }, before = new float[3], after = new float[3];
+        model.Score(features, before);
+        copy.Score(features, after);
+        CollectionAssert.AreEqual(before, after);
+    }
+
+    [TestMethod]
+    public void AnEncodedModelRoundTripsAndScoresAsBefore()
+    {
+        var model = Sample(encoded: true);
+        Assert.AreEqual(4, model.FeatureCount, "the model reads 4 features; its first layer takes their 9 encoded values");
+        var copy = CdatModelParameters.FromBytes(model.ToBytes());
+        var encoding = copy.Network.InputScaler!.Encoding!;
+        Assert.AreEqual(9, encoding.OutputCount);
+        CollectionAssert.AreEqual(new[] { -1f, 0f, 0.5f, 2f }, encoding.EdgesOf(0)!.ToArray());
+        Assert.IsNull(encoding.EdgesOf(1));
+        CollectionAssert.AreEqual(new[] { -0.2f, 0.1f, 0.3f }, encoding.EdgesOf(2)!.ToArray());
+        float[] features = { 10f, -4f, 0.5f, 1e30f }, before = new float[3], after = new float[3];
+        model.Score(features, before);
+        copy.Score(features, after);
+        CollectionAssert.AreEqual(before, after);
+        // Truncated anywhere in the encoding: a clear error.
+        var bytes = model.ToBytes();
+        for (int cut = 1; cut < 60; cut += 3)
+            Assert.ThrowsExactly<InvalidDataException>(() => CdatModelParameters.FromBytes(bytes.AsSpan(0, bytes.Length - cut)));
+    }
+
+    [TestMethod]
+    public void AVersion3ModelWithAScalerStillLoadsAndScoresAsBefore()
+    {
+        // Version 3's scaler had no feature count (the first layer's inputs) and no encoding flag: today's payload ends
+        // with flag, bound, count, 4 centers, 4 factors, encoding flag; version 3's with flag, bound, centers, factors.
+        var model = Sample();
+        var bytes = model.ToBytes();
+        int header = 6 + 2 + 8;
+        var payload = bytes.AsSpan(header, bytes.Length - header - 8).ToArray();
+        const int ScalerBytes = 1 + 4 + 4 + 16 + 16 + 1;
+        var tail = payload[^ScalerBytes..];
+        Assert.AreEqual(4, BitConverter.ToInt32(tail, 5), "today's scaler writes its feature count after the bound");
+        var old = payload[..^ScalerBytes].Concat(tail[..5]).Concat(tail[9..^1]).ToArray();
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream))
+        {
+            w.Write("CDATML"u8.ToArray());
+            w.Write((ushort)3);
+            w.Write((long)old.Length);
+            w.Write(old);
+            w.Write(Cdat.ML.Persistence.ModelFormat.Fnv1a(old));
+        }
+        var copy = CdatModelParameters.FromBytes(stream.ToArray());
+        CollectionAssert.AreEqual(model.Network.InputScaler!.Center.ToArray(), copy.Network.InputScaler!.Center.ToArray());
+        Assert.IsNull(copy.Network.InputScaler.Encoding);
         float[] features = { 10f, -4f, 0.5f, 1e30f }, before = new float[3], after = new float[3];
         model.Score(features, before);
         copy.Score(features, after);
