@@ -30,13 +30,16 @@ internal static class DataViewLoader
             if (sparse is not null) return sparse;
         }
         int d = columns.InputCount;
-        long bytesPerRow = 4L * (d + 1);
+        // Wide features (images, text that turned out dense) are not binned: 17 inputs each would be tens of thousands.
+        if ((long)d * (bins + 1) > MaxBinnedInputs) bins = 0;
+        var robust = scaling == InputScaling.Robust && columns.Scaler is null ? new RobustScaling(d, seed) : null;
+        // Rows kept are binned once the pass ends: the memory budget counts them at their widest.
+        long bytesPerRow = 4L * ((robust is not null && bins >= 2 ? (long)d * (bins + 1) : d) + 1);
         var features = new List<float[]>();
         var labels = new List<float>();
         var weights = new List<float>();
         var tally = new LabelTally(columns, role);
         bool keep = true;
-        var robust = scaling == InputScaling.Robust && columns.Scaler is null ? new RobustScaling(d, seed) : null;
         using (var reader = new LabeledRows(data, columns, role))
         {
             var row = new float[d];
@@ -82,6 +85,9 @@ internal static class DataViewLoader
         }
         return keep ? new DenseRowsRead(columns, features, labels, weights, dtype) : new StreamedRowsRead(data, columns, rows, dtype, memoryBudgetBytes);
     }
+
+    /// <summary>Features are binned only where every feature's bins and value together stay within this many inputs (240 features at 16 bins).</summary>
+    public const int MaxBinnedInputs = 4096;
 
     /// <summary>Feature columns at least this wide are read as sparse rows.</summary>
     public const int SparseMinFeatures = 4096;

@@ -88,6 +88,9 @@ internal sealed class RobustScaling
     /// at most two distinct values (a flag gains nothing from bins) or the edges give fewer than two bins; edges that
     /// coincide (a value repeated across a quantile) are merged.
     /// </summary>
+    /// <summary>The narrowest bin, in scaled units (the interquartile range is 1).</summary>
+    internal const float MinBinWidth = 1e-3f;
+
     internal static float[]? QuantileEdges(Span<float> sample, int bins)
     {
         if (sample.Length < 3 || bins < 2) return null;
@@ -100,8 +103,8 @@ internal sealed class RobustScaling
         {
             // Order statistics, not interpolated quantiles: an interpolated edge between a flag's 0 and 1 would bin it.
             float q = Select(sample, (int)Math.Round((double)t / bins * (sample.Length - 1)));
-            // Edges closer than float resolution at their magnitude would give a bin of zero width.
-            if (edges.Count == 0 || q > edges[^1] + 1e-6f * Math.Max(1f, Math.Abs(edges[^1]))) edges.Add(q);
+            // A bin narrower than MinBinWidth would turn a float's last bits (float32 in ONNX, double here) into a jump.
+            if (edges.Count == 0 || q >= edges[^1] + MinBinWidth) edges.Add(q);
         }
         return edges.Count >= 3 ? edges.ToArray() : null;
     }

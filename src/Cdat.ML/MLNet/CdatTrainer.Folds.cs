@@ -58,6 +58,14 @@ public sealed partial class CdatTrainer
         return (loop, direction, tuner);
     }
 
+    /// <summary>The columns of the features as they are, where <paramref name="scaler"/> encodes them (each leads its feature's columns); else null.</summary>
+    private static long[]? PlainColumns(Scoring.FeatureScaler? scaler) =>
+        scaler?.Encoding is { } bins ? Enumerable.Range(0, bins.InputCount).Select(j => (long)bins.OutputStart(j)).ToArray() : null;
+
+    /// <summary>The same scaling without its bins.</summary>
+    private static Scoring.FeatureScaler? WithoutBins(Scoring.FeatureScaler? scaler) =>
+        scaler is null ? null : new Scoring.FeatureScaler(scaler.Center.ToArray(), scaler.Factor.ToArray(), scaler.ClipBound);
+
     /// <summary>
     /// What the folds trained: each network's layers, the first fold's run (for the metrics and trace; Cancelled if the
     /// ensemble was), a description, their batch size (null: full batch), the factor on the merged logits (1/T), their
@@ -83,9 +91,21 @@ public sealed partial class CdatTrainer
         var x = allX.is_sparse ? allX.to_dense() : allX;
         var encoded = TrainFolds(x, allY, spec, folds, seed, dtype, device, progress);
         if (plainColumns is null || encoded.First.StopReason == StopReason.Cancelled) return encoded;
+        // Cancelled during the second ensemble: the finished first one is kept, as a cancelled ensemble keeps its finished folds.
+        var cancelled = encoded with { First = encoded.First with { StopReason = StopReason.Cancelled } };
+        if (TrainerOptions.CancellationToken.IsCancellationRequested) return cancelled;
         using var plainIndex = torch.tensor(plainColumns);
-        var plain = TrainFolds(x.index_select(1, plainIndex), allY, spec with { InputSize = plainColumns.Length }, folds, seed, dtype, device, progress);
-        bool keep = !(plain.HeldOutLoss < encoded.HeldOutLoss) || plain.First.StopReason == StopReason.Cancelled;
+        FoldRuns plain;
+        try
+        {
+            plain = TrainFolds(x.index_select(1, plainIndex), allY, spec with { InputSize = plainColumns.Length }, folds, seed, dtype, device, progress);
+        }
+        catch (OperationCanceledException)
+        {
+            return cancelled;
+        }
+        if (plain.First.StopReason == StopReason.Cancelled) return cancelled;
+        bool keep = !(plain.HeldOutLoss < encoded.HeldOutLoss);
         var chosen = keep ? encoded : plain with { Encoded = false };
         return chosen with
         {

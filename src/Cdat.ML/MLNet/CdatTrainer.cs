@@ -132,6 +132,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
 
         int outputs = Task == CdatTask.MulticlassClassification ? columns.ClassCount : 1;
         if (start is not null) CheckContinuable(start, columns, classNames);
+        var continued = start is null ? null : ShapeOf(start);
         // A continued run reads the rows through the model's input scaling, not one measured again.
         var scaling = start is null ? o.InputScaling : start.Network.InputScaler is null ? InputScaling.None : InputScaling.Robust;
         if (start?.Network.InputScaler is { } kept) columns = columns with { Scaler = kept };
@@ -149,7 +150,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         columns = read.Columns;
         // The values a row holds once read (more than the feature column's where features are encoded) size the network.
         int features = columns.InputCount;
-        var spec = start is null ? new MultilayerPerceptron(features, o.HiddenLayers, outputs, o.Activation) : ShapeOf(start);
+        var spec = continued ?? new MultilayerPerceptron(features, o.HiddenLayers, outputs, o.Activation);
         bool trainFolds = start is null && holdout is not null && TrainsFolds(read, features);
         if (trainFolds) holdout = null;
         // The fold ensemble reads every row in one batch and splits it into folds (each with the user's batch size, if set).
@@ -176,30 +177,27 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             string regime = described.Describe(training.Rows, validation?.Rows ?? 0, heldOut: given is null)
                 + (loaded.Density is double density ? FormattableString.Invariant($", sparse features ({density:P2} non-zero)") : "")
                 + (columns.Scaler is not null ? ", robust input scaling" : "")
-                + (columns.Scaler?.Encoding is { } encoding ? FormattableString.Invariant($", {encoding.EncodedCount} numeric features encoded over up to {o.PiecewiseLinearBins} bins") : "")
+                + (columns.Scaler?.Encoding is { } encoding ? FormattableString.Invariant($", {encoding.EncodedCount} numeric features also read over up to {encoding.MaxBins} bins") : "")
                 + (columns.WeightsVary ? $", rows weighted by '{o.ExampleWeightColumnName}'" : "");
             channel?.Info(MessageSensitivity.None, FormattableString.Invariant(
-                $"Cdat: training {Task} on {features} features, {regime}, on {device}{(holdout is not null && loaded.HeldOut is null ? (loaded.Streamed ? "; streamed data: nothing held out, give a ValidationSet" : "; too few rows to hold any out") : "")}."));
+                $"Cdat: training {Task} on {columns.FeatureCount} features{(features != columns.FeatureCount ? $" ({features} inputs)" : "")}, {regime}, on {device}{(holdout is not null && loaded.HeldOut is null ? (loaded.Streamed ? "; streamed data: nothing held out, give a ValidationSet" : "; too few rows to hold any out") : "")}."));
             if (o.Direction.SetsOwnStepLength && o.Tuner is not ConstantRule { LearningRate: 1 })
                 channel?.Warning(MessageSensitivity.None, $"Cdat: {o.Direction} sets its own step length; it is meant to run with Tuner = new ConstantRule(1), not {o.Tuner}.");
             using var scope = torch.NewDisposeScope();
             var reporter = new Reporter(o.Progress, channel, o.LogEvery);
             var clock = Stopwatch.StartNew();
             // Small data: k networks, each stopped early on its own fold, averaged into one.
-            // The features as they are lead each encoded feature's columns: the ensemble without the bins reads those alone.
-            long[]? plainColumns = columns.Scaler?.Encoding is { } bins ? Enumerable.Range(0, bins.InputCount).Select(j => (long)bins.OutputStart(j)).ToArray() : null;
-            var folds = trainFolds && training.IsFullBatch ? TrainFolds(training, spec, o.SmallDataFolds, seed, dtype, device, reporter, plainColumns) : null;
+            var folds = trainFolds && training.IsFullBatch ? TrainFolds(training, spec, o.SmallDataFolds, seed, dtype, device, reporter, PlainColumns(columns.Scaler)) : null;
             if (folds is not null)
             {
                 clock.Stop();
-                if (!folds.Encoded && columns.Scaler is { } scaler)
-                    columns = columns with { Scaler = new Scoring.FeatureScaler(scaler.Center.ToArray(), scaler.Factor.ToArray(), scaler.ClipBound) };
+                if (!folds.Encoded) columns = columns with { Scaler = WithoutBins(columns.Scaler) };
                 WarnIfNoCurvature(folds.UsesCurvature);
                 regime += folds.Describe;
                 var merged = LogitAverage.Merge(folds.Members);
                 return Finish(Task == CdatTask.Regression
-                        ? ToWeights(merged, o.Activation, columns.LabelOffset, columns.LabelScale, columns.Scaler)
-                        : ToWeights(merged, o.Activation, scale: folds.LogitFactor, inputScaler: columns.Scaler),
+                        ? ToWeights(merged, spec.Activation, columns.LabelOffset, columns.LabelScale, columns.Scaler)
+                        : ToWeights(merged, spec.Activation, scale: folds.LogitFactor, inputScaler: columns.Scaler),
                     folds.First, clock.Elapsed.TotalSeconds, folds.Tuner, folds.Direction, new CdatRegime(folds.BatchSize ?? 0, training.Rows, 0, false, regime));
             }
             if (validation is null) RequireNoValidationOptions(o, loaded.Streamed, loaded.Rows);
@@ -220,8 +218,8 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 ? TemperatureScaling.Fit(loop.Network, validation, Task, loop.Device) : 1;
             if (factor != 1) regime += FormattableString.Invariant($", probabilities tempered on the validation rows (T {1 / factor:G3})");
             var weights = Task == CdatTask.Regression
-                ? ToWeights(loop.Network, o.Activation, columns.LabelOffset, columns.LabelScale, columns.Scaler)
-                : ToWeights(loop.Network, o.Activation, scale: factor, inputScaler: columns.Scaler);
+                ? ToWeights(loop.Network, spec.Activation, columns.LabelOffset, columns.LabelScale, columns.Scaler)
+                : ToWeights(loop.Network, spec.Activation, scale: factor, inputScaler: columns.Scaler);
             return Finish(weights, result, clock.Elapsed.TotalSeconds, tuner.Name, direction.Name,
                 new CdatRegime(plan.BatchSize ?? 0, training.Rows, validation?.Rows ?? 0, given is null && validation is not null, regime));
 

@@ -22,6 +22,9 @@ internal static class ModelFormat
     /// </summary>
     public const ushort Version = 4;
 
+    /// <summary>A model without bins is written as version 3, which Cdat.ML builds before version 4 read too.</summary>
+    private static ushort WrittenVersion(ModelContents model) => model.Network.InputScaler?.Encoding is null ? (ushort)3 : Version;
+
     private const int MaxLayers = 1024, MaxNameBytes = 1 << 16;
 
     public static byte[] Write(ModelContents model)
@@ -42,14 +45,14 @@ internal static class ModelFormat
                 w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.BiasSpan));
             }
             MetricsFormat.Write(w, model.Metrics);
-            WriteScaler(w, model.Network.InputScaler);
+            WriteScaler(w, model.Network.InputScaler, WrittenVersion(model));
         }
         var body = payload.ToArray();
         using var result = new MemoryStream(body.Length + 32);
         using (var w = new BinaryWriter(result))
         {
             w.Write(Magic);
-            w.Write(Version);
+            w.Write(WrittenVersion(model));
             w.Write((long)body.Length);
             w.Write(body);
             w.Write(Fnv1a(body));
@@ -134,17 +137,18 @@ internal static class ModelFormat
     }
 
     /// <summary>
-    /// A flag, then the clip bound, the feature count, the centers and the factors (one per feature), and a flag for the
-    /// encoding followed by each feature's edge count (0: not encoded) and edges.
+    /// A flag, then the clip bound, the feature count (from version 4), the centers and the factors (one per feature), and
+    /// from version 4 a flag for the encoding followed by each feature's edge count (0: not encoded) and edges.
     /// </summary>
-    private static void WriteScaler(BinaryWriter w, FeatureScaler? scaler)
+    private static void WriteScaler(BinaryWriter w, FeatureScaler? scaler, ushort version)
     {
         w.Write(scaler is not null);
         if (scaler is null) return;
         w.Write(scaler.ClipBound);
-        w.Write(scaler.Count);
+        if (version >= 4) w.Write(scaler.Count);
         foreach (float c in scaler.Center) w.Write(c);
         foreach (float f in scaler.Factor) w.Write(f);
+        if (version < 4) return;
         w.Write(scaler.Encoding is not null);
         if (scaler.Encoding is not { } encoding) return;
         for (int j = 0; j < encoding.InputCount; j++)

@@ -107,8 +107,8 @@ internal sealed class OnnxGraph
 
     /// <summary>
     /// As <see cref="PiecewiseLinearEncoding.Apply"/>: each output reads its feature (Gather), subtracts its bin's left
-    /// edge, divides by the bin's width, and is bounded by [0, 1] except below the first bin and above the last; a
-    /// feature's own value is an output with edge 0, width 1 and no bounds.
+    /// edge, divides by the bin's width, and is bounded by [0, 1]; a feature's own value is an output with edge 0, width 1
+    /// and no bounds.
     /// </summary>
     private string Encode(string z, PiecewiseLinearEncoding encoding)
     {
@@ -128,7 +128,7 @@ internal sealed class OnnxGraph
             int bins = e.Count - 1;
             for (int t = 0; t < bins; t++)
                 (source[k + t], left[k + t], width[k + t], lower[k + t], upper[k + t]) =
-                    (j, e[t], e[t + 1] - e[t], t > 0 ? 0f : float.MinValue, t < bins - 1 ? 1f : float.MaxValue);
+                    (j, e[t], e[t + 1] - e[t], 0f, 1f);
         }
         var indices = new TensorProto { Name = $"{_prefix}bins{_next++}", DataType = (int)TensorProto.Types.DataType.Int64 };
         indices.Dims.Add(n);

@@ -3,8 +3,9 @@ namespace Cdat.ML.Scoring;
 /// <summary>
 /// Piecewise-linear encoding of numeric features over bins (Gorishniy et al., "On Embeddings for Numerical Features in
 /// Tabular Deep Learning", 2022): a feature x with edges b₀ &lt; … &lt; b_T becomes T + 1 values, x itself and then,
-/// for each bin t, (x − b_{t−1}) / (b_t − b_{t−1}) clamped to [0, 1], except that the first bin is not bounded below
-/// and the last not above. A feature without edges passes as it is. The network's first layer then sees each numeric
+/// for each bin t, (x − b_{t−1}) / (b_t − b_{t−1}) clamped to [0, 1] (the value itself carries x beyond the edges, so
+/// the outer bins need not extrapolate, and an outlier cannot blow a narrow bin up). A feature without edges passes as
+/// it is. The network's first layer then sees each numeric
 /// feature both as it is (what a smooth function needs) and as a thermometer it can bend at every edge (what a tree
 /// finds with its splits). Immutable and thread-safe.
 /// </summary>
@@ -43,6 +44,8 @@ public sealed class PiecewiseLinearEncoding
     public int OutputCount => _start[^1];
     /// <summary>How many features are encoded (the others pass as they are).</summary>
     public int EncodedCount => _edges.Count(e => e is not null);
+    /// <summary>The most bins a feature has.</summary>
+    public int MaxBins => _edges.Max(e => e is null ? 0 : e.Length - 1);
 
     /// <summary>Feature <paramref name="feature"/>'s edges, or null where it passes as it is.</summary>
     public IReadOnlyList<float>? EdgesOf(int feature) => _edges[feature] is { } e ? Array.AsReadOnly(e) : null;
@@ -54,6 +57,7 @@ public sealed class PiecewiseLinearEncoding
     public void Apply(ReadOnlySpan<float> features, Span<float> destination)
     {
         if (features.Length != InputCount) throw new ArgumentException($"Expected {InputCount} features, got {features.Length}.", nameof(features));
+        if (features.Overlaps(destination)) throw new ArgumentException("The destination must not overlap the features.", nameof(destination));
         if (destination.Length < OutputCount) throw new ArgumentException($"The destination needs room for {OutputCount} values.", nameof(destination));
         for (int j = 0; j < _edges.Length; j++)
         {
@@ -69,9 +73,7 @@ public sealed class PiecewiseLinearEncoding
             for (int t = 0; t < bins; t++)
             {
                 float v = (x - e[t]) / (e[t + 1] - e[t]);
-                if (t > 0 && v < 0) v = 0;
-                if (t < bins - 1 && v > 1) v = 1;
-                destination[k + t] = v;
+                destination[k + t] = v < 0 ? 0 : v > 1 ? 1 : v;
             }
         }
     }

@@ -47,7 +47,8 @@ public sealed class DefaultsTests
     {
         var ml = new MLContext(seed: 1);
         var (train, _) = Datasets.Digits(ml);
-        var model = Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { MaxSteps = 30 })).Fit(train);
+        // Without bins: digits' 64 pixels over 16 bins would be 1,088 inputs, past full batch's 2^18 values.
+        var model = Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { MaxSteps = 30, PiecewiseLinearBins = 0 })).Fit(train);
         var metrics = model.LastTransformer.TrainingMetrics;
         long rows = train.GetColumn<float>("Digit").LongCount();
         Assert.IsTrue(metrics.Regime.IsFullBatch);
@@ -68,6 +69,7 @@ public sealed class DefaultsTests
         Assert.AreEqual(Cdat.ML.Data.InputScaling.Robust, options.InputScaling);
         Assert.AreEqual(1e-4, options.WeightDecay);
         Assert.AreEqual(5, options.SmallDataFolds);
+        Assert.AreEqual(16, options.PiecewiseLinearBins);
         var ml = new MLContext(seed: 1);
         var (train, _) = Datasets.BreastCancer(ml);
         var data = ml.Data.TakeRows(Datasets.BreastCancerPrep(ml).Fit(train).Transform(train), rows);

@@ -44,7 +44,7 @@ public sealed class PiecewiseLinearBinsTests
         Assert.IsNull(scaler.Encoding.EdgesOf(2));
         Assert.AreEqual(3 * (1 + 8) + 1, model.Model.Network.Layers[0].Inputs);
         Assert.AreEqual(4, model.Model.FeatureCount, "the model still takes the feature column's 4 values");
-        StringAssert.Contains(model.TrainingMetrics.Regime.Description, "3 numeric features encoded");
+        StringAssert.Contains(model.TrainingMetrics.Regime.Description, "3 numeric features also read over up to 8 bins");
     }
 
     [TestMethod]
@@ -110,6 +110,25 @@ public sealed class PiecewiseLinearBinsTests
         StringAssert.Contains(without.TrainingMetrics.Regime.Description, "without the numeric features' bins");
     }
 
+    private sealed class ImageRow
+    {
+        [VectorType(250)] public float[] Features { get; set; } = [];
+        public float Value { get; set; }
+    }
+
+    [TestMethod]
+    public void WideDataAreScaledButNotBinned()
+    {
+        // 250 features at 16 bins would be 4,250 inputs, past the 4,096 the bins may take: scaled, not binned.
+        var random = new Random(3);
+        var rows = Enumerable.Range(0, 60).Select(_ => new ImageRow { Features = Enumerable.Range(0, 250).Select(_ => (float)random.NextDouble()).ToArray(), Value = (float)random.NextDouble() }).ToArray();
+        var ml = new MLContext(seed: 1);
+        var model = ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5, LabelColumnName = "Value" }).Fit(ml.Data.LoadFromEnumerable(rows));
+        Assert.IsNotNull(model.Model.Network.InputScaler);
+        Assert.IsNull(model.Model.Network.InputScaler.Encoding);
+        Assert.AreEqual(250, model.Model.Network.Layers[0].Inputs);
+    }
+
     [TestMethod]
     public void SavedLoadedContinuedAndExportedModelsScoreAsTrained()
     {
@@ -158,15 +177,17 @@ public sealed class PiecewiseLinearBinsTests
     }
 
     [TestMethod]
-    public void BinsNeedTheRobustScalingAndASensibleCount()
+    public void BinsNeedASensibleCountAndComeWithTheRobustScaling()
     {
         var ml = new MLContext(seed: 1);
         foreach (int bins in new[] { 1, -2, 65 })
             Assert.AreEqual("PiecewiseLinearBins", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(Options(bins))).ParamName);
-        var options = Options(8);
+        // The bins are measured with the robust scaling: with the features as given, none are (the default 16 is no error).
+        var options = Options(16);
         options.InputScaling = InputScaling.None;
-        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(options));
-        Assert.AreEqual("PiecewiseLinearBins", e.ParamName);
-        StringAssert.Contains(e.Message, "InputScaling.None");
+        options.MaxSteps = 10;
+        var model = ml.Regression.Trainers.Cdat(options).Fit(ml.Data.LoadFromEnumerable(Rows(100, 5)));
+        Assert.IsNull(model.Model.Network.InputScaler);
+        Assert.AreEqual(4, model.Model.Network.Layers[0].Inputs);
     }
 }

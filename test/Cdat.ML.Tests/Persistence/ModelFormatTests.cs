@@ -30,7 +30,7 @@ public sealed class ModelFormatTests
     private static byte[] Older(CdatModelParameters model, ushort version, int bytesItLacked)
     {
         var bytes = model.ToBytes();
-        Assert.AreEqual(4, BitConverter.ToUInt16(bytes, 6));
+        Assert.AreEqual(3, BitConverter.ToUInt16(bytes, 6));
         int header = 6 + 2 + 8;
         var payload = bytes.AsSpan(header, bytes.Length - header - 8).ToArray();
         var old = payload[..^bytesItLacked];
@@ -94,29 +94,30 @@ public sealed class ModelFormatTests
     }
 
     [TestMethod]
-    public void AVersion3ModelWithAScalerStillLoadsAndScoresAsBefore()
+    public void AModelWithoutBinsIsWrittenAsVersion3AndAVersion4ScalerWithoutBinsLoadsToo()
     {
-        // Version 3's scaler had no feature count (the first layer's inputs) and no encoding flag: today's payload ends
-        // with flag, bound, count, 4 centers, 4 factors, encoding flag; version 3's with flag, bound, centers, factors.
+        // Without bins a model is written as version 3, which builds that predate version 4 read; with bins, as version 4.
         var model = Sample();
         var bytes = model.ToBytes();
+        Assert.AreEqual(3, BitConverter.ToUInt16(bytes, 6));
+        Assert.AreEqual(4, BitConverter.ToUInt16(Sample(encoded: true).ToBytes(), 6));
+        // Version 4's scaler adds its feature count after the bound and an encoding flag after the factors.
         int header = 6 + 2 + 8;
         var payload = bytes.AsSpan(header, bytes.Length - header - 8).ToArray();
-        const int ScalerBytes = 1 + 4 + 4 + 16 + 16 + 1;
+        const int ScalerBytes = 1 + 4 + 16 + 16;
         var tail = payload[^ScalerBytes..];
-        Assert.AreEqual(4, BitConverter.ToInt32(tail, 5), "today's scaler writes its feature count after the bound");
-        var old = payload[..^ScalerBytes].Concat(tail[..5]).Concat(tail[9..^1]).ToArray();
+        var version4 = payload[..^ScalerBytes].Concat(tail[..5]).Concat(BitConverter.GetBytes(4)).Concat(tail[5..]).Append((byte)0).ToArray();
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream))
         {
             w.Write("CDATML"u8.ToArray());
-            w.Write((ushort)3);
-            w.Write((long)old.Length);
-            w.Write(old);
-            w.Write(Cdat.ML.Persistence.ModelFormat.Fnv1a(old));
+            w.Write((ushort)4);
+            w.Write((long)version4.Length);
+            w.Write(version4);
+            w.Write(Cdat.ML.Persistence.ModelFormat.Fnv1a(version4));
         }
         var copy = CdatModelParameters.FromBytes(stream.ToArray());
-        CollectionAssert.AreEqual(model.Network.InputScaler!.Center.ToArray(), copy.Network.InputScaler!.Center.ToArray());
+        CollectionAssert.AreEqual(model.Network.InputScaler!.Factor.ToArray(), copy.Network.InputScaler!.Factor.ToArray());
         Assert.IsNull(copy.Network.InputScaler.Encoding);
         float[] features = { 10f, -4f, 0.5f, 1e30f }, before = new float[3], after = new float[3];
         model.Score(features, before);

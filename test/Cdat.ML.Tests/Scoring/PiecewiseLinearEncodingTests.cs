@@ -23,25 +23,25 @@ public sealed class PiecewiseLinearEncodingTests
     }
 
     [TestMethod]
-    public void OutsideTheEdgesTheOuterBinsGoOnLinearly()
+    public void OutsideTheEdgesTheBinsStayWithinZeroAndOne()
     {
         var output = new float[8];
-        Encoding.Apply(new[] { -3f, 0f, 6f }, output);
-        // Below the first edge the first bin goes negative (and the rest stay 0); above the last the last bin exceeds 1.
-        CollectionAssert.AreEqual(new[] { -3f, -2f, 0f, 0f, 6f, 1f, 1f, 2f }, output);
+        Encoding.Apply(new[] { -3f, 0f, 1e6f }, output);
+        // The value carries the feature beyond the edges; its bins are empty below and full above, never beyond.
+        CollectionAssert.AreEqual(new[] { -3f, 0f, 0f, 0f, 1e6f, 1f, 1f, 1f }, output);
     }
 
     [TestMethod]
-    public void TheFeatureIsItsFirstValueAndTheFirstEdgePlusTheBinsTimesTheirWidths()
+    public void WithinTheEdgesTheFeatureIsTheFirstEdgePlusTheBinsTimesTheirWidths()
     {
-        // A linear read-out of the bins alone recovers the feature anywhere too.
+        // Within the edges a linear read-out of the bins alone recovers the feature too.
         var random = new Random(4);
         var edges = new[] { -2f, -0.5f, 0.25f, 1f, 3f };
         var encoding = new PiecewiseLinearEncoding(new IReadOnlyList<float>?[] { edges });
         var output = new float[5];
         for (int trial = 0; trial < 1000; trial++)
         {
-            float x = (float)(random.NextDouble() * 10 - 5);
+            float x = (float)(random.NextDouble() * 5 - 2);
             encoding.Apply(new[] { x }, output);
             Assert.AreEqual(x, output[0]);
             double back = edges[0];
@@ -59,6 +59,8 @@ public sealed class PiecewiseLinearEncodingTests
         Assert.ThrowsExactly<ArgumentException>(() => new PiecewiseLinearEncoding(Array.Empty<IReadOnlyList<float>?>()));
         Assert.ThrowsExactly<ArgumentException>(() => Encoding.Apply(new float[2], new float[8]));
         Assert.ThrowsExactly<ArgumentException>(() => Encoding.Apply(new float[3], new float[7]));
+        var shared = new float[8];
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Encoding.Apply(shared.AsSpan(0, 3), shared)).Message, "overlap");
     }
 
     [TestMethod]
@@ -89,6 +91,9 @@ public sealed class PiecewiseLinearEncodingTests
         Assert.AreEqual(200f, edges[^1]);
         Assert.IsTrue(edges.Length is >= 3 and < 9, $"{edges.Length} edges");
         for (int t = 1; t < edges.Length; t++) Assert.IsTrue(edges[t] > edges[t - 1]);
+        // Values a hair apart share a bin, not one a float's last bits could jump across: 0, 1e-5, 1 and 2 give [0, 1, 2].
+        var close = Enumerable.Range(0, 1200).Select(i => i < 300 ? 0f : i < 600 ? 1e-5f : i < 900 ? 1f : 2f).ToArray();
+        CollectionAssert.AreEqual(new[] { 0f, 1f, 2f }, RobustScaling.QuantileEdges(close, 8));
     }
 
     [TestMethod]
