@@ -55,7 +55,7 @@ public sealed class ContinuedTrainingTests
         var (train, _) = Datasets.Digits(ml);
         var data = Datasets.DigitsPrep(ml).Fit(train).Transform(train);
         var multi = ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5, HiddenLayers = new[] { 16 }, SmallDataRows = 4096, PiecewiseLinearBins = 0 }).Fit(data);
-        // (Without bins: 64 pixels over 16 bins would be 1,088 inputs, too many values for full batch and its folds.)
+        // (Without bins: 64 pixels over 16 bins read up to 1,088 inputs, too many values for full batch and its folds.)
         // Left at its defaults, the shape is the model's: a 5-fold ensemble of 16-unit networks is one network of 80
         // units (not the default 64).
         var next = ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5 }).Fit(data, multi.Model);

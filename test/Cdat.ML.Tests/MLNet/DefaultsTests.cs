@@ -47,7 +47,7 @@ public sealed class DefaultsTests
     {
         var ml = new MLContext(seed: 1);
         var (train, _) = Datasets.Digits(ml);
-        // Without bins: digits' 64 pixels over 16 bins would be 1,088 inputs, past full batch's 2^18 values.
+        // Without bins: digits' 64 pixels over 16 bins read up to 1,088 inputs, past full batch's 2^18 values.
         var model = Datasets.DigitsPrep(ml).Append(ml.MulticlassClassification.Trainers.Cdat(new CdatTrainer.Options { MaxSteps = 30, PiecewiseLinearBins = 0 })).Fit(train);
         var metrics = model.LastTransformer.TrainingMetrics;
         long rows = train.GetColumn<float>("Digit").LongCount();
