@@ -1,6 +1,8 @@
 using Cdat.ML.Data;
+using Cdat.ML.MLNet;
 using Cdat.ML.Networks;
 using Microsoft.ML;
+using Microsoft.ML.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,6 +36,14 @@ public sealed partial class CdatTrainer
         // The same classes in another key order would swap the model's outputs silently.
         if (Task == CdatTask.MulticlassClassification && !start.ClassNames.SequenceEqual(classNames))
             throw new ArgumentException($"The model to continue from has the classes {string.Join(", ", start.ClassNames)} in that key order; label '{columns.Label.Name}' has {string.Join(", ", classNames)}. Map the label with the model's key order.", name);
+    }
+
+    /// <summary>A continued run keeps the model's bins: other bins asked for are named in a warning rather than ignored silently.</summary>
+    private void WarnIfBinsIgnored(CdatModelParameters start, IChannel? channel)
+    {
+        int asked = TrainerOptions.PiecewiseLinearBins, kept = start.Network.InputScaler?.Encoding?.MaxBins ?? 0;
+        if (asked != TrainingPlan.PiecewiseLinearBins && asked != kept)
+            channel?.Warning(MessageSensitivity.None, $"Cdat: the model to continue from reads its features over {kept} bins, which a continued run keeps; {nameof(Options.PiecewiseLinearBins)} = {asked} has no effect.");
     }
 
     /// <summary>The network a continued run trains: the model's shape (its first layer takes the model's encoded inputs), checked against the options.</summary>

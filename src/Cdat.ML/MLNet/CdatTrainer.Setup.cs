@@ -138,4 +138,12 @@ public sealed partial class CdatTrainer
             throw new ArgumentException($"Cdat option {nameof(Options.ValidationEvery)} sets how often validation data are scored, but {why}: give a ValidationSet, or leave {nameof(Options.ValidationEvery)} unset.",
                 nameof(Options.ValidationEvery));
     }
+
+    /// <summary>Options that only a tuner measuring curvature uses are named in a warning when the tuner does not.</summary>
+    private void WarnIfNoCurvature(bool usesCurvature, IChannel? channel)
+    {
+        var o = TrainerOptions;
+        if (!usesCurvature && (o.CurvatureEvery != 1 || o.CurvatureSubsampleRows is not null))
+            channel?.Warning(MessageSensitivity.None, $"Cdat: {o.Tuner} measures no curvature, so CurvatureEvery and CurvatureSubsampleRows have no effect.");
+    }
 }

@@ -136,6 +136,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
         // A continued run reads the rows through the model's input scaling, not one measured again.
         var scaling = start is null ? o.InputScaling : start.Network.InputScaler is null ? InputScaling.None : InputScaling.Robust;
         if (start?.Network.InputScaler is { } kept) columns = columns with { Scaler = kept };
+        if (start is not null) WarnIfBinsIgnored(start, channel);
         long stepOffset = start?.TrainingMetrics.Steps ?? 0;
 
         int seed = o.Seed ?? _environment?.Register("CdatTrainer").Rand.Next() ?? 0;
@@ -192,7 +193,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             {
                 clock.Stop();
                 if (!folds.Encoded) columns = columns with { Scaler = WithoutBins(columns.Scaler) };
-                WarnIfNoCurvature(folds.UsesCurvature);
+                WarnIfNoCurvature(folds.UsesCurvature, channel);
                 regime += folds.Describe;
                 var merged = LogitAverage.Merge(folds.Members);
                 return Finish(Task == CdatTask.Regression
@@ -208,7 +209,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 LoadWeights(loop.Network, start, columns.LabelOffset, columns.LabelScale);
                 regime += FormattableString.Invariant($", continued from a model of {stepOffset} steps");
             }
-            WarnIfNoCurvature(tuner.UsesCurvature);
+            WarnIfNoCurvature(tuner.UsesCurvature, channel);
             var result = loop.Run(training, validation, reporter, o.CancellationToken);
             clock.Stop();
             if (result.StopReason == StopReason.Cancelled && result.Steps.Count == 0) o.CancellationToken.ThrowIfCancellationRequested();
@@ -222,12 +223,6 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                 : ToWeights(loop.Network, spec.Activation, scale: factor, inputScaler: columns.Scaler);
             return Finish(weights, result, clock.Elapsed.TotalSeconds, tuner.Name, direction.Name,
                 new CdatRegime(plan.BatchSize ?? 0, training.Rows, validation?.Rows ?? 0, given is null && validation is not null, regime));
-
-            void WarnIfNoCurvature(bool usesCurvature)
-            {
-                if (!usesCurvature && (o.CurvatureEvery != 1 || o.CurvatureSubsampleRows is not null))
-                    channel?.Warning(MessageSensitivity.None, $"Cdat: {o.Tuner} measures no curvature, so CurvatureEvery and CurvatureSubsampleRows have no effect.");
-            }
 
             CdatTransformer Finish(MlpWeights weights, TrainingResult result, double seconds, string tunerName, string directionName, CdatRegime described)
             {

@@ -144,9 +144,17 @@ public sealed class PiecewiseLinearBinsTests
         saved.Position = 0;
         CollectionAssert.AreEqual(scores, Scores(new MLContext().Model.Load(saved, out _), data));
 
-        // Continued training reads the rows through the model's bins, not new ones, and keeps them.
+        // Continued training reads the rows through the model's bins, not new ones, and keeps them; other bins asked for are
+        // named in a warning.
         var next = ml.Regression.Trainers.Cdat(new CdatTrainer.Options { Seed = 2, MaxSteps = 10, LabelColumnName = "Value" }).Fit(data, model.Model);
         Assert.AreSame(model.Model.Network.InputScaler, next.Model.Network.InputScaler);
+        var warnings = new List<string>();
+        var logged = new MLContext(seed: 1);
+        logged.Log += (_, e) => { if (e.Message.Contains("has no effect", StringComparison.Ordinal)) lock (warnings) warnings.Add(e.Message); };
+        var other = logged.Regression.Trainers.Cdat(new CdatTrainer.Options { Seed = 2, MaxSteps = 5, LabelColumnName = "Value", PiecewiseLinearBins = 4 }).Fit(data, model.Model);
+        Assert.AreSame(model.Model.Network.InputScaler, other.Model.Network.InputScaler);
+        Assert.AreEqual(1, warnings.Count);
+        StringAssert.Contains(warnings[0], "PiecewiseLinearBins = 4");
 
         using var onnxStream = new MemoryStream();
         CdatModel.ConvertToOnnx(ml, model, data, onnxStream);
