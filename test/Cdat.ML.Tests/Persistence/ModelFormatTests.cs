@@ -31,17 +31,27 @@ public sealed class ModelFormatTests
     {
         var bytes = model.ToBytes();
         Assert.AreEqual(3, BitConverter.ToUInt16(bytes, 6));
-        int header = 6 + 2 + 8;
-        var payload = bytes.AsSpan(header, bytes.Length - header - 8).ToArray();
-        var old = payload[..^bytesItLacked];
+        return Framed(version, Payload(bytes)[..^bytesItLacked]);
+    }
+
+    /// <summary>The payload of a model file: what lies between its header (magic, version, length) and its checksum.</summary>
+    private static byte[] Payload(byte[] file)
+    {
+        const int Header = 6 + 2 + 8;
+        return file.AsSpan(Header, file.Length - Header - 8).ToArray();
+    }
+
+    /// <summary>A model file of format <paramref name="version"/> around <paramref name="payload"/>, with its checksum.</summary>
+    private static byte[] Framed(ushort version, byte[] payload)
+    {
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream))
         {
             w.Write("CDATML"u8.ToArray());
             w.Write(version);
-            w.Write((long)old.Length);
-            w.Write(old);
-            w.Write(Cdat.ML.Persistence.ModelFormat.Fnv1a(old));
+            w.Write((long)payload.Length);
+            w.Write(payload);
+            w.Write(Cdat.ML.Persistence.ModelFormat.Fnv1a(payload));
         }
         return stream.ToArray();
     }
@@ -102,21 +112,11 @@ public sealed class ModelFormatTests
         Assert.AreEqual(3, BitConverter.ToUInt16(bytes, 6));
         Assert.AreEqual(4, BitConverter.ToUInt16(Sample(encoded: true).ToBytes(), 6));
         // Version 4's scaler adds its feature count after the bound and an encoding flag after the factors.
-        int header = 6 + 2 + 8;
-        var payload = bytes.AsSpan(header, bytes.Length - header - 8).ToArray();
+        var payload = Payload(bytes);
         const int ScalerBytes = 1 + 4 + 16 + 16;
         var tail = payload[^ScalerBytes..];
         var version4 = payload[..^ScalerBytes].Concat(tail[..5]).Concat(BitConverter.GetBytes(4)).Concat(tail[5..]).Append((byte)0).ToArray();
-        using var stream = new MemoryStream();
-        using (var w = new BinaryWriter(stream))
-        {
-            w.Write("CDATML"u8.ToArray());
-            w.Write((ushort)4);
-            w.Write((long)version4.Length);
-            w.Write(version4);
-            w.Write(Cdat.ML.Persistence.ModelFormat.Fnv1a(version4));
-        }
-        var copy = CdatModelParameters.FromBytes(stream.ToArray());
+        var copy = CdatModelParameters.FromBytes(Framed(4, version4));
         CollectionAssert.AreEqual(model.Network.InputScaler!.Factor.ToArray(), copy.Network.InputScaler!.Factor.ToArray());
         Assert.IsNull(copy.Network.InputScaler.Encoding);
         float[] features = { 10f, -4f, 0.5f, 1e30f }, before = new float[3], after = new float[3];
