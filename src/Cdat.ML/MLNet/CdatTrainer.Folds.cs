@@ -37,13 +37,20 @@ public sealed partial class CdatTrainer
     private int? FoldBatchSize(long rows, int features) =>
         TrainingPlan.BatchSizeFor(TrainerOptions.BatchSize, rows - rows / Math.Max(1, TrainerOptions.SmallDataFolds), features);
 
-    /// <summary>One fold network's plan: it trains on <paramref name="rows"/> and stops early on its own held-out fold.</summary>
-    private TrainingPlan FoldPlan(long rows, int features, int? batchSize)
+    /// <summary>
+    /// One fold network's plan: it trains on <paramref name="rows"/> and stops early on its own held-out fold; its L2
+    /// penalty is the ensemble's, set by the <paramref name="givenRows"/> all folds share.
+    /// </summary>
+    private TrainingPlan FoldPlan(long rows, int features, int? batchSize, long givenRows)
     {
         var o = TrainerOptions;
         return TrainingPlan.For(rows, features, batchSize, o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, hasValidation: true,
-                                squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay);
+                                squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay)
+            with { WeightDecay = WeightDecayFor(givenRows) };
     }
+
+    /// <summary>The L2 penalty: the user's, else the rule's for <paramref name="givenRows"/> rows given to Fit.</summary>
+    private double WeightDecayFor(long givenRows) => TrainerOptions.WeightDecay ?? TrainingPlan.WeightDecayFor(givenRows);
 
     /// <summary>A training loop for <paramref name="plan"/> with a fresh network, direction and tuner; the caller disposes the direction.</summary>
     private (TrainingLoop Loop, IDirection Direction, ILearningRateTuner Tuner) CreateLoop(MultilayerPerceptron spec, long seed, ScalarType dtype, string device,
@@ -139,7 +146,7 @@ public sealed partial class CdatTrainer
             using var keptIndex = torch.tensor(kept);
             using var fit = new TensorBatches(x.index_select(0, keptIndex), allY.index_select(0, keptIndex), batchSize, seed);
             using var check = new TensorBatches(x.index_select(0, heldIndex), allY.index_select(0, heldIndex), null, seed);
-            var plan = FoldPlan(fit.Rows, spec.InputSize, fit.IsFullBatch ? null : batchSize);
+            var plan = FoldPlan(fit.Rows, spec.InputSize, fit.IsFullBatch ? null : batchSize, n);
             inMiniBatches |= !fit.IsFullBatch;
             var (loop, direction, tuner) = CreateLoop(spec, seed + f, dtype, device, plan, fit);
             using (direction)

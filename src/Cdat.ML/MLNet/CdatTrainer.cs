@@ -169,12 +169,12 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
                     .ValidationSource(seed);
             }
             var validation = given ?? loaded.HeldOut;
-            var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : batchSize,
-                                        o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, validation is not null,
-                                        squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay);
+            var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : batchSize, o.MaxEpochs, o.MaxSteps, o.ValidationEvery,
+                                        o.EarlyStoppingPatience, validation is not null, squaredError: Task == CdatTask.Regression,
+                                        o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay) with { WeightDecay = WeightDecayFor(read.Rows) };
             // The folds describe their own batches; the ensemble's rows are read in one.
             var described = trainFolds && FoldBatchSize(training.Rows, features) is int foldBatch
-                ? FoldPlan(training.Rows - training.Rows / o.SmallDataFolds, features, foldBatch) : plan;
+                ? FoldPlan(training.Rows - training.Rows / o.SmallDataFolds, features, foldBatch, read.Rows) : plan;
             string regime = described.Describe(training.Rows, validation?.Rows ?? 0, heldOut: given is null)
                 + (loaded.Density is double density ? FormattableString.Invariant($", sparse features ({density:P2} non-zero)") : "")
                 + (columns.Scaler is not null ? ", robust input scaling" : "")

@@ -64,10 +64,10 @@ public sealed class DefaultsTests
     [DataRow(30, false)]
     public void DataTooSmallForATenthTrainsFiveFoldNetworksFromFortyRows(int rows, bool folds)
     {
-        // The defaults chosen leave one set out: robust input scaling, λ 1e-4, and five fold networks for 40-199 rows.
+        // The defaults chosen leave one set out: robust input scaling, λ by the rows, and five fold networks for 40-199 rows.
         var options = new CdatTrainer.Options();
         Assert.AreEqual(Cdat.ML.Data.InputScaling.Robust, options.InputScaling);
-        Assert.AreEqual(1e-4, options.WeightDecay);
+        Assert.IsNull(options.WeightDecay);
         Assert.AreEqual(5, options.SmallDataFolds);
         Assert.AreEqual(16, options.PiecewiseLinearBins);
         var ml = new MLContext(seed: 1);
@@ -79,6 +79,29 @@ public sealed class DefaultsTests
         Assert.AreEqual(folds, regime.Description.Contains("5-fold ensemble", StringComparison.Ordinal), regime.Description);
         Assert.AreEqual(folds ? 5 * 64 : 64, model.Model.Network.Layers[0].Outputs);
         Assert.AreEqual(0, regime.ValidationRows, "no tenth is held out under 200 rows");
+        StringAssert.Contains(regime.Description, FormattableString.Invariant($"L2 penalty λ {0.3 / rows:G2}"), "the penalty of the rows given, for every fold");
+    }
+
+    [TestMethod]
+    [DataRow(200L, 1.5e-3)]
+    [DataRow(1_000L, 3e-4)]
+    [DataRow(3_000L, 1e-4)]
+    [DataRow(10_000L, 1e-4)]
+    [DataRow(1_000_000L, 1e-4)]
+    public void TheL2PenaltyWeighsLessAsTheRowsGrow(long rows, double expected) =>
+        Assert.AreEqual(expected, TrainingPlan.WeightDecayFor(rows), expected * 1e-12);
+
+    [TestMethod]
+    [DataRow(0.0, "")]
+    [DataRow(0.05, "L2 penalty λ 0.05")]
+    public void AnL2PenaltyTheUserSetsIsTheOneUsed(double weightDecay, string expected)
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.BreastCancer(ml);
+        var data = ml.Data.TakeRows(Datasets.BreastCancerPrep(ml).Fit(train).Transform(train), 150);
+        var regime = ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5, WeightDecay = weightDecay }).Fit(data).TrainingMetrics.Regime;
+        Assert.AreEqual(expected != "", regime.Description.Contains("L2 penalty", StringComparison.Ordinal), regime.Description);
+        if (expected != "") StringAssert.Contains(regime.Description, expected);
     }
 
     [TestMethod]
@@ -97,6 +120,7 @@ public sealed class DefaultsTests
         StringAssert.Contains(log[0], $"mini-batches of {TrainingPlan.MiniBatchRows}");
         StringAssert.Contains(log[0], "600 validation rows (held out)");
         StringAssert.Contains(log[0], "weights averaged (β 0.99)");
+        StringAssert.Contains(log[0], "L2 penalty λ 0.0001", "the least penalty on the 6000 rows given");
         StringAssert.Contains(model.TrainingMetrics.Tuner, "sigma=1.5");
     }
 
@@ -252,8 +276,9 @@ public sealed class DefaultsTests
         Assert.AreEqual(AdamDirection.DefaultBeta1, new AdamRule().Beta1);
         Assert.AreEqual(new AdamDirection().Beta2, new AdamRule().Beta2);
         Assert.AreEqual(new MomentumDirection().Momentum, new MomentumRule().Momentum);
-        Assert.AreEqual(TrainingPlan.WeightDecay, new CdatTrainer.Options().WeightDecay, "the L2 penalty chosen leave one set out");
-        Assert.AreEqual(1e-4, TrainingPlan.WeightDecay);
+        Assert.IsNull(new CdatTrainer.Options().WeightDecay, "the L2 penalty follows the rows by default");
+        Assert.AreEqual(1e-4, TrainingPlan.WeightDecayFloor);
+        Assert.AreEqual(0.3, TrainingPlan.WeightDecayRows);
         Assert.IsInstanceOfType<CdatRule>(new CdatTrainer.Options().Tuner);
         Assert.IsInstanceOfType<AdamRule>(new CdatTrainer.Options().Direction);
     }

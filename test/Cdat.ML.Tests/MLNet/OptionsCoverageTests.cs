@@ -69,8 +69,9 @@ public sealed class OptionsCoverageTests
         var prep = Datasets.DiabetesPrep(ml).Fit(train);
         (RegressionMetrics Metrics, CdatTransformer Model) Fit(bool standardize)
         {
-            // The features as given (standardised by the pipeline): robust input scaling's clipping also tames the raw-scale run.
-            var options = new CdatTrainer.Options { StandardizeLabel = standardize, Seed = 1, InputScaling = Cdat.ML.Data.InputScaling.None };
+            // The features as given (standardised by the pipeline): robust input scaling's clipping also tames the raw-scale run,
+            // and so does the stronger L2 penalty the rule gives 353 rows (R² 0.39 against 0.28 raw with it).
+            var options = new CdatTrainer.Options { StandardizeLabel = standardize, Seed = 1, InputScaling = Cdat.ML.Data.InputScaling.None, WeightDecay = 1e-4 };
             var model = ml.Regression.Trainers.Cdat(options).Fit(prep.Transform(train));
             return (ml.Regression.Evaluate(model.Transform(prep.Transform(test))), model);
         }
