@@ -176,6 +176,12 @@ internal static class Candidates
             new("budget follows the batch", (o, d) => SigmaAsAt256(o, d)),
             new("σ follows the batch", (o, d) => BudgetAsAt256(o, d.Rows)),
         },
+        // What early stopping and the best weights follow: the validation loss, or the task's metric (AUC, accuracy, R²).
+        ["stopping"] = new Candidate[]
+        {
+            new("stop on the loss", _ => { }),
+            new("stop on the metric", o => o.EarlyStoppingOnMetric = true),
+        },
         // Validation checks without improvement before stopping (full batch / mini-batch): today's, half and a quarter.
         ["patience"] = new Candidate[]
         {
