@@ -119,16 +119,17 @@ internal static class SuiteCommand
                      ("Schedule-free AdamW (η tuned)", "η", Experiment.ScheduleFreeRates, η => OwnStepLength(new ScheduleFreeAdamWRule { LearningRate = η }, 0)),
                  })
         {
-            var chosenRates = new List<double>();
+            var seeds = new List<(double Rate, double Low, double High)>();
             double grid = 0;
             for (int seed = 0; seed < seedCount; seed++)
             {
                 int s = seed;
                 AddWithNote(name, () =>
                 {
-                    var tuned = Tune(ml, set.Task, train, test, rates, options, s);
-                    (chosenRates, grid) = (chosenRates.Append(tuned.Rate).ToList(), grid + tuned.GridSeconds);
-                    return (tuned.Score, GridNote(rateName, rates, chosenRates, grid / chosenRates.Count));
+                    var tuned = Tune(ml, set.Task, train, test, rates, options, s, MaxGridExtensions);
+                    seeds.Add((tuned.Rate, tuned.Low, tuned.High));
+                    grid += tuned.GridSeconds;
+                    return (tuned.Score, GridNote(rateName, rates, seeds, grid / seeds.Count));
                 });
             }
         }
@@ -160,16 +161,21 @@ internal static class SuiteCommand
     internal static (SuiteScore Score, string Note) TunedOnValidation(MLContext ml, CdatTask task, IDataView train, IDataView test,
                                                                     string rateName, double[] rates, Func<double, CdatTrainer.Options> options)
     {
-        var tuned = Tune(ml, task, train, test, rates, options, seed: 0);
-        return (tuned.Score, GridNote(rateName, rates, new[] { tuned.Rate }, tuned.GridSeconds));
+        var tuned = Tune(ml, task, train, test, rates, options, seed: 0, extensions: 0);
+        return (tuned.Score, GridNote(rateName, rates, new[] { (tuned.Rate, tuned.Low, tuned.High) }, tuned.GridSeconds));
     }
+
+    /// <summary>Half-decade steps the suite's grids may take past an end the best rate sits on, each way.</summary>
+    internal const int MaxGridExtensions = 3;
 
     /// <summary>
     /// Seed <paramref name="seed"/>'s tuned run: each rate of the grid trained on 80% of the training rows (a split of its
-    /// own), the rate with the best validation metric refitted on all training rows; its test score, rate and grid time.
+    /// own), the rate with the best validation metric refitted on all training rows; its test score, rate, the lowest and
+    /// highest rates tried, and the grid time. Where the best rate sits at an end of the grid, the grid goes on past it a
+    /// half-decade at a time (1, 3, 10, ...; at most <paramref name="extensions"/> steps) until it brackets the best.
     /// </summary>
-    private static (SuiteScore Score, double Rate, double GridSeconds) Tune(MLContext ml, CdatTask task, IDataView train, IDataView test, double[] rates,
-                                                                           Func<double, CdatTrainer.Options> options, int seed)
+    private static (SuiteScore Score, double Rate, double Low, double High, double GridSeconds) Tune(MLContext ml, CdatTask task, IDataView train, IDataView test,
+                                                                                                     double[] rates, Func<double, CdatTrainer.Options> options, int seed, int extensions)
     {
         CdatTrainer.Options At(double rate)
         {
@@ -178,24 +184,40 @@ internal static class SuiteCommand
             return o;
         }
         var split = ml.Data.TrainTestSplit(train, testFraction: 0.2, seed: SplitSeed + 1 + seed);
-        double best = double.NegativeInfinity, bestRate = rates[0], grid = 0;
-        foreach (double rate in rates)
+        double best = double.NegativeInfinity, bestRate = rates[0], grid = 0, low = rates.Min(), high = rates.Max();
+        void Try(double rate)
         {
             var score = new SuiteTrainer("tuned", (c, _) => SuiteTrainer.Cdat(c, task, At(rate))).Run(ml, task, split.TrainSet, split.TestSet, seed);
             grid += score.Seconds;
             if (score.Metric > best) (best, bestRate) = (score.Metric, rate);
         }
+        foreach (double rate in rates) Try(rate);
+        for (int up = 0; up < extensions && bestRate == high; up++) Try(high = HalfDecade(high, up: true));
+        for (int down = 0; down < extensions && bestRate == low; down++) Try(low = HalfDecade(low, up: false));
         var final = new SuiteTrainer("tuned", (c, _) => SuiteTrainer.Cdat(c, task, At(bestRate))).Run(ml, task, train, test, seed);
-        return (final, bestRate, grid);
+        return (final, bestRate, low, high, grid);
     }
 
-    /// <summary>The rates the seeds chose, with a warning where one sits at an end of the grid (the grid may not bracket the best), and the grid's time a seed.</summary>
-    private static string GridNote(string rateName, double[] rates, IReadOnlyList<double> chosen, double gridSeconds)
+    /// <summary>The next rate of a 1-3-10 grid above or below <paramref name="rate"/> (0.1 → 0.3 → 1; 0.0025 → 0.001).</summary>
+    internal static double HalfDecade(double rate, bool up)
     {
-        string picks = string.Join(", ", chosen.GroupBy(r => r).OrderBy(g => g.Key).Select(g => chosen.Count > 1 ? Invariant($"{g.Key:G2} ({g.Count()}×)") : Invariant($"{g.Key:G2}")));
-        bool top = chosen.Any(r => r == rates[^1]), bottom = chosen.Any(r => r == rates[0]);
+        double decade = Math.Pow(10, Math.Floor(Math.Log10(rate) + 1e-9));
+        double mantissa = rate / decade;
+        return up ? (mantissa < 3 - 1e-9 ? 3 * decade : 10 * decade) : (mantissa > 1 + 1e-9 ? (mantissa > 3 + 1e-9 ? 3 * decade : decade) : 0.3 * decade);
+    }
+
+    /// <summary>
+    /// The rates the seeds chose, the grid where a seed extended it, a warning where one still sits at an end of its own
+    /// grid (it may not bracket the best), and the grid's time a seed.
+    /// </summary>
+    private static string GridNote(string rateName, double[] rates, IReadOnlyList<(double Rate, double Low, double High)> seeds, double gridSeconds)
+    {
+        string picks = string.Join(", ", seeds.GroupBy(s => s.Rate).OrderBy(g => g.Key).Select(g => seeds.Count > 1 ? Invariant($"{g.Key:G2} ({g.Count()}×)") : Invariant($"{g.Key:G2}")));
+        bool top = seeds.Any(s => s.Rate == s.High), bottom = seeds.Any(s => s.Rate == s.Low);
+        double low = seeds.Min(s => s.Low), high = seeds.Max(s => s.High);
+        string extended = low < rates.Min() || high > rates.Max() ? Invariant($"; grid extended to {low:G2}-{high:G2}") : "";
         string edge = top && bottom ? "; at both ends of the grid" : top ? "; at the top of the grid" : bottom ? "; at the bottom of the grid" : "";
-        return Invariant($"{rateName} {picks} chosen on validation{edge}; grid {gridSeconds:F0} s{(chosen.Count > 1 ? " a seed" : "")}");
+        return Invariant($"{rateName} {picks} chosen on validation{extended}{edge}; grid {gridSeconds:F0} s{(seeds.Count > 1 ? " a seed" : "")}");
     }
 
     private static void Show(SuiteSet set, List<Row> rows)
