@@ -82,15 +82,15 @@ internal sealed class RobustScaling
         return edges.All(e => e is null) ? scaler : new FeatureScaler(center, factor, ClipBound, new PiecewiseLinearEncoding(edges));
     }
 
+    /// <summary>The narrowest bin, in scaled units (the interquartile range is 1).</summary>
+    internal const float MinBinWidth = 1e-3f;
+
     /// <summary>
     /// The edges for <paramref name="bins"/> bins of about equal counts over one feature's sampled values (reordered): the
     /// sample's order statistics at t/bins, the first its minimum and the last its maximum. Null where the feature takes
     /// at most two distinct values (a flag gains nothing from bins) or the edges give fewer than two bins; edges that
     /// coincide (a value repeated across a quantile) are merged.
     /// </summary>
-    /// <summary>The narrowest bin, in scaled units (the interquartile range is 1).</summary>
-    internal const float MinBinWidth = 1e-3f;
-
     internal static float[]? QuantileEdges(Span<float> sample, int bins)
     {
         if (sample.Length < 3 || bins < 2) return null;
