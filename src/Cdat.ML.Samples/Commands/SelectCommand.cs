@@ -13,7 +13,7 @@ namespace Cdat.ML.Samples.Commands;
 /// Chooses one of the trainer's defaults leave one set out. On each set and split, every candidate is fitted on 80% of the
 /// training rows and scored on the other 20% (validation; test rows are never read while choosing). For each set, the
 /// candidate chosen is the one with the best mean validation gap to the best candidate over the <em>other</em> sets; that
-/// choice, and today's default, are then fitted on all training rows and scored on the set's test rows.
+/// choice, and the first candidate (the reference), are then fitted on all training rows and scored on the set's test rows.
 /// </summary>
 internal static class SelectCommand
 {
@@ -117,7 +117,7 @@ internal static class SelectCommand
     }
 
     /// <summary>
-    /// At each forced batch size, the test metric of the candidate chosen without the set and of today's default (medians
+    /// At each forced batch size, the test metric of the candidate chosen without the set and of the first candidate (medians
     /// over the splits), and the run with no batch size set, which a user who forces one should not fall far below.
     /// </summary>
     private static IEnumerable<BatchLine> TestBatches(SuiteSet set, int seedCount, int? limit, Candidate chosen, Candidate today, int?[] batches, int choice)
@@ -160,19 +160,19 @@ internal static class SelectCommand
         return new SuiteTrainer(candidate.Name, (c, _) => SuiteTrainer.Cdat(c, task, options)).Run(ml, task, train, test, seed);
     }
 
-    /// <summary>One set's outcome: the candidate chosen without it, and its and today's default's test metric and log-loss.</summary>
+    /// <summary>One set's outcome: the candidate chosen without it, and its and the first candidate's test metric and log-loss.</summary>
     private sealed record Line(string Set, int Choice, double Chosen, double Default, double ChosenLogLoss, double DefaultLogLoss);
 
     private static string[] Write(string dir, string factor, bool onLogLoss, Candidate[] candidates, IReadOnlyList<string> sets, Dictionary<string, double[]> validation,
                                   List<Line> lines, int overall, int seeds, int? limit)
     {
         var s = new StringBuilder();
-        s.AppendLine(Invariant($"Leave-one-set-out choice of `{factor}` ({seeds} split(s) per set{(limit is int l ? $", at most {l} training rows" : "")}; candidates: {string.Join(", ", candidates.Select(c => c.Name))}; the first is today's default)."));
+        s.AppendLine(Invariant($"Leave-one-set-out choice of `{factor}` ({seeds} split(s) per set{(limit is int l ? $", at most {l} training rows" : "")}; candidates: {string.Join(", ", candidates.Select(c => c.Name))}; the first is the reference, the default when the factor was chosen)."));
         s.AppendLine().AppendLine(Invariant($"Chosen on all {sets.Count} sets' validation splits: **{candidates[overall].Name}**. Per set, the choice made without it, scored on the set's test rows (median over the splits):"));
-        s.AppendLine().AppendLine("| set | chosen without it | test metric | today's default | difference | log-loss, chosen | log-loss, default |").AppendLine("|---|---|---|---|---|---|---|");
+        s.AppendLine().AppendLine("| set | chosen without it | test metric | first candidate | difference | log-loss, chosen | log-loss, first |").AppendLine("|---|---|---|---|---|---|---|");
         foreach (var (set, choice, chosen, @default, chosenLogLoss, defaultLogLoss) in lines)
             s.AppendLine(Invariant($"| {set} | {candidates[choice].Name} | {chosen:F4} | {@default:F4} | {chosen - @default:+0.0000;-0.0000;0} | {LogLoss(chosenLogLoss)} | {LogLoss(defaultLogLoss)} |"));
-        s.AppendLine().AppendLine(Invariant($"Chosen {string.Join(", ", candidates.Select((c, i) => $"{c.Name} {lines.Count(x => x.Choice == i)}×"))}; better than today's default on {lines.Count(x => x.Chosen > x.Default)} of {lines.Count} sets, worse on {lines.Count(x => x.Chosen < x.Default)}; median difference {Stats.Median(lines.Select(x => x.Chosen - x.Default)):+0.0000;-0.0000;0}."));
+        s.AppendLine().AppendLine(Invariant($"Chosen {string.Join(", ", candidates.Select((c, i) => $"{c.Name} {lines.Count(x => x.Choice == i)}×"))}; better than the first candidate on {lines.Count(x => x.Chosen > x.Default)} of {lines.Count} sets, worse on {lines.Count(x => x.Chosen < x.Default)}; median difference {Stats.Median(lines.Select(x => x.Chosen - x.Default)):+0.0000;-0.0000;0}."));
         s.AppendLine().AppendLine(onLogLoss ? "Validation score per set: minus the log-loss on classification sets, the metric on regression sets (mean over the splits; never the test rows):"
                                             : "Validation metric per set (mean over the splits; never the test rows):").AppendLine();
         s.AppendLine("| set | " + string.Join(" | ", candidates.Select(c => c.Name)) + " |").AppendLine("|---|" + string.Concat(candidates.Select(_ => "---|")));
@@ -187,7 +187,7 @@ internal static class SelectCommand
         return new[] { markdown, csv };
     }
 
-    /// <summary>One set at one forced batch size: the test metric of the candidate chosen without the set, of today's default at that batch size, and of the run with no batch size set.</summary>
+    /// <summary>One set at one forced batch size: the test metric of the candidate chosen without the set, of the first candidate at that batch size, and of the run with no batch size set.</summary>
     private sealed record BatchLine(string Set, int Batch, int Choice, double Chosen, double Today, double Unset);
 
     private static string[] WriteBatches(string dir, string factor, Candidate[] candidates, IReadOnlyList<string> sets, Dictionary<string, double[][]> validation,
@@ -195,7 +195,7 @@ internal static class SelectCommand
     {
         const double Near = 0.01;
         var s = new StringBuilder();
-        s.AppendLine(Invariant($"Leave-one-set-out choice of `{factor}` at forced batch sizes {string.Join(", ", batches)} ({seeds} split(s) per set{(limit is int l ? $", at most {l} training rows" : "")}; candidates: {string.Join(", ", candidates.Select(c => c.Name))}; the first is today's default; each candidate's validation metric is its mean over the batch sizes)."));
+        s.AppendLine(Invariant($"Leave-one-set-out choice of `{factor}` at forced batch sizes {string.Join(", ", batches)} ({seeds} split(s) per set{(limit is int l ? $", at most {l} training rows" : "")}; candidates: {string.Join(", ", candidates.Select(c => c.Name))}; the first is the reference, the default when the factor was chosen; each candidate's validation metric is its mean over the batch sizes)."));
         s.AppendLine().AppendLine(Invariant($"Chosen on all {sets.Count} sets' validation splits: **{candidates[overall].Name}**. Per set and batch size, the choice made without the set and today's rule at that batch size, beside the run with no batch size set (test rows, median over the splits):"));
         s.AppendLine().AppendLine("| set | batch | chosen without it | test metric | today's rule | no batch size set | chosen − unset | today's − unset |").AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var x in lines)

@@ -215,7 +215,7 @@ internal static class SuiteCommand
         string picks = string.Join(", ", seeds.GroupBy(s => s.Rate).OrderBy(g => g.Key).Select(g => seeds.Count > 1 ? Invariant($"{g.Key:G2} ({g.Count()}×)") : Invariant($"{g.Key:G2}")));
         bool top = seeds.Any(s => s.Rate == s.High), bottom = seeds.Any(s => s.Rate == s.Low);
         double low = seeds.Min(s => s.Low), high = seeds.Max(s => s.High);
-        string extended = low < rates.Min() || high > rates.Max() ? Invariant($"; grid extended to {low:G2}-{high:G2}") : "";
+        string extended = low < rates.Min() || high > rates.Max() ? Invariant($"; grid extended to {low:G2} to {high:G2}") : "";
         string edge = top && bottom ? "; at both ends of the grid" : top ? "; at the top of the grid" : bottom ? "; at the bottom of the grid" : "";
         return Invariant($"{rateName} {picks} chosen on validation{extended}{edge}; grid {gridSeconds:F0} s{(seeds.Count > 1 ? " a seed" : "")}");
     }

@@ -4,7 +4,8 @@ namespace Cdat.ML.Samples.Suite;
 
 /// <summary>
 /// The alternatives for one of the trainer's defaults, each a named change of the options: what the <c>select</c>
-/// command chooses among, leave one set out. The first candidate of each factor is today's default.
+/// command chooses among, leave one set out. The first candidate of each factor is the reference its table compares with:
+/// the default when the factor was last run (a factor whose choice became the default lists it first from then on).
 /// </summary>
 internal static class Candidates
 {

@@ -76,13 +76,14 @@ public sealed partial class CdatTrainer
         /// <summary>
         /// Regression: train on standardised labels and fold the scaling back into the output layer. Default true. With
         /// false the network fits the raw labels, which is slow when they sit far from 0 (diabetes, labels around 150:
-        /// test R² −0.10 instead of 0.39 at the defaults).
+        /// test R² −0.10 instead of 0.39 with the features as given and λ 1e-4).
         /// </summary>
         public bool StandardizeLabel = true;
         /// <summary>
         /// L2 penalty λ: the loss gains ½λ‖w‖². Default null: chosen from the n rows given to Fit, max(1e-4, 0.3/n), a prior
         /// that weighs less as the data grow (1.5e-3 on 200 rows, 3e-4 on 1,000, 1e-4 from 3,000), chosen leave one set out
-        /// on 22 data sets (docs/DEFAULTS.md): it keeps small, wide data from saturating its probabilities. 0 turns it off.
+        /// on 22 data sets (docs/DEFAULTS.md): it keeps small, wide data from saturating its probabilities. A continued run
+        /// (Fit with a model) counts the rows it is given, not the model's. 0 turns it off.
         /// (<see cref="ScheduleFreeAdamWRule.WeightDecay"/> is the decoupled kind; the two add up.)
         /// </summary>
         public double? WeightDecay;

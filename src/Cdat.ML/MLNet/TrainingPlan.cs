@@ -16,8 +16,11 @@ namespace Cdat.ML.MLNet;
 /// <param name="AverageDecay">Decay of the running average of the weights training ends with; null keeps the last weights.</param>
 internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, long? MaxSteps, int ValidationEvery, int? Patience, double? AverageDecay)
 {
-    /// <summary>The L2 penalty λ (the user's, else <see cref="WeightDecayFor"/> the rows given to the trainer).</summary>
-    public double WeightDecay { get; init; } = WeightDecayFloor;
+    /// <summary>
+    /// The L2 penalty λ (the user's, else <see cref="WeightDecayFor"/> the rows given to the trainer), set by the caller;
+    /// NaN until then, which the engine's options refuse rather than train with a penalty nobody chose.
+    /// </summary>
+    public double WeightDecay { get; init; } = double.NaN;
 
     /// <summary>
     /// The L2 penalty λ by default, for n rows given to the trainer: max(<see cref="WeightDecayFloor"/>,

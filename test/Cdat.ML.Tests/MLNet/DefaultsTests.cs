@@ -92,6 +92,20 @@ public sealed class DefaultsTests
         Assert.AreEqual(expected, TrainingPlan.WeightDecayFor(rows), expected * 1e-12);
 
     [TestMethod]
+    public void AContinuedRunTakesThePenaltyOfTheRowsItIsGiven()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = Datasets.BreastCancer(ml);
+        var data = Datasets.BreastCancerPrep(ml).Fit(train).Transform(train);
+        var trainer = ml.BinaryClassification.Trainers.Cdat(new CdatTrainer.Options { Seed = 1, MaxSteps = 5 });
+        int rows = data.Preview(maxRows: 100_000).RowView.Length;
+        var first = trainer.Fit(data);
+        var next = trainer.Fit(ml.Data.TakeRows(data, 100), first.Model);
+        StringAssert.Contains(first.TrainingMetrics.Regime.Description, FormattableString.Invariant($"L2 penalty λ {0.3 / rows:G2}"));
+        StringAssert.Contains(next.TrainingMetrics.Regime.Description, FormattableString.Invariant($"L2 penalty λ {0.3 / 100:G2}"), $"the 100 rows given, not the model's {rows}");
+    }
+
+    [TestMethod]
     [DataRow(0.0, "")]
     [DataRow(0.05, "L2 penalty λ 0.05")]
     public void AnL2PenaltyTheUserSetsIsTheOneUsed(double weightDecay, string expected)

@@ -32,7 +32,9 @@ public sealed class OptionsCoverageTests
         var ml = new MLContext(seed: 1);
         var (train, _) = Datasets.BreastCancer(ml);
         var data = Datasets.BreastCancerPrep(ml).Fit(train).Transform(train);
-        var plain = ml.BinaryClassification.Trainers.Cdat(Fixed(100)).Fit(data);
+        var none = Fixed(100);
+        none.WeightDecay = 0;
+        var plain = ml.BinaryClassification.Trainers.Cdat(none).Fit(data);
         var options = Fixed(100);
         options.WeightDecay = 0.1;
         var decayed = ml.BinaryClassification.Trainers.Cdat(options).Fit(data);
