@@ -46,11 +46,11 @@ public sealed partial class CdatTrainer
         var o = TrainerOptions;
         return TrainingPlan.For(rows, features, batchSize, o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, hasValidation: true,
                                 squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay)
-            with { WeightDecay = WeightDecayFor(givenRows) };
+            with { WeightDecay = PenaltyFor(givenRows) };
     }
 
     /// <summary>The L2 penalty: the user's, else the rule's for <paramref name="givenRows"/> rows given to Fit.</summary>
-    private double WeightDecayFor(long givenRows) => TrainerOptions.WeightDecay ?? TrainingPlan.WeightDecayFor(givenRows);
+    private double PenaltyFor(long givenRows) => TrainerOptions.WeightDecay ?? TrainingPlan.WeightDecayFor(givenRows);
 
     /// <summary>A training loop for <paramref name="plan"/> with a fresh network, direction and tuner; the caller disposes the direction.</summary>
     private (TrainingLoop Loop, IDirection Direction, ILearningRateTuner Tuner) CreateLoop(MultilayerPerceptron spec, long seed, ScalarType dtype, string device,
