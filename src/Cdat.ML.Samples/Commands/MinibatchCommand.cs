@@ -23,6 +23,7 @@ internal static class MinibatchCommand
         var sigmas = new Option<string>("--sigmas") { Description = "CDAT scales", DefaultValueFactory = _ => "0.25,0.5,1,1.5,2,3,4,6,8" };
         var batches = new Option<string>("--batch-sizes") { Description = "Batch sizes", DefaultValueFactory = _ => "16,64,256" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs per run (equal epochs for every batch size)", DefaultValueFactory = _ => 8 };
+        var equalSteps = new Option<bool>("--equal-steps") { Description = "Every batch size takes the steps of the smallest batch size's epochs (equal steps, not equal epochs)" };
         var beta = new Option<double>("--ema") { Description = "EMA factor of the smoothed runs", DefaultValueFactory = _ => 0.9 };
         var rates = new Option<string>("--lr-grid") { Description = "Constant rates of the baseline (same direction and batches)", DefaultValueFactory = _ => "0.05,0.1,0.2,0.5,1,2,4" };
         var seeds = new Option<int>("--seeds") { Description = "Seeds 0..N-1 (median and range)", DefaultValueFactory = _ => 1 };
@@ -31,7 +32,7 @@ internal static class MinibatchCommand
             Description = "Which parts to run: cdat (σ × batch grid and the constant baseline), line-searches (Armijo, Polyak), lr-free (DoG, Prodigy, schedule-free AdamW beside tuned Adam)",
             DefaultValueFactory = _ => "cdat,line-searches,lr-free",
         };
-        foreach (var o in new Option[] { sigmas, batches, epochs, beta, rates, seeds, sections }) command.Options.Add(o);
+        foreach (var o in new Option[] { sigmas, batches, epochs, equalSteps, beta, rates, seeds, sections }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             var s = common.Read(result, "minibatch");
@@ -40,22 +41,37 @@ internal static class MinibatchCommand
             var parts = result.GetValue(sections)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var unknown = parts.Except(new[] { "cdat", "line-searches", "lr-free" }).ToArray();
             if (unknown.Length > 0 || parts.Length == 0) throw new ArgumentException($"--sections: unknown part(s) {string.Join(", ", unknown)}; known: cdat, line-searches, lr-free.");
-            return Run(s, Parse(sigmas), Parse(batches).Select(b => (int)b).ToArray(), result.GetValue(epochs), result.GetValue(beta), Parse(rates), result.GetValue(seeds), parts);
+            return Run(s, Parse(sigmas), Parse(batches).Select(b => (int)b).ToArray(), new Budget(result.GetValue(epochs), result.GetValue(equalSteps)),
+                       result.GetValue(beta), Parse(rates), result.GetValue(seeds), parts);
         });
         return command;
     }
 
-    public static int Run(Settings s, double[] sigmas, int[] batchSizes, int epochs, double ema, double[] rates, int seeds = 1, string[]? sections = null)
+    /// <summary>
+    /// How long each run trains: <see cref="Epochs"/> epochs at every batch size, or, with <see cref="EqualSteps"/>, the
+    /// steps those epochs take at the smallest batch size, for every batch size (batch size and step count unconfounded).
+    /// </summary>
+    public sealed record Budget(int Epochs, bool EqualSteps = false)
     {
+        public int Steps(long rows, int batchSize, int[] batchSizes) => (int)(Epochs * (rows / (EqualSteps ? batchSizes.Min() : batchSize)));
+
+        public string Describe(int[] batchSizes) =>
+            EqualSteps ? $"equal steps for every batch size ({Epochs} epochs of batches of {batchSizes.Min()})" : $"{Epochs} epochs per run";
+    }
+
+    public static int Run(Settings s, double[] sigmas, int[] batchSizes, Budget budget, double ema, double[] rates, int seeds = 1, string[]? sections = null)
+    {
+        if (batchSizes.Length == 0 || batchSizes.Any(b => b < 1)) throw new ArgumentException("--batch-sizes must list positive batch sizes.");
+        if (budget.Epochs < 1) throw new ArgumentException("--epochs must be at least 1.");
         sections ??= new[] { "cdat", "line-searches", "lr-free" };
-        string described = s.Describe($"{epochs} epochs per run", $"batches of {string.Join("/", batchSizes)}", seeds: seeds);
+        string described = s.Describe(budget.Describe(batchSizes), $"batches of {string.Join("/", batchSizes)}", seeds: seeds);
         AnsiConsole.MarkupLine($"[bold]minibatch[/]: {Markup.Escape(described)}, EMA β = {ema} for the smoothed runs");
         var files = new List<string>();
         var md = new System.Text.StringBuilder();
         md.AppendLine(FormattableString.Invariant($"# minibatch: {described}; final / initial loss, median [range]")).AppendLine();
-        if (sections.Contains("cdat")) md.Append(CdatGrid(s, sigmas, batchSizes, epochs, ema, rates, seeds, files));
-        if (sections.Contains("line-searches")) md.Append(Compare(s, batchSizes, epochs, seeds, "Armijo and Polyak across batch sizes", LineSearchRules));
-        if (sections.Contains("lr-free")) md.Append(Compare(s, batchSizes, epochs, seeds, "Learning-rate-free methods beside Adam at constant rates", LearningRateFreeRules));
+        if (sections.Contains("cdat")) md.Append(CdatGrid(s, sigmas, batchSizes, budget, ema, rates, seeds, files));
+        if (sections.Contains("line-searches")) md.Append(Compare(s, batchSizes, budget, seeds, "Armijo and Polyak across batch sizes", LineSearchRules));
+        if (sections.Contains("lr-free")) md.Append(Compare(s, batchSizes, budget, seeds, "Learning-rate-free methods beside Adam at constant rates", LearningRateFreeRules));
         Directory.CreateDirectory(s.OutputDirectory);
         string mdPath = Path.Combine(s.OutputDirectory, "minibatch.md");
         File.WriteAllText(mdPath, md.ToString());
@@ -65,7 +81,7 @@ internal static class MinibatchCommand
         return 0;
     }
 
-    private static string CdatGrid(Settings s, double[] sigmas, int[] batchSizes, int epochs, double ema, double[] rates, int seeds, List<string> files)
+    private static string CdatGrid(Settings s, double[] sigmas, int[] batchSizes, Budget budget, double ema, double[] rates, int seeds, List<string> files)
     {
         var betas = new[] { 0.0, ema };
         // ratio[seed][row, batch]: rows are (β, σ) pairs, then the constant rates.
@@ -80,10 +96,10 @@ internal static class MinibatchCommand
             foreach (var beta in betas)
                 foreach (var sigma in sigmas)
                     foreach (var b in batchSizes)
-                        jobs.Add((FormattableString.Invariant($"seed {seed} β={beta} σ={sigma} B={b}"), task => Experiment.Run(data, at, new CdatTuner(sigma, beta), 0, progress: task, batchSize: b, steps: epochs * (rows / b))));
+                        jobs.Add((FormattableString.Invariant($"seed {seed} β={beta} σ={sigma} B={b}"), task => Experiment.Run(data, at, new CdatTuner(sigma, beta), 0, progress: task, batchSize: b, steps: budget.Steps(rows, b, batchSizes))));
             foreach (var lr in rates)
                 foreach (var b in batchSizes)
-                    jobs.Add((FormattableString.Invariant($"seed {seed} constant {lr} B={b}"), task => Experiment.Run(data, at, new ConstantTuner(lr), 0, progress: task, batchSize: b, steps: epochs * (rows / b))));
+                    jobs.Add((FormattableString.Invariant($"seed {seed} constant {lr} B={b}"), task => Experiment.Run(data, at, new ConstantTuner(lr), 0, progress: task, batchSize: b, steps: budget.Steps(rows, b, batchSizes))));
             var results = Experiment.RunAll(jobs, 1);
             var ratio = new double[allRows, batchSizes.Length];
             int k = 0;
@@ -131,6 +147,11 @@ internal static class MinibatchCommand
         md.AppendLine("| lr \\ batch | " + string.Join(" | ", batchSizes) + " |").AppendLine("|---|" + string.Concat(batchSizes.Select(_ => "---|")));
         for (int i = 0; i < rates.Length; i++)
             md.AppendLine($"| {rates[i].ToString(CultureInfo.InvariantCulture)} | {string.Join(" | ", Enumerable.Range(0, batchSizes.Length).Select(j => Cell(cdatRows + i, j)))} |");
+        // The baseline is only as tuned as its grid: say where its best rate (median over seeds) sits at an end.
+        var bestRate = Enumerable.Range(0, batchSizes.Length)
+            .Select(j => rates[Enumerable.Range(0, rates.Length).OrderBy(i => Stats.Median(Enumerable.Range(0, seeds).Select(k => ratios[k][cdatRows + i, j]))).First()]).ToArray();
+        md.AppendLine().AppendLine($"best constant rate per batch size ({string.Join(", ", batchSizes)}): {string.Join(", ", bestRate)}"
+                                   + (bestRate.Any(x => x == rates.Min() || x == rates.Max()) ? " (**at an edge of the rate grid**)" : ""));
         // The tuned baseline per seed and batch size against the best CDAT cell of each EMA setting.
         md.AppendLine().AppendLine("| per batch size, median [range] over seeds | " + string.Join(" | ", batchSizes) + " |").AppendLine("|---|" + string.Concat(batchSizes.Select(_ => "---|")));
         string Best(int from, int count, int j) =>
@@ -186,7 +207,7 @@ internal static class MinibatchCommand
     /// Rules across batch sizes, with the edge (lr·λmax/2) and the sharpness measured on a fixed subset 40 times per run;
     /// median [range] over seeds.
     /// </summary>
-    private static string Compare(Settings s, int[] batchSizes, int epochs, int seeds, string title, Rule[] rules)
+    private static string Compare(Settings s, int[] batchSizes, Budget budget, int seeds, string title, Rule[] rules)
     {
         var cells = new Dictionary<(int Rule, int Batch), List<(double Ratio, double Edge, double Sharpness, double Rate)>>();
         for (int seed = 0; seed < seeds; seed++)
@@ -197,7 +218,7 @@ internal static class MinibatchCommand
             var jobs = new List<(string, Func<ProgressTask, TrainingResult>)>();
             foreach (var rule in rules)
                 foreach (var b in batchSizes)
-                    jobs.Add(($"seed {seed} {rule.Name} B={b}", task => Experiment.Run(data, at, rule.Make(), (int)Math.Max(1, epochs * (rows / b) / 40), rule.Direction, progress: task, batchSize: b, steps: epochs * (rows / b))));
+                    jobs.Add(($"seed {seed} {rule.Name} B={b}", task => Experiment.Run(data, at, rule.Make(), Math.Max(1, budget.Steps(rows, b, batchSizes) / 40), rule.Direction, progress: task, batchSize: b, steps: budget.Steps(rows, b, batchSizes))));
             var results = Experiment.RunAll(jobs, 1);
             int k = 0;
             for (int i = 0; i < rules.Length; i++)

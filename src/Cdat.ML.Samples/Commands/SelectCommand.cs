@@ -42,7 +42,7 @@ internal static class SelectCommand
             if (limit is <= 10) throw new ArgumentException("--rows must be greater than 10.");
             int?[] forced = ParseBatches(result.GetValue(batches));
             var folder = MetaSets.Read(result.GetValue(data) ?? MetaSets.ShippedFolder, normalize: !result.GetValue(noNormalize));
-            var all = folder.Concat(SuiteSet.All.Where(s => s.Name != "fashion-mnist" && folder.All(f => f.Name != s.Name))).ToList();
+            var all = folder.Concat(SuiteSet.All.Where(s => folder.All(f => f.Name != s.Name))).ToList();
             // Only the folder's sets by default; the suite's may be named.
             var chosen = result.GetValue(sets) is { } names ? SuiteSet.Pick(all, names) : folder.ToList();
             if (chosen.Count < 2) throw new ArgumentException("--sets: leave-one-set-out needs at least two data sets.");

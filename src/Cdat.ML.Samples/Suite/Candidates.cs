@@ -190,6 +190,23 @@ internal static class Candidates
             new("patience 5 / 4", (o, d) => o.EarlyStoppingPatience = d.FullBatch ? 5 : 4),
             new("patience 3 / 2", (o, d) => o.EarlyStoppingPatience = d.FullBatch ? 3 : 2),
         },
+        // CDAT's numerator in mini-batch: the batch's own −gᵀu, or with its sampling noise taken out (CdatRule.NoiseCorrected,
+        // one extra half-batch gradient a step) at the same σ by regime, or at full batch's 1.9 in every regime (one σ).
+        // Full batch is the same under all three.
+        ["numerator"] = new Candidate[]
+        {
+            new("same batch, σ by regime", _ => { }),
+            new("noise-corrected, σ by regime", o => o.Tuner = new CdatRule { NoiseCorrected = true }),
+            new("noise-corrected, σ 1.9 (full batch's)", o => o.Tuner = new CdatRule { NoiseCorrected = true, Sigma = 1.9 }),
+        },
+        // In mini-batch (full batch keeps its rate): after half the early-stopping patience without improvement, and after
+        // each such stretch again, the learning rate is multiplied by a factor before training stops.
+        ["plateau"] = new Candidate[]
+        {
+            new("no rate decay", _ => { }),
+            new("rate ×0.5 on a plateau", o => o.PlateauRateFactor = 0.5),
+            new("rate ×0.25 on a plateau", o => o.PlateauRateFactor = 0.25),
+        },
         ["batch"] = new Candidate[]
         {
             new("batch by data size", _ => { }),

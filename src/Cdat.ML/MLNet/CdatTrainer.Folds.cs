@@ -45,7 +45,7 @@ public sealed partial class CdatTrainer
     {
         var o = TrainerOptions;
         return TrainingPlan.For(rows, features, batchSize, o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, hasValidation: true,
-                                squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay)
+                                squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay, o.PlateauRateFactor)
             with { WeightDecay = PenaltyFor(givenRows) };
     }
 

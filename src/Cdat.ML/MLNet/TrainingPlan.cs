@@ -22,6 +22,15 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
     /// </summary>
     public double WeightDecay { get; init; } = double.NaN;
 
+    /// <summary>The factor on the learning rate after half the patience without improvement; null: none.</summary>
+    public double? PlateauRateFactor { get; init; }
+
+    /// <summary>
+    /// The factor on the learning rate after half the early-stopping patience without improvement, in mini-batch by
+    /// default (docs/DEFAULTS.md); full batch keeps its rate.
+    /// </summary>
+    public const double MiniBatchPlateauRateFactor = 1;
+
     /// <summary>
     /// The L2 penalty λ by default, for n rows given to the trainer: max(<see cref="WeightDecayFloor"/>,
     /// <see cref="WeightDecayRows"/>/n). Of 1e-4 and max(1e-4, c/n) for c = 0.3, 1 and 3, the choice made leave one set out
@@ -120,7 +129,7 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
 
     /// <summary>The plan for <paramref name="rows"/> training rows, given what the user set.</summary>
     public static TrainingPlan For(long rows, int features, int? batchSize, int? epochs, long? maxSteps, int? validationEvery, int? patience, bool hasValidation,
-                                   bool squaredError = false, double? averageDecay = null)
+                                   bool squaredError = false, double? averageDecay = null, double? plateauRateFactor = null)
     {
         bool full = batchSize is null;
         long stepsPerEpoch = full ? 1 : (rows + batchSize!.Value - 1) / batchSize.Value;
@@ -131,7 +140,11 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
         int? stopAfter = !hasValidation || patience == 0 ? null : patience ?? (full ? FullBatchPatience : MiniBatchPatience);
         double sigma = full ? FullBatchSigma : MiniBatchSigma(batchSize!.Value, squaredError);
         double? average = averageDecay is double a ? (a > 0 ? a : null) : full ? null : MiniBatchAverageDecay;
-        return new TrainingPlan(batchSize, sigma, chosenEpochs, maxSteps, every, stopAfter, average);
+        double plateau = plateauRateFactor ?? (full ? 1 : MiniBatchPlateauRateFactor);
+        return new TrainingPlan(batchSize, sigma, chosenEpochs, maxSteps, every, stopAfter, average)
+        {
+            PlateauRateFactor = plateau < 1 && stopAfter is not null ? plateau : null,
+        };
     }
 
     /// <summary>The engine's settings for this plan: the plan's choices, and the options it leaves as the user set them.</summary>
@@ -145,6 +158,7 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
         WeightAverageDecay = AverageDecay,
         ValidationEvery = ValidationEvery,
         EarlyStoppingPatience = Patience,
+        PlateauRateFactor = PlateauRateFactor,
         ValidationMetric = metric,
         EarlyStoppingOnMetric = o.EarlyStoppingOnMetric,
         Optimizer = new Training.OptimizerOptions
@@ -167,6 +181,8 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
               (Patience is int p ? string.Create(c, $", patience {p}") : ", no early stopping");
         string average = AverageDecay is double β ? string.Create(c, $", weights averaged (β {β:G3})") : "";
         string penalty = WeightDecay > 0 ? string.Create(c, $", L2 penalty λ {WeightDecay:G2}") : "";
-        return string.Create(c, $"{trainingRows} training rows, {regime}, {length}{average}{penalty}, {validation}");
+        string plateau = PlateauRateFactor is double f && Patience is int q && validationRows > 0
+            ? string.Create(c, $", learning rate ×{f:G3} after {Math.Max(1, q / 2)} checks without improvement") : "";
+        return string.Create(c, $"{trainingRows} training rows, {regime}, {length}{average}{penalty}, {validation}{plateau}");
     }
 }

@@ -56,6 +56,8 @@ public sealed class CurvatureAwareOptimizer : IDisposable
     public IDirection Direction { get; }
     /// <summary>The step-size rule.</summary>
     public ILearningRateTuner Tuner { get; }
+    /// <summary>A factor on every learning rate the tuner picks (1 by default; the training loop lowers it on a plateau).</summary>
+    public double RateScale { get; set; } = 1;
     /// <summary>Measurement settings.</summary>
     public OptimizerOptions Options { get; }
     /// <summary>
@@ -107,7 +109,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
         finally { context.RestoreParameters(); }
 
         var flags = decision.Flags | context.Flags | (uu == 0 ? StepFlags.ZeroGradient : StepFlags.None);
-        double lr = decision.LearningRate;
+        double lr = decision.LearningRate * RateScale;
         if (!double.IsFinite(lr) || lr < 0 || lr > _largestRate) (lr, flags) = (0, flags | StepFlags.NonFinite | StepFlags.Skipped);
         record = record with
         {
@@ -152,6 +154,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
     public void Reset()
     {
         StepCount = 0;
+        RateScale = 1;
         _curvature.Reset();
         Direction.Reset();
         Tuner.Reset();

@@ -3,21 +3,25 @@ using static TorchSharp.torch;
 namespace Cdat.ML.Training;
 
 /// <summary>
-/// Watches the validation loss: keeps a copy of the best weights, and says when it has not improved by more than the
-/// minimum decrease for the patience.
+/// Watches the validation loss: keeps a copy of the best weights, says when it has not improved by more than the
+/// minimum decrease for the patience, and, with <paramref name="decayAfter"/>, when the learning rate should fall first
+/// (after that many checks without improvement, or since the last fall).
 /// </summary>
-internal sealed class EarlyStopping(IReadOnlyList<Tensor> parameters, int? patience, double minDelta) : IDisposable
+internal sealed class EarlyStopping(IReadOnlyList<Tensor> parameters, int? patience, double minDelta, int? decayAfter = null) : IDisposable
 {
     private readonly WeightSnapshot _best = new(parameters);
-    private int _sinceImprovement;
+    private int _sinceImprovement, _sinceDecay;
+
+    /// <summary>What a check asks of the loop.</summary>
+    public enum Verdict { Continue, DecayRate, Stop }
 
     /// <summary>The lowest validation loss seen (+∞ before the first).</summary>
     public double BestLoss { get; private set; } = double.PositiveInfinity;
     /// <summary>The step whose weights gave <see cref="BestLoss"/>.</summary>
     public long? BestStep { get; private set; }
 
-    /// <summary>Records the validation loss of the current weights at <paramref name="step"/>; true when training should stop.</summary>
-    public bool Observe(double loss, long step)
+    /// <summary>Records the validation loss of the current weights at <paramref name="step"/>; what the loop should do next.</summary>
+    public Verdict Observe(double loss, long step)
     {
         bool improved = loss < BestLoss - minDelta;
         if (loss < BestLoss)
@@ -26,9 +30,18 @@ internal sealed class EarlyStopping(IReadOnlyList<Tensor> parameters, int? patie
             BestStep = step;
             _best.Capture();
         }
-        if (improved) _sinceImprovement = 0;
-        else if (patience is int p && ++_sinceImprovement >= p) return true;
-        return false;
+        if (improved)
+        {
+            (_sinceImprovement, _sinceDecay) = (0, 0);
+            return Verdict.Continue;
+        }
+        if (patience is int p && ++_sinceImprovement >= p) return Verdict.Stop;
+        if (decayAfter is int d && ++_sinceDecay >= d)
+        {
+            _sinceDecay = 0;
+            return Verdict.DecayRate;
+        }
+        return Verdict.Continue;
     }
 
     /// <summary>Writes the best weights back into the parameters.</summary>

@@ -86,7 +86,9 @@ public sealed class TrainingLoop
 
         using var optimizer = new CurvatureAwareOptimizer(parameters, Direction, Tuner, Options.Optimizer) { CancellationToken = cancellationToken };
         using var guard = new DivergenceGuard(parameters, Options);
-        using var stopping = validation is null ? null : new EarlyStopping(parameters, Options.EarlyStoppingPatience, Options.EarlyStoppingMinDelta);
+        // The rate falls after half the patience without improvement: a plateau's second half is spent at a smaller rate.
+        int? decayAfter = Options.PlateauRateFactor is double f && f < 1 && Options.EarlyStoppingPatience is int patience ? Math.Max(1, patience / 2) : null;
+        using var stopping = validation is null ? null : new EarlyStopping(parameters, Options.EarlyStoppingPatience, Options.EarlyStoppingMinDelta, decayAfter);
         if (Options.WeightAverageDecay is not null && Direction.EvaluationWeights is not null)
             throw new ArgumentException($"The {Direction.Name} direction averages its own weights: leave {nameof(TrainingOptions.WeightAverageDecay)} unset.", nameof(TrainingOptions.WeightAverageDecay));
         using AveragedWeights? average = Options.WeightAverageDecay is double decay ? new WeightAverage(parameters, decay)
@@ -155,8 +157,10 @@ public sealed class TrainingLoop
                         record = record with { ValidationLoss = loss, ValidationMetric = metric };
                         // Observe keeps the lowest: a metric (higher is better) is judged by its negative. A check whose
                         // metric is undefined (AUC on one class) does not count, rather than count as no improvement.
-                        if (!Options.EarlyStoppingOnMetric) { if (stopping.Observe(loss, step)) reason = StopReason.EarlyStopped; }
-                        else if (metric is double m && !double.IsNaN(m) && stopping.Observe(-m, step)) reason = StopReason.EarlyStopped;
+                        var verdict = !Options.EarlyStoppingOnMetric ? stopping.Observe(loss, step)
+                            : metric is double m && !double.IsNaN(m) ? stopping.Observe(-m, step) : EarlyStopping.Verdict.Continue;
+                        if (verdict == EarlyStopping.Verdict.Stop) reason = StopReason.EarlyStopped;
+                        else if (verdict == EarlyStopping.Verdict.DecayRate) optimizer.RateScale *= Options.PlateauRateFactor!.Value;
                     }
 
                     records.Add(record);

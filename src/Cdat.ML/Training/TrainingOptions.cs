@@ -67,6 +67,13 @@ public sealed record TrainingOptions
     /// </summary>
     public int? EarlyStoppingPatience { get; init; }
 
+    /// <summary>
+    /// With <see cref="EarlyStoppingPatience"/>: after half the patience (at least one check) without improvement, and
+    /// again after each such stretch, the learning rate the tuner picks is multiplied by this factor, so a plateau's
+    /// second half runs at a smaller rate before training stops. Null (default) or 1: never.
+    /// </summary>
+    public double? PlateauRateFactor { get; init; }
+
     /// <summary>Smallest decrease of the validation loss that counts as an improvement. Default 0.</summary>
     public double EarlyStoppingMinDelta { get; init; }
     /// <summary>A task metric scored on the validation data at each check, beside the loss (null: the loss only).</summary>
@@ -95,6 +102,7 @@ public sealed record TrainingOptions
         Check.Positive(ValidationEvery, nameof(ValidationEvery));
         Check.Positive(EarlyStoppingPatience, nameof(EarlyStoppingPatience));
         Check.NonNegative(EarlyStoppingMinDelta, nameof(EarlyStoppingMinDelta));
+        if (PlateauRateFactor is double factor) Check.Require(factor > 0 && factor <= 1, nameof(PlateauRateFactor), "must lie in (0, 1] when set", factor);
         ArgumentNullException.ThrowIfNull(Optimizer, nameof(Optimizer));
         Optimizer.Validate();
     }
