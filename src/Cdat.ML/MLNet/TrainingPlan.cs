@@ -26,10 +26,12 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
     public double? PlateauRateFactor { get; init; }
 
     /// <summary>
-    /// The factor on the learning rate after half the early-stopping patience without improvement, in mini-batch by
-    /// default (docs/DEFAULTS.md); full batch keeps its rate.
+    /// The factor on the learning rate after half the early-stopping patience without improvement (and after each such
+    /// stretch again), in mini-batch by default. Of none, ×0.5 and ×0.25, the choice made leave one set out on the 11
+    /// data sets that train in mini-batches (×0.5 without each of them; Fashion-MNIST's accuracy 0.840 → 0.877, the others
+    /// within 0.004; docs/DEFAULTS.md); full batch keeps its rate.
     /// </summary>
-    public const double MiniBatchPlateauRateFactor = 1;
+    public const double MiniBatchPlateauRateFactor = 0.5;
 
     /// <summary>
     /// The L2 penalty λ by default, for n rows given to the trainer: max(<see cref="WeightDecayFloor"/>,

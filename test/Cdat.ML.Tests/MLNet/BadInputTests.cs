@@ -167,6 +167,7 @@ public sealed class BadInputTests
     [DataRow("Device")]
     [DataRow("EarlyStoppingPatience")]
     [DataRow("WeightAverageDecay")]
+    [DataRow("PlateauRateFactor")]
     [DataRow("InputScaling")]
     public void InvalidOptionsFailAtConstructionNamingTheOption(string option)
     {
@@ -182,6 +183,7 @@ public sealed class BadInputTests
             case "EarlyStoppingPatience": o.EarlyStoppingPatience = -1; break;  // (without validation data it is refused at Fit, which knows the data)
             case "InputScaling": o.InputScaling = (Cdat.ML.Data.InputScaling)7; break;
             case "WeightAverageDecay": o.WeightAverageDecay = 1; break;
+            case "PlateauRateFactor": o.PlateauRateFactor = 1.5; break;
         }
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(o));
         // A rule's settings are named with the rule: "CdatRule.Sigma".

@@ -135,7 +135,24 @@ public sealed class DefaultsTests
         StringAssert.Contains(log[0], "600 validation rows (held out)");
         StringAssert.Contains(log[0], "weights averaged (β 0.99)");
         StringAssert.Contains(log[0], "L2 penalty λ 0.0001", "the least penalty on the 6000 rows given");
+        StringAssert.Contains(log[0], "learning rate ×0.5 after 4 checks without improvement", "half the mini-batch patience of 8");
         StringAssert.Contains(model.TrainingMetrics.Tuner, "sigma=1.5");
+    }
+
+    [TestMethod]
+    public void TheRateFallsOnAPlateauInMiniBatchOnlyUnlessTheUserSaysOtherwise()
+    {
+        TrainingPlan Plan(int? batch, bool validation = true, double? factor = null) =>
+            TrainingPlan.For(20_000, 16, batch, null, null, null, null, validation, plateauRateFactor: factor);
+        Assert.AreEqual(TrainingPlan.MiniBatchPlateauRateFactor, Plan(256).PlateauRateFactor);
+        Assert.IsTrue(TrainingPlan.MiniBatchPlateauRateFactor is > 0 and < 1);
+        Assert.IsNull(Plan(null).PlateauRateFactor, "full batch keeps its rate");
+        Assert.AreEqual(0.3, Plan(null, factor: 0.3).PlateauRateFactor, "the user's factor, in full batch too");
+        Assert.IsNull(Plan(256, factor: 1).PlateauRateFactor, "1: never");
+        Assert.IsNull(Plan(256, validation: false).PlateauRateFactor, "no validation, no plateau to see");
+        Assert.AreEqual(Plan(256).PlateauRateFactor, Plan(256).EngineOptions(new CdatTrainer.Options(), 0, "cpu", ValidationMetrics.For(CdatTask.Regression)).PlateauRateFactor);
+        StringAssert.Contains(Plan(256).Describe(18_000, 2_000, heldOut: true), "learning rate ×0.5 after 4 checks without improvement");
+        Assert.IsFalse(Plan(null).Describe(18_000, 2_000, heldOut: true).Contains("learning rate ×", StringComparison.Ordinal));
     }
 
     [TestMethod]

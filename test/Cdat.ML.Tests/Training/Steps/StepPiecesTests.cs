@@ -66,12 +66,12 @@ public sealed class StepPiecesTests
         using var q = new Quadratic(Spectrum);
         using var scope = NewDisposeScope();
         using var stopping = new EarlyStopping(new Tensor[] { q.W }, patience: 2, minDelta: 0.1);
-        Assert.IsFalse(stopping.Observe(1.0, step: 10));
+        Assert.AreEqual(EarlyStopping.Verdict.Continue, stopping.Observe(1.0, step: 10));
         q.SetToEigenvector(1);
         var atStep20 = q.Snapshot();
-        Assert.IsFalse(stopping.Observe(0.95, step: 20), "lower but within minDelta: one check without improvement");
+        Assert.AreEqual(EarlyStopping.Verdict.Continue, stopping.Observe(0.95, step: 20), "lower but within minDelta: one check without improvement");
         q.SetToEigenvector(2);
-        Assert.IsTrue(stopping.Observe(0.97, step: 30), "second check without improvement");
+        Assert.AreEqual(EarlyStopping.Verdict.Stop, stopping.Observe(0.97, step: 30), "second check without improvement");
         Assert.AreEqual(0.95, stopping.BestLoss);
         Assert.AreEqual(20L, stopping.BestStep);
         stopping.RestoreBest();
