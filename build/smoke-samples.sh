@@ -13,6 +13,7 @@ run --steps 20 --out "$out/default";                      expect "$out/default/l
 head -1 "$out/default/cdat-sigma-2.csv" | grep -q "^$header" || { echo "CSV header"; exit 1; }
 run eos --steps 40 --lr 0.5 --out "$out/eos";             expect "$out/eos/sharpness.png" "$out/eos/eos-lr0.5.csv"
 run tuners --steps 30 --lr-grid 0.5 --adam-lr-grid 0.01 --out "$out/tuners"; expect "$out/tuners/gd-edge.png" "$out/tuners/adam-loss.png"
+run minibatch --epochs 1 --sections cdat --equal-steps --sigmas 1 --batch-sizes 64,256 --lr-grid 0.5 --out "$out/minibatch-equal-steps"; expect "$out/minibatch-equal-steps/minibatch.md"
 run minibatch --epochs 1 --sigmas 1,2 --batch-sizes 64,256 --lr-grid 0.5 --out "$out/minibatch"; expect "$out/minibatch/heatmap-beta0.png" "$out/minibatch/heatmap-beta0.9.png" "$out/minibatch/minibatch.md"
 run study --steps 20 --seeds 2 --directions gd,adam --out "$out/study";  expect "$out/study/study.md" "$out/study/study.csv"
 ! grep -q "In progress\|Infinity" "$out/study/study.md" || { echo "study.md: a partial table or an unnamed diverged run"; exit 1; }

@@ -22,7 +22,7 @@ internal static class MinibatchCommand
         common.AddTo(command);
         var sigmas = new Option<string>("--sigmas") { Description = "CDAT scales", DefaultValueFactory = _ => "0.25,0.5,1,1.5,2,3,4,6,8" };
         var batches = new Option<string>("--batch-sizes") { Description = "Batch sizes", DefaultValueFactory = _ => "16,64,256" };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs per run (equal epochs for every batch size)", DefaultValueFactory = _ => 8 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs per run (equal epochs for every batch size; with --equal-steps, the epochs of the smallest batch size)", DefaultValueFactory = _ => 8 };
         var equalSteps = new Option<bool>("--equal-steps") { Description = "Every batch size takes the steps of the smallest batch size's epochs (equal steps, not equal epochs)" };
         var beta = new Option<double>("--ema") { Description = "EMA factor of the smoothed runs", DefaultValueFactory = _ => 0.9 };
         var rates = new Option<string>("--lr-grid") { Description = "Constant rates of the baseline (same direction and batches)", DefaultValueFactory = _ => "0.05,0.1,0.2,0.5,1,2,4" };
@@ -150,8 +150,9 @@ internal static class MinibatchCommand
         // The baseline is only as tuned as its grid: say where its best rate (median over seeds) sits at an end.
         var bestRate = Enumerable.Range(0, batchSizes.Length)
             .Select(j => rates[Enumerable.Range(0, rates.Length).OrderBy(i => Stats.Median(Enumerable.Range(0, seeds).Select(k => ratios[k][cdatRows + i, j]))).First()]).ToArray();
-        md.AppendLine().AppendLine($"best constant rate per batch size ({string.Join(", ", batchSizes)}): {string.Join(", ", bestRate)}"
-                                   + (bestRate.Any(x => x == rates.Min() || x == rates.Max()) ? " (**at an edge of the rate grid**)" : ""));
+        string rateLine = $"best constant rate per batch size ({string.Join(", ", batchSizes)}): {string.Join(", ", bestRate)}";
+        AnsiConsole.MarkupLine(Markup.Escape(rateLine));
+        md.AppendLine().AppendLine(rateLine + (bestRate.Any(x => x == rates.Min() || x == rates.Max()) ? " (**at an edge of the rate grid**)" : ""));
         // The tuned baseline per seed and batch size against the best CDAT cell of each EMA setting.
         md.AppendLine().AppendLine("| per batch size, median [range] over seeds | " + string.Join(" | ", batchSizes) + " |").AppendLine("|---|" + string.Concat(batchSizes.Select(_ => "---|")));
         string Best(int from, int count, int j) =>

@@ -199,13 +199,14 @@ internal static class Candidates
             new("noise-corrected, σ by regime", o => o.Tuner = new CdatRule { NoiseCorrected = true }),
             new("noise-corrected, σ 1.9 (full batch's)", o => o.Tuner = new CdatRule { NoiseCorrected = true, Sigma = 1.9 }),
         },
-        // After half the early-stopping patience without improvement, and after each such stretch again, the learning rate
-        // is multiplied by a factor before training stops. ×0.5 in mini-batch is the default since the run that chose it,
-        // where no decay (the default then) was listed first; a factor set here applies in full batch too.
+        // After half the early-stopping patience without improvement the learning rate is multiplied by a factor before
+        // training stops. ×0.5 in mini-batch (none in full batch) is the default since the runs that chose it, where no
+        // decay (the default then) was listed first and ×0.5 and ×0.25 applied in both regimes, as they do here.
         ["plateau"] = new Candidate[]
         {
-            new("rate ×0.5 on a plateau", _ => { }),
+            new("rate ×0.5 in mini-batch (the rule)", _ => { }),
             new("no rate decay", o => o.PlateauRateFactor = 1),
+            new("rate ×0.5 on a plateau", o => o.PlateauRateFactor = 0.5),
             new("rate ×0.25 on a plateau", o => o.PlateauRateFactor = 0.25),
         },
         ["batch"] = new Candidate[]

@@ -12,7 +12,7 @@ public sealed record StepRecord
     public int Epoch { get; init; }
     /// <summary>Mean loss on the step's batch, before the update.</summary>
     public double Loss { get; init; }
-    /// <summary>Learning rate the tuner chose (0 when the step was skipped).</summary>
+    /// <summary>Learning rate of the step: the tuner's, times the optimizer's <c>RateScale</c> once a plateau lowered it (0 when the step was skipped).</summary>
     public double LearningRate { get; init; }
     /// <summary>Number of examples in the step's batch.</summary>
     public long BatchRows { get; init; }

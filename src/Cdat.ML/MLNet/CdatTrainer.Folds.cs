@@ -45,9 +45,12 @@ public sealed partial class CdatTrainer
     {
         var o = TrainerOptions;
         return TrainingPlan.For(rows, features, batchSize, o.MaxEpochs, o.MaxSteps, o.ValidationEvery, o.EarlyStoppingPatience, hasValidation: true,
-                                squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay, o.PlateauRateFactor)
+                                squaredError: Task == CdatTask.Regression, o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay, PlateauFactor)
             with { WeightDecay = PenaltyFor(givenRows) };
     }
+
+    /// <summary>The plateau's rate factor: the user's, else the regime's (none for a direction that sets its own step length).</summary>
+    private double? PlateauFactor => TrainerOptions.PlateauRateFactor ?? (TrainerOptions.Direction.SetsOwnStepLength ? 1 : null);
 
     /// <summary>The L2 penalty: the user's, else the rule's for <paramref name="givenRows"/> rows given to Fit.</summary>
     private double PenaltyFor(long givenRows) => TrainerOptions.WeightDecay ?? TrainingPlan.WeightDecayFor(givenRows);

@@ -158,10 +158,11 @@ public sealed partial class CdatTrainer
         /// </summary>
         public int? EarlyStoppingPatience;
         /// <summary>
-        /// With early stopping: after half the patience without improvement (and after each such stretch again), the
-        /// learning rate is multiplied by this factor, so that a plateau is tried at a smaller rate before training stops.
-        /// Null (default): by regime, <see cref="MLNet.TrainingPlan.MiniBatchPlateauRateFactor"/> in mini-batch, none in
-        /// full batch; 1: never.
+        /// With early stopping: after half the patience without improvement, the learning rate is multiplied by this
+        /// factor, so that a plateau is tried at a smaller rate before training stops (at the default patience of 8, once
+        /// a plateau: after 4 checks; after 4 more, training stops). Null (default): 0.5 in mini-batch, none in full batch
+        /// or with a direction that sets its own step length (Prodigy, schedule-free AdamW); 1: never. Refused on data that
+        /// hold nothing out, like <see cref="EarlyStoppingPatience"/>.
         /// </summary>
         public double? PlateauRateFactor;
         /// <summary>
@@ -214,6 +215,7 @@ public sealed partial class CdatTrainer
             Require(MaxSteps is null || MaxSteps > 0, nameof(MaxSteps), "must be greater than 0");
             if (WeightDecay is double λ) Precision.RequireFits(λ, λ >= 0, nameof(WeightDecay), UseFloat64, "≥ 0 (or null to choose by data size)");
             Require(PlateauRateFactor is null || (PlateauRateFactor > 0 && PlateauRateFactor <= 1), nameof(PlateauRateFactor), "must lie in (0, 1] (1: never; null: chosen by regime)");
+            Require(!(Direction.SetsOwnStepLength && PlateauRateFactor < 1), nameof(PlateauRateFactor), $"must be null or 1 with {Direction}, which sets its own step length");
             Require(WeightAverageDecay is null || (WeightAverageDecay >= 0 && WeightAverageDecay < 1), nameof(WeightAverageDecay), "must lie in [0, 1) (0: keep the last weights; null: chosen by regime)");
             Require(!(Direction.AveragesOwnWeights && WeightAverageDecay > 0), nameof(WeightAverageDecay), $"must be null or 0 with {Direction}, which averages its own weights");
             Require(SharpnessEvery >= 0, nameof(SharpnessEvery), "must be ≥ 0 (0 turns it off)");

@@ -137,6 +137,9 @@ public sealed partial class CdatTrainer
         if (o.ValidationEvery is not null)
             throw new ArgumentException($"Cdat option {nameof(Options.ValidationEvery)} sets how often validation data are scored, but {why}: give a ValidationSet, or leave {nameof(Options.ValidationEvery)} unset.",
                 nameof(Options.ValidationEvery));
+        if (o.PlateauRateFactor < 1)
+            throw new ArgumentException($"Cdat option {nameof(Options.PlateauRateFactor)} lowers the rate when the validation loss stalls, but {why}: give a ValidationSet, or leave {nameof(Options.PlateauRateFactor)} unset.",
+                nameof(Options.PlateauRateFactor));
     }
 
     /// <summary>Options that only a tuner measuring curvature uses are named in a warning when the tuner does not.</summary>

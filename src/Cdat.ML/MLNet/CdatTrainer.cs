@@ -171,7 +171,7 @@ public sealed partial class CdatTrainer : IEstimator<CdatTransformer>
             var validation = given ?? loaded.HeldOut;
             var plan = TrainingPlan.For(training.Rows, features, training.IsFullBatch ? null : batchSize, o.MaxEpochs, o.MaxSteps, o.ValidationEvery,
                                         o.EarlyStoppingPatience, validation is not null, squaredError: Task == CdatTask.Regression,
-                                        o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay, o.PlateauRateFactor) with { WeightDecay = PenaltyFor(read.Rows) };
+                                        o.Direction.AveragesOwnWeights ? 0 : o.WeightAverageDecay, PlateauFactor) with { WeightDecay = PenaltyFor(read.Rows) };
             // The folds describe their own batches; the ensemble's rows are read in one.
             var described = trainFolds && FoldBatchSize(training.Rows, features) is int foldBatch
                 ? FoldPlan(training.Rows - training.Rows / o.SmallDataFolds, features, foldBatch, read.Rows) : plan;

@@ -22,12 +22,12 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
     /// </summary>
     public double WeightDecay { get; init; } = double.NaN;
 
-    /// <summary>The factor on the learning rate after half the patience without improvement; null: none.</summary>
+    /// <summary>The factor on the learning rate after half the patience without improvement (at least 2 checks); null: none.</summary>
     public double? PlateauRateFactor { get; init; }
 
     /// <summary>
-    /// The factor on the learning rate after half the early-stopping patience without improvement (and after each such
-    /// stretch again), in mini-batch by default. Of none, ×0.5 and ×0.25, the choice made leave one set out on the 11
+    /// The factor on the learning rate after half the early-stopping patience without improvement, in mini-batch by
+    /// default. Of none, ×0.5 and ×0.25, the choice made leave one set out on the 11
     /// data sets that train in mini-batches (×0.5 without each of them; Fashion-MNIST's accuracy 0.840 → 0.877, the others
     /// within 0.004; docs/DEFAULTS.md); full batch keeps its rate.
     /// </summary>
@@ -133,6 +133,7 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
     public static TrainingPlan For(long rows, int features, int? batchSize, int? epochs, long? maxSteps, int? validationEvery, int? patience, bool hasValidation,
                                    bool squaredError = false, double? averageDecay = null, double? plateauRateFactor = null)
     {
+        // (A direction that sets its own step length passes a plateauRateFactor of 1: its update is not a step to scale.)
         bool full = batchSize is null;
         long stepsPerEpoch = full ? 1 : (rows + batchSize!.Value - 1) / batchSize.Value;
         long steps = full ? FullBatchSteps : Math.Min(MiniBatchStepsAt(batchSize!.Value), MiniBatchValues / Math.Max(1L, (long)batchSize!.Value * features));
@@ -145,7 +146,7 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
         double plateau = plateauRateFactor ?? (full ? 1 : MiniBatchPlateauRateFactor);
         return new TrainingPlan(batchSize, sigma, chosenEpochs, maxSteps, every, stopAfter, average)
         {
-            PlateauRateFactor = plateau < 1 && stopAfter is not null ? plateau : null,
+            PlateauRateFactor = plateau < 1 && Training.EarlyStopping.DecayAfter(stopAfter) is not null ? plateau : null,
         };
     }
 
@@ -183,8 +184,8 @@ internal sealed record TrainingPlan(int? BatchSize, double Sigma, int Epochs, lo
               (Patience is int p ? string.Create(c, $", patience {p}") : ", no early stopping");
         string average = AverageDecay is double β ? string.Create(c, $", weights averaged (β {β:G3})") : "";
         string penalty = WeightDecay > 0 ? string.Create(c, $", L2 penalty λ {WeightDecay:G2}") : "";
-        string plateau = PlateauRateFactor is double f && Patience is int q && validationRows > 0
-            ? string.Create(c, $", learning rate ×{f:G3} after {Math.Max(1, q / 2)} checks without improvement") : "";
+        string plateau = PlateauRateFactor is double f && Training.EarlyStopping.DecayAfter(Patience) is int after && validationRows > 0
+            ? string.Create(c, $", learning rate ×{f:G3} after {after} checks without improvement") : "";
         return string.Create(c, $"{trainingRows} training rows, {regime}, {length}{average}{penalty}, {validation}{plateau}");
     }
 }

@@ -57,7 +57,16 @@ public sealed class CurvatureAwareOptimizer : IDisposable
     /// <summary>The step-size rule.</summary>
     public ILearningRateTuner Tuner { get; }
     /// <summary>A factor on every learning rate the tuner picks (1 by default; the training loop lowers it on a plateau).</summary>
-    public double RateScale { get; set; } = 1;
+    public double RateScale
+    {
+        get => _rateScale;
+        set
+        {
+            Check.Require(double.IsFinite(value) && value > 0, nameof(RateScale), "must be a finite number greater than 0", value);
+            _rateScale = value;
+        }
+    }
+    private double _rateScale = 1;
     /// <summary>Measurement settings.</summary>
     public OptimizerOptions Options { get; }
     /// <summary>
@@ -150,7 +159,7 @@ public sealed class CurvatureAwareOptimizer : IDisposable
 
     private static StepRecord Finish(StepRecord record, Stopwatch clock) => record with { Milliseconds = clock.Elapsed.TotalMilliseconds };
 
-    /// <summary>Resets the direction, the tuner and the curvature history.</summary>
+    /// <summary>Resets the direction, the tuner, the curvature history and <see cref="RateScale"/>.</summary>
     public void Reset()
     {
         StepCount = 0;

@@ -15,6 +15,12 @@ internal sealed class EarlyStopping(IReadOnlyList<Tensor> parameters, int? patie
     /// <summary>What a check asks of the loop.</summary>
     public enum Verdict { Continue, DecayRate, Stop }
 
+    /// <summary>
+    /// Checks without improvement before the rate falls, for a <paramref name="patience"/>: half of it, or null where
+    /// that leaves no check between the fall and the stop (a patience under 2, or none).
+    /// </summary>
+    public static int? DecayAfter(int? patience) => patience is int p && p >= 2 ? p / 2 : null;
+
     /// <summary>The lowest validation loss seen (+∞ before the first).</summary>
     public double BestLoss { get; private set; } = double.PositiveInfinity;
     /// <summary>The step whose weights gave <see cref="BestLoss"/>.</summary>

@@ -87,7 +87,7 @@ public sealed class TrainingLoop
         using var optimizer = new CurvatureAwareOptimizer(parameters, Direction, Tuner, Options.Optimizer) { CancellationToken = cancellationToken };
         using var guard = new DivergenceGuard(parameters, Options);
         // The rate falls after half the patience without improvement: a plateau's second half is spent at a smaller rate.
-        int? decayAfter = Options.PlateauRateFactor is double f && f < 1 && Options.EarlyStoppingPatience is int patience ? Math.Max(1, patience / 2) : null;
+        int? decayAfter = Options.PlateauRateFactor is double f && f < 1 ? EarlyStopping.DecayAfter(Options.EarlyStoppingPatience) : null;
         using var stopping = validation is null ? null : new EarlyStopping(parameters, Options.EarlyStoppingPatience, Options.EarlyStoppingMinDelta, decayAfter);
         if (Options.WeightAverageDecay is not null && Direction.EvaluationWeights is not null)
             throw new ArgumentException($"The {Direction.Name} direction averages its own weights: leave {nameof(TrainingOptions.WeightAverageDecay)} unset.", nameof(TrainingOptions.WeightAverageDecay));

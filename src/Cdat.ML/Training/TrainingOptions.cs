@@ -68,9 +68,9 @@ public sealed record TrainingOptions
     public int? EarlyStoppingPatience { get; init; }
 
     /// <summary>
-    /// With <see cref="EarlyStoppingPatience"/>: after half the patience (at least one check) without improvement, and
-    /// again after each such stretch, the learning rate the tuner picks is multiplied by this factor, so a plateau's
-    /// second half runs at a smaller rate before training stops. Null (default) or 1: never.
+    /// With <see cref="EarlyStoppingPatience"/> of 2 or more: after half the patience without improvement (and again after
+    /// each such stretch, where the patience leaves room), the learning rate the tuner picks is multiplied by this factor,
+    /// so a plateau's second half runs at a smaller rate before training stops. Null (default) or 1: never.
     /// </summary>
     public double? PlateauRateFactor { get; init; }
 

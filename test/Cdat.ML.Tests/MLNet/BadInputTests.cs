@@ -168,6 +168,8 @@ public sealed class BadInputTests
     [DataRow("EarlyStoppingPatience")]
     [DataRow("WeightAverageDecay")]
     [DataRow("PlateauRateFactor")]
+    [DataRow("PlateauRateFactor 0")]
+    [DataRow("PlateauRateFactor NaN")]
     [DataRow("InputScaling")]
     public void InvalidOptionsFailAtConstructionNamingTheOption(string option)
     {
@@ -184,6 +186,8 @@ public sealed class BadInputTests
             case "InputScaling": o.InputScaling = (Cdat.ML.Data.InputScaling)7; break;
             case "WeightAverageDecay": o.WeightAverageDecay = 1; break;
             case "PlateauRateFactor": o.PlateauRateFactor = 1.5; break;
+            case "PlateauRateFactor 0": o.PlateauRateFactor = 0; option = "PlateauRateFactor"; break;
+            case "PlateauRateFactor NaN": o.PlateauRateFactor = double.NaN; option = "PlateauRateFactor"; break;
         }
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Cdat(o));
         // A rule's settings are named with the rule: "CdatRule.Sigma".

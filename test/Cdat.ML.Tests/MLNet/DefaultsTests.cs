@@ -145,14 +145,28 @@ public sealed class DefaultsTests
         TrainingPlan Plan(int? batch, bool validation = true, double? factor = null) =>
             TrainingPlan.For(20_000, 16, batch, null, null, null, null, validation, plateauRateFactor: factor);
         Assert.AreEqual(TrainingPlan.MiniBatchPlateauRateFactor, Plan(256).PlateauRateFactor);
-        Assert.IsTrue(TrainingPlan.MiniBatchPlateauRateFactor is > 0 and < 1);
         Assert.IsNull(Plan(null).PlateauRateFactor, "full batch keeps its rate");
         Assert.AreEqual(0.3, Plan(null, factor: 0.3).PlateauRateFactor, "the user's factor, in full batch too");
         Assert.IsNull(Plan(256, factor: 1).PlateauRateFactor, "1: never");
         Assert.IsNull(Plan(256, validation: false).PlateauRateFactor, "no validation, no plateau to see");
+        Assert.IsNull(TrainingPlan.For(20_000, 16, 256, null, null, null, 1, true).PlateauRateFactor, "a patience of 1 leaves no check between a fall and the stop");
         Assert.AreEqual(Plan(256).PlateauRateFactor, Plan(256).EngineOptions(new CdatTrainer.Options(), 0, "cpu", ValidationMetrics.For(CdatTask.Regression)).PlateauRateFactor);
         StringAssert.Contains(Plan(256).Describe(18_000, 2_000, heldOut: true), "learning rate ×0.5 after 4 checks without improvement");
         Assert.IsFalse(Plan(null).Describe(18_000, 2_000, heldOut: true).Contains("learning rate ×", StringComparison.Ordinal));
+    }
+
+    [TestMethod]
+    public void ADirectionThatSetsItsOwnStepLengthKeepsItsRateOnAPlateau()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = new CdatTrainer.Options { Direction = new ScheduleFreeAdamWRule(), Tuner = new ConstantRule(1), MaxEpochs = 2 };
+        var regime = ml.Regression.Trainers.Cdat(options).Fit(WideData(ml)).TrainingMetrics.Regime;
+        Assert.AreEqual(TrainingPlan.MiniBatchRows, regime.BatchSize);
+        Assert.IsFalse(regime.Description.Contains("learning rate ×", StringComparison.Ordinal), regime.Description);
+        // Asked for, it is refused by name: halving such an update is another algorithm, not a smaller step.
+        options.PlateauRateFactor = 0.5;
+        Assert.AreEqual(nameof(CdatTrainer.Options.PlateauRateFactor),
+            Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Cdat(options)).ParamName);
     }
 
     [TestMethod]

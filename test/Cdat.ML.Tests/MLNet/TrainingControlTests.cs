@@ -243,6 +243,7 @@ public sealed class TrainingControlTests
     [TestMethod]
     [DataRow("EarlyStoppingPatience")]
     [DataRow("ValidationEvery")]
+    [DataRow("PlateauRateFactor")]
     public void AValidationOptionOnDataThatHoldNothingOutIsRefusedByName(string option)
     {
         var ml = new MLContext(seed: 1);
@@ -252,7 +253,9 @@ public sealed class TrainingControlTests
         CdatTrainer.Options Options(IDataView? validation = null)
         {
             var o = new CdatTrainer.Options { MaxEpochs = 20, ValidationSet = validation, SmallDataFolds = 0 };
-            if (option == "EarlyStoppingPatience") o.EarlyStoppingPatience = 3; else o.ValidationEvery = 5;
+            if (option == "EarlyStoppingPatience") o.EarlyStoppingPatience = 3;
+            else if (option == "PlateauRateFactor") o.PlateauRateFactor = 0.5;
+            else o.ValidationEvery = 5;
             return o;
         }
         var e = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.Cdat(Options()).Fit(small));

@@ -20,6 +20,7 @@ public sealed class CurvatureAwareOptimizerTests
         using var direction = new AdamDirection();
         using var used = new CurvatureAwareOptimizer(new[] { q.W }, direction, new CdatTuner(sigma: 2, beta: 0.9), options);
         for (int t = 0; t < 7; t++) used.Step(q.Loss);
+        used.RateScale = 0.25;  // as a plateau would leave it
 
         using var start = q.W.detach().clone();
         used.Reset();
@@ -42,6 +43,20 @@ public sealed class CurvatureAwareOptimizerTests
         }
         // Both kinds of step take part: measured curvature and curvature extrapolated by the schedule.
         Assert.IsTrue(asNew.Any(r => r.Flags.HasFlag(StepFlags.CurvatureEstimated)) && asNew.Any(r => !r.Flags.HasFlag(StepFlags.CurvatureEstimated)));
+    }
+
+    [TestMethod]
+    public void TheRateScaleMultipliesTheTunersRateAndRefusesWhatIsNotAPositiveFactor()
+    {
+        using var q = new Quadratic(new[] { 4.0, 2.0, 1.0 });
+        using var direction = new GradientDescentDirection();
+        using var optimizer = new CurvatureAwareOptimizer(new[] { q.W }, direction, new ConstantTuner(0.1));
+        Assert.AreEqual(0.1, optimizer.Step(q.Loss).LearningRate, 1e-15);
+        optimizer.RateScale = 0.5;
+        Assert.AreEqual(0.05, optimizer.Step(q.Loss).LearningRate, 1e-15);
+        foreach (double bad in new[] { 0.0, -1.0, double.NaN, double.PositiveInfinity })
+            Assert.AreEqual(nameof(CurvatureAwareOptimizer.RateScale), Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => optimizer.RateScale = bad).ParamName);
+        Assert.AreEqual(0.5, optimizer.RateScale, "a refused value leaves the scale as it was");
     }
 
     private static StepRecord[] Steps(CurvatureAwareOptimizer optimizer, Quadratic q, int count)

@@ -30,6 +30,19 @@ public sealed class EarlyStoppingTests
     }
 
     [TestMethod]
+    public void APatienceWithRoomFallsMoreThanOnceOnOnePlateau()
+    {
+        using var scope = NewDisposeScope();
+        Assert.AreEqual(2, EarlyStopping.DecayAfter(5));
+        Assert.AreEqual(4, EarlyStopping.DecayAfter(8));
+        Assert.IsNull(EarlyStopping.DecayAfter(1), "no check would fall between the decay and the stop");
+        Assert.IsNull(EarlyStopping.DecayAfter(null));
+        using var stopping = new EarlyStopping(new[] { zeros(3) }, patience: 5, minDelta: 0, decayAfter: EarlyStopping.DecayAfter(5));
+        var verdicts = new[] { 1.0, 1.1, 1.2, 1.3, 1.4, 1.5 }.Select((loss, i) => stopping.Observe(loss, i)).ToArray();
+        CollectionAssert.AreEqual(new[] { Verdict.Continue, Verdict.Continue, Verdict.DecayRate, Verdict.Continue, Verdict.DecayRate, Verdict.Stop }, verdicts);
+    }
+
+    [TestMethod]
     public void WithoutADecayCountOnlyThePatienceSpeaks()
     {
         using var scope = NewDisposeScope();
