@@ -277,6 +277,7 @@ public sealed class TrainingControlTests
         var validated = model.TrainingTrace.Where(r => r.ValidationLoss is double).Select(r => r.Step).ToList();
         Assert.IsTrue(validated.Count > 0);
         if (option == "ValidationEvery") Assert.IsTrue(validated.All(step => step % 5 == 0 || step == model.TrainingTrace.Count), string.Join(", ", validated));
+        else if (option == "PlateauRateFactor") StringAssert.Contains(model.TrainingMetrics.Regime.Description, "learning rate ×0.5 after 5 checks without improvement");
         else StringAssert.Contains(model.TrainingMetrics.Regime.Description, "patience 3");
     }
 
