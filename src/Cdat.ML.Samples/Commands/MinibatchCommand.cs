@@ -219,7 +219,10 @@ internal static class MinibatchCommand
             var jobs = new List<(string, Func<ProgressTask, TrainingResult>)>();
             foreach (var rule in rules)
                 foreach (var b in batchSizes)
-                    jobs.Add(($"seed {seed} {rule.Name} B={b}", task => Experiment.Run(data, at, rule.Make(), Math.Max(1, budget.Steps(rows, b, batchSizes) / 40), rule.Direction, progress: task, batchSize: b, steps: budget.Steps(rows, b, batchSizes))));
+                {
+                    int steps = budget.Steps(rows, b, batchSizes);
+                    jobs.Add(($"seed {seed} {rule.Name} B={b}", task => Experiment.Run(data, at, rule.Make(), Math.Max(1, steps / 40), rule.Direction, progress: task, batchSize: b, steps: steps)));
+                }
             var results = Experiment.RunAll(jobs, 1);
             int k = 0;
             for (int i = 0; i < rules.Length; i++)
