@@ -29,8 +29,9 @@ internal static class RegimeCommand
         var steps = new Option<long?>("--steps") { Description = "Total steps (MaxSteps); default the trainer's budget" };
         var average = new Option<double?>("--average") { Description = "End with a running average of the weights of this decay (e.g. 0.99); default the trainer's" };
         var noise = new Option<bool>("--noise-corrected") { Description = "CDAT's numerator corrected for mini-batch noise (CdatRule.NoiseCorrected)" };
+        var curvatureEvery = new Option<int>("--curvature-every") { Description = "Measure uᵀHu every this many steps, extrapolating in between (CurvatureEvery; default 1)", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "Output folder (default out/regime-<time>)" };
-        foreach (var o in new Option[] { sets, batches, sigmas, seeds, rows, steps, average, noise, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { sets, batches, sigmas, seeds, rows, steps, average, noise, curvatureEvery, output }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             var names = result.GetValue(sets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -40,11 +41,13 @@ internal static class RegimeCommand
             double[] sigmaGrid = Parse(result.GetValue(sigmas)!, "--sigmas");
             int seedCount = result.GetValue(seeds);
             if (seedCount <= 0) throw new ArgumentException("--seeds must be greater than 0.");
+            int every = result.GetValue(curvatureEvery);
+            if (every <= 0) throw new ArgumentException("--curvature-every must be greater than 0.");
             string dir = result.GetValue(output) ?? Path.Combine("out", "regime-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             Directory.CreateDirectory(dir);
 
-            var md = new StringBuilder("| data | batch | σ | validation metric | range | steps | stop | fit s |\n|---|---|---|---|---|---|---|---|\n");
-            var csv = new StringBuilder("set,batch,sigma,seed,metric,second,steps,epochs,stop,seconds\n");
+            var md = new StringBuilder("| data | batch | σ | validation metric | range | steps | stop | mean rate | final rate | fit s |\n|---|---|---|---|---|---|---|---|---|---|\n");
+            var csv = new StringBuilder("set,batch,sigma,seed,metric,second,steps,epochs,stop,mean_rate,final_rate,seconds\n");
             foreach (var set in SuiteSet.All.Where(s => names.Contains(s.Name)))
             {
                 if (set.Name == "fashion-mnist" && !FashionMnist.Available) { AnsiConsole.MarkupLine($"[yellow]fashion-mnist skipped: {Markup.Escape(FashionMnist.InstallHint)}[/]"); continue; }
@@ -61,7 +64,7 @@ internal static class RegimeCommand
                         var runs = new List<(SuiteScore Score, CdatTrainingMetrics Metrics)>();
                         for (int seed = 0; seed < seedCount; seed++)
                         {
-                            var options = new CdatTrainer.Options { Seed = seed, BatchSize = batch > 0 ? batch : null, Tuner = new CdatRule { Sigma = sigma > 0 ? sigma : null, NoiseCorrected = result.GetValue(noise) } };
+                            var options = new CdatTrainer.Options { Seed = seed, BatchSize = batch > 0 ? batch : null, Tuner = new CdatRule { Sigma = sigma > 0 ? sigma : null, NoiseCorrected = result.GetValue(noise) }, CurvatureEvery = every };
                             if (result.GetValue(average) is double beta) options.WeightAverageDecay = beta;
                             if (result.GetValue(steps) is long total) options.MaxSteps = total;
                             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -70,10 +73,10 @@ internal static class RegimeCommand
                             var score = SuiteScore.Evaluate(ml, set.Task, model, validation, clock.Elapsed.TotalSeconds);
                             var m = model.Model.TrainingMetrics;
                             runs.Add((score, m));
-                            csv.AppendLine(Invariant($"{set.Name},{batch},{sigma},{seed},{score.Metric:R},{score.Second:R},{m.Steps},{m.Epochs},{m.StopReason},{score.Seconds:R}"));
+                            csv.AppendLine(Invariant($"{set.Name},{batch},{sigma},{seed},{score.Metric:R},{score.Second:R},{m.Steps},{m.Epochs},{m.StopReason},{m.MeanLearningRate:R},{m.FinalLearningRate:R},{score.Seconds:R}"));
                         }
                         var metric = runs.Select(r => r.Score.Metric).Order().ToArray();
-                        string line = Invariant($"| {set.Name} | {(batch > 0 ? batch.ToString(CultureInfo.InvariantCulture) : "auto")} | {(sigma > 0 ? sigma.ToString(CultureInfo.InvariantCulture) : "auto")} | {Stats.Median(metric):F4} | {(metric.Length > 1 ? Invariant($"{metric[0]:F4}-{metric[^1]:F4}") : "")} | {Stats.Median(runs.Select(r => (double)r.Metrics.Steps)):F0} | {string.Join("/", runs.Select(r => r.Metrics.StopReason).Distinct())} | {Stats.Median(runs.Select(r => r.Score.Seconds)):F1} |");
+                        string line = Invariant($"| {set.Name} | {(batch > 0 ? batch.ToString(CultureInfo.InvariantCulture) : "auto")} | {(sigma > 0 ? sigma.ToString(CultureInfo.InvariantCulture) : "auto")} | {Stats.Median(metric):F4} | {(metric.Length > 1 ? Invariant($"{metric[0]:F4}-{metric[^1]:F4}") : "")} | {Stats.Median(runs.Select(r => (double)r.Metrics.Steps)):F0} | {string.Join("/", runs.Select(r => r.Metrics.StopReason).Distinct())} | {Stats.Median(runs.Select(r => r.Metrics.MeanLearningRate)):G3} | {Stats.Median(runs.Select(r => r.Metrics.FinalLearningRate)):G3} | {Stats.Median(runs.Select(r => r.Score.Seconds)):F1} |");
                         md.AppendLine(line);
                         AnsiConsole.WriteLine(line);
                     }

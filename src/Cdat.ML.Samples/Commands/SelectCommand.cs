@@ -14,6 +14,7 @@ namespace Cdat.ML.Samples.Commands;
 /// training rows and scored on the other 20% (validation; test rows are never read while choosing). For each set, the
 /// candidate chosen is the one with the best mean validation gap to the best candidate over the <em>other</em> sets; that
 /// choice, and the first candidate (the reference), are then fitted on all training rows and scored on the set's test rows.
+/// With a time tolerance, the candidate chosen is the fastest of those whose mean gap is within it of the best one's.
 /// </summary>
 internal static class SelectCommand
 {
@@ -29,8 +30,9 @@ internal static class SelectCommand
         var rows = new Option<int?>("--rows") { Description = "At most this many training rows per set" };
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Numbers mean-imputed but not standardised, as a pipeline that forgets the normaliser (the folder's sets only)" };
         var batches = new Option<string?>("--batches") { Description = "Comma-separated batch sizes a user might force (e.g. 32,128,512,2048): every candidate runs at each, the choice is on their mean, and the test rows are scored at each beside the run with no batch size set" };
+        var tolerance = new Option<double>("--time-tolerance") { Description = "Choose the fastest candidate whose mean validation gap is within this of the best one's (default 0: the best)", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Output folder (default out/select-<factor>-<time>)" };
-        foreach (var o in new Option[] { factor, data, sets, seeds, rows, noNormalize, batches, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { factor, data, sets, seeds, rows, noNormalize, batches, tolerance, output }) command.Options.Add(o);
         CommandRunner.SetAction(command, result =>
         {
             string name = result.GetValue(factor)!;
@@ -41,6 +43,8 @@ internal static class SelectCommand
             int? limit = result.GetValue(rows);
             if (limit is <= 10) throw new ArgumentException("--rows must be greater than 10.");
             int?[] forced = ParseBatches(result.GetValue(batches));
+            double within = result.GetValue(tolerance);
+            if (!(within >= 0) || double.IsInfinity(within)) throw new ArgumentException("--time-tolerance must be 0 or more.");
             var folder = MetaSets.Read(result.GetValue(data) ?? MetaSets.ShippedFolder, normalize: !result.GetValue(noNormalize));
             var all = folder.Concat(SuiteSet.All.Where(s => folder.All(f => f.Name != s.Name))).ToList();
             // Only the folder's sets by default; the suite's may be named.
@@ -51,17 +55,25 @@ internal static class SelectCommand
 
             // Validation metric per set and candidate, averaged over the splits.
             var validation = new Dictionary<string, double[]>();
+            var seconds = new Dictionary<string, double[]>();
             var perBatch = new Dictionary<string, double[][]>();
             foreach (var set in chosen)
             {
                 bool onLogLoss = Candidates.ChosenOnLogLoss.Contains(name) && set.Task != CdatTask.Regression;
                 var perSeed = Enumerable.Range(1, seedCount).Select(seed => Validate(set, seed, limit, candidates, onLogLoss, forced)).ToArray();
-                validation[set.Name] = Enumerable.Range(0, candidates.Length).Select(c => perSeed.Average(v => v[c].Average())).ToArray();
-                perBatch[set.Name] = Enumerable.Range(0, forced.Length).Select(b => Enumerable.Range(0, candidates.Length).Select(c => perSeed.Average(v => v[c][b])).ToArray()).ToArray();
-                AnsiConsole.MarkupLine(Markup.Escape($"{set.Name}: validation " + string.Join(", ", candidates.Select((c, i) => Invariant($"{c.Name} {validation[set.Name][i]:F4}")))));
+                validation[set.Name] = Enumerable.Range(0, candidates.Length).Select(c => perSeed.Average(v => v[c].Average(r => r.Score))).ToArray();
+                seconds[set.Name] = Enumerable.Range(0, candidates.Length).Select(c => perSeed.Average(v => v[c].Average(r => r.Seconds))).ToArray();
+                perBatch[set.Name] = Enumerable.Range(0, forced.Length).Select(b => Enumerable.Range(0, candidates.Length).Select(c => perSeed.Average(v => v[c][b].Score)).ToArray()).ToArray();
+                AnsiConsole.MarkupLine(Markup.Escape($"{set.Name}: validation " + string.Join(", ", candidates.Select((c, i) => Invariant($"{c.Name} {validation[set.Name][i]:F4} ({seconds[set.Name][i]:F2} s)")))));
             }
-            int Choose(IEnumerable<string> on) => Enumerable.Range(0, candidates.Length)
-                .Select(c => (c, score: on.Average(s => validation[s][c] - validation[s].Max()))).OrderByDescending(x => x.score).ThenBy(x => x.c).First().c;
+            int Choose(IEnumerable<string> on)
+            {
+                var gaps = Enumerable.Range(0, candidates.Length).Select(c => on.Average(s => validation[s][c] - validation[s].Max())).ToArray();
+                double best = gaps.Max();
+                // Relative time, so that no one slow set decides: the mean over the sets of a candidate's time over the first one's.
+                return Enumerable.Range(0, candidates.Length).Where(c => gaps[c] >= best - within)
+                    .OrderBy(c => within > 0 ? on.Average(s => seconds[s][c] / seconds[s][0]) : 0).ThenByDescending(c => gaps[c]).ThenBy(c => c).First();
+            }
 
             var lines = new List<Line>();
             var batchLines = new List<BatchLine>();
@@ -77,12 +89,13 @@ internal static class SelectCommand
                 }
                 var test = Enumerable.Range(1, seedCount).Select(seed => Test(set, seed, limit, candidates[choice], candidates[0])).ToArray();
                 lines.Add(new Line(set.Name, choice, Stats.Median(test.Select(t => t.Chosen.Metric)), Stats.Median(test.Select(t => t.Default.Metric)),
-                                   Stats.Median(test.Select(t => t.Chosen.LogLoss)), Stats.Median(test.Select(t => t.Default.LogLoss))));
+                                   Stats.Median(test.Select(t => t.Chosen.LogLoss)), Stats.Median(test.Select(t => t.Default.LogLoss)),
+                                   Stats.Median(test.Select(t => t.Chosen.Seconds)), Stats.Median(test.Select(t => t.Default.Seconds))));
                 AnsiConsole.MarkupLine(Markup.Escape(Invariant($"{set.Name}: chosen without it {candidates[choice].Name}: test {lines[^1].Chosen:F4} (default {lines[^1].Default:F4})")));
             }
             int overall = Choose(chosen.Select(s => s.Name));
             string[] files = forced[0] is null
-                ? Write(dir, name, Candidates.ChosenOnLogLoss.Contains(name), candidates, chosen.Select(s => s.Name).ToList(), validation, lines, overall, seedCount, limit)
+                ? Write(dir, name, Candidates.ChosenOnLogLoss.Contains(name), candidates, chosen.Select(s => s.Name).ToList(), validation, seconds, lines, overall, seedCount, limit, within)
                 : WriteBatches(dir, name, candidates, chosen.Select(s => s.Name).ToList(), perBatch, batchLines, overall, seedCount, limit, forced);
             AnsiConsole.MarkupLine(Markup.Escape($"Chosen on all {chosen.Count} sets: {candidates[overall].Name}"));
             CommandRunner.Wrote(dir, files);
@@ -95,7 +108,7 @@ internal static class SelectCommand
     /// Each candidate's validation score on one split: fitted on 80% of the training rows, scored on the rest; the metric,
     /// or with <paramref name="onLogLoss"/> minus the log-loss (higher is better either way).
     /// </summary>
-    private static double[][] Validate(SuiteSet set, int seed, int? limit, Candidate[] candidates, bool onLogLoss, int?[] batches)
+    private static (double Score, double Seconds)[][] Validate(SuiteSet set, int seed, int? limit, Candidate[] candidates, bool onLogLoss, int?[] batches)
     {
         var ml = new MLContext(seed: seed);
         var (rawTrain, _) = set.Split(ml, seed, limit);
@@ -103,7 +116,8 @@ internal static class SelectCommand
         var prep = set.Prep(ml).Fit(inner.TrainSet);
         var fit = ml.Data.Cache(prep.Transform(inner.TrainSet));
         var check = ml.Data.Cache(prep.Transform(inner.TestSet));
-        return candidates.Select(c => batches.Select(b => Score(ml, set.Task, fit, check, c, seed, b) is var score && onLogLoss ? -score.LogLoss : score.Metric).ToArray()).ToArray();
+        return candidates.Select(c => batches.Select(b => Score(ml, set.Task, fit, check, c, seed, b) is var score
+            ? (onLogLoss ? -score.LogLoss : score.Metric, score.Seconds) : default).ToArray()).ToArray();
     }
 
     /// <summary>--batches as batch sizes; without it, one entry: no batch size forced.</summary>
@@ -161,28 +175,34 @@ internal static class SelectCommand
     }
 
     /// <summary>One set's outcome: the candidate chosen without it, and its and the first candidate's test metric and log-loss.</summary>
-    private sealed record Line(string Set, int Choice, double Chosen, double Default, double ChosenLogLoss, double DefaultLogLoss);
+    private sealed record Line(string Set, int Choice, double Chosen, double Default, double ChosenLogLoss, double DefaultLogLoss, double ChosenSeconds, double DefaultSeconds);
 
     private static string[] Write(string dir, string factor, bool onLogLoss, Candidate[] candidates, IReadOnlyList<string> sets, Dictionary<string, double[]> validation,
-                                  List<Line> lines, int overall, int seeds, int? limit)
+                                  Dictionary<string, double[]> seconds, List<Line> lines, int overall, int seeds, int? limit, double within)
     {
         var s = new StringBuilder();
         s.AppendLine(Invariant($"Leave-one-set-out choice of `{factor}` ({seeds} split(s) per set{(limit is int l ? $", at most {l} training rows" : "")}; candidates: {string.Join(", ", candidates.Select(c => c.Name))}; the first is the reference, the default when the factor was chosen)."));
+        if (within > 0)
+            s.AppendLine().AppendLine(Invariant($"Time tolerance {within:G3}: the candidate chosen is the fastest (mean over the sets of its validation fit time over the first candidate's) among those whose mean validation gap to the best candidate is within {within:G3} of the best one's."));
         s.AppendLine().AppendLine(Invariant($"Chosen on all {sets.Count} sets' validation splits: **{candidates[overall].Name}**. Per set, the choice made without it, scored on the set's test rows (median over the splits):"));
-        s.AppendLine().AppendLine("| set | chosen without it | test metric | first candidate | difference | log-loss, chosen | log-loss, first |").AppendLine("|---|---|---|---|---|---|---|");
-        foreach (var (set, choice, chosen, @default, chosenLogLoss, defaultLogLoss) in lines)
-            s.AppendLine(Invariant($"| {set} | {candidates[choice].Name} | {chosen:F4} | {@default:F4} | {chosen - @default:+0.0000;-0.0000;0} | {LogLoss(chosenLogLoss)} | {LogLoss(defaultLogLoss)} |"));
+        s.AppendLine().AppendLine("| set | chosen without it | test metric | first candidate | difference | log-loss, chosen | log-loss, first | fit s, chosen | fit s, first |").AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var (set, choice, chosen, @default, chosenLogLoss, defaultLogLoss, chosenSeconds, defaultSeconds) in lines)
+            s.AppendLine(Invariant($"| {set} | {candidates[choice].Name} | {chosen:F4} | {@default:F4} | {chosen - @default:+0.0000;-0.0000;0} | {LogLoss(chosenLogLoss)} | {LogLoss(defaultLogLoss)} | {chosenSeconds:F2} | {defaultSeconds:F2} |"));
         s.AppendLine().AppendLine(Invariant($"Chosen {string.Join(", ", candidates.Select((c, i) => $"{c.Name} {lines.Count(x => x.Choice == i)}×"))}; better than the first candidate on {lines.Count(x => x.Chosen > x.Default)} of {lines.Count} sets, worse on {lines.Count(x => x.Chosen < x.Default)}; median difference {Stats.Median(lines.Select(x => x.Chosen - x.Default)):+0.0000;-0.0000;0}."));
         s.AppendLine().AppendLine(onLogLoss ? "Validation score per set: minus the log-loss on classification sets, the metric on regression sets (mean over the splits; never the test rows):"
                                             : "Validation metric per set (mean over the splits; never the test rows):").AppendLine();
         s.AppendLine("| set | " + string.Join(" | ", candidates.Select(c => c.Name)) + " |").AppendLine("|---|" + string.Concat(candidates.Select(_ => "---|")));
         foreach (var set in sets) s.AppendLine($"| {set} | " + string.Join(" | ", validation[set].Select(v => v.ToString("F4", CultureInfo.InvariantCulture))) + " |");
+        s.AppendLine().AppendLine("Validation fit time per set, seconds (mean over the splits), and each candidate's median over the sets of its time over the first candidate's:").AppendLine();
+        s.AppendLine("| set | " + string.Join(" | ", candidates.Select(c => c.Name)) + " |").AppendLine("|---|" + string.Concat(candidates.Select(_ => "---|")));
+        foreach (var set in sets) s.AppendLine($"| {set} | " + string.Join(" | ", seconds[set].Select(v => v.ToString("F2", CultureInfo.InvariantCulture))) + " |");
+        s.AppendLine("| median × first | " + string.Join(" | ", candidates.Select((_, i) => Stats.Median(sets.Select(t => seconds[t][i] / seconds[t][0])).ToString("F2", CultureInfo.InvariantCulture))) + " |");
         string markdown = Path.Combine(dir, "select.md"), csv = Path.Combine(dir, "select.csv");
         File.WriteAllText(markdown, s.ToString());
-        var c = new StringBuilder("set,candidate,validation,chosen_without_set,test_chosen,test_default\n");
-        foreach (var (set, choice, chosen, @default, _, _) in lines)
+        var c = new StringBuilder("set,candidate,validation,validation_fit_seconds,chosen_without_set,test_chosen,test_default\n");
+        foreach (var (set, choice, chosen, @default, _, _, _, _) in lines)
             for (int i = 0; i < candidates.Length; i++)
-                c.AppendLine(Invariant($"{set},\"{candidates[i].Name}\",{validation[set][i]:R},{(i == choice ? 1 : 0)},{(i == choice ? chosen : double.NaN):R},{@default:R}"));
+                c.AppendLine(Invariant($"{set},\"{candidates[i].Name}\",{validation[set][i]:R},{seconds[set][i]:R},{(i == choice ? 1 : 0)},{(i == choice ? chosen : double.NaN):R},{@default:R}"));
         File.WriteAllText(csv, c.ToString());
         return new[] { markdown, csv };
     }

@@ -209,6 +209,15 @@ internal static class Candidates
             new("rate ×0.5 on a plateau", o => o.PlateauRateFactor = 0.5),
             new("rate ×0.25 on a plateau", o => o.PlateauRateFactor = 0.25),
         },
+        // How often CDAT measures uᵀHu: every step (exact), or every k steps with the largest of the last three directional
+        // sharpnesses standing in between (OptimizerOptions.CurvatureEvery), in both regimes.
+        ["curvature"] = new Candidate[]
+        {
+            new("uᵀHu every step", _ => { }),
+            new("uᵀHu every 4 steps", o => o.CurvatureEvery = 4),
+            new("uᵀHu every 8 steps", o => o.CurvatureEvery = 8),
+            new("uᵀHu every 16 steps", o => o.CurvatureEvery = 16),
+        },
         ["batch"] = new Candidate[]
         {
             new("batch by data size", _ => { }),
