@@ -1,5 +1,5 @@
 // Where the managed derivatives stop paying: one CDAT step's loss, gradient and uᵀHu through autograd and through the
-// managed path, over batch rows × features for the default 64-unit network, so the managed path's limit follows a
+// managed path (in one part, and in two halves on two cores), over batch rows × features for the default 64-unit network, so the managed path's limit follows a
 // measurement rather than one shape.
 using Cdat.ML.Networks;
 using Cdat.ML.Objectives;
@@ -11,17 +11,19 @@ namespace Cdat.ML.Benchmarks;
 
 internal static class Crossover
 {
-    private const int Hidden = 64;
+    private static int Hidden = 64;
 
-    public static void Run()
+    /// <summary>The sweep for <paramref name="hidden"/> tanh units (64, the default network, unless given).</summary>
+    public static void Run(int hidden = 64)
     {
+        Hidden = hidden;
         torch.set_num_threads(2);
-        long saved = AnalyticMlp.MaxMultiplyAdds;
-        AnalyticMlp.MaxMultiplyAdds = long.MaxValue;
+        long saved = AnalyticMlp.MaxRowMultiplyAdds;
+        AnalyticMlp.MaxRowMultiplyAdds = long.MaxValue;
         Console.WriteLine($"loss + gradient + uᵀHu, {Hidden} tanh units, µs (median of 5 rounds); managed / autograd");
-        Console.WriteLine($"  {"rows",6} {"features",8} {"M mult-adds",11} {"autograd",10} {"managed",10} {"ratio",6}");
+        Console.WriteLine($"  {"rows",6} {"features",8} {"M mult-adds",11} {"autograd",10} {"managed",10} {"ratio",6} {"in halves",10} {"ratio",6}");
         foreach (int rows in new[] { 256, 1024, 4096 })
-            foreach (int features in new[] { 16, 64, 128, 256, 784 })
+            foreach (int features in new[] { 16, 64, 128, 256, 384, 784 })
             {
                 using var scope = torch.NewDisposeScope();
                 using var generator = new Generator(42);
@@ -46,9 +48,12 @@ internal static class Crossover
                 AnalyticMlp.Enabled = false;
                 double autograd = StepProfile.Median(Step, repeats, warmup: Math.Max(3, repeats / 5));
                 AnalyticMlp.Enabled = true;
+                AnalyticMlp.Split = false;
                 double managed = StepProfile.Median(Step, repeats, warmup: Math.Max(3, repeats / 5));
-                Console.WriteLine($"  {rows,6} {features,8} {rows * (features + 1.0) * Hidden / 1e6,11:F2} {autograd,10:F1} {managed,10:F1} {managed / autograd,6:F2}");
+                AnalyticMlp.Split = true;
+                double halves = StepProfile.Median(Step, repeats, warmup: Math.Max(3, repeats / 5));
+                Console.WriteLine($"  {rows,6} {features,8} {rows * (features + 1.0) * Hidden / 1e6,11:F2} {autograd,10:F1} {managed,10:F1} {managed / autograd,6:F2} {halves,10:F1} {halves / autograd,6:F2}");
             }
-        AnalyticMlp.MaxMultiplyAdds = saved;
+        AnalyticMlp.MaxRowMultiplyAdds = saved;
     }
 }

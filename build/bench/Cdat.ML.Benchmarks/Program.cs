@@ -34,7 +34,7 @@ public static class Program
         torch.set_num_threads(2);
         if (args.Length > 0 && args[0] == "crossover")
         {
-            Crossover.Run();
+            Crossover.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 64);
             return 0;
         }
         if (args.Length > 0 && args[0] == "sparse")

@@ -6,10 +6,13 @@ namespace Cdat.ML.Networks;
 /// <summary>The curvature along a direction, by the R-operator on the same forward pass as the gradient.</summary>
 internal sealed partial class MlpDerivatives
 {
-    /// <summary>uᵀHu: the curvature of the same loss along <paramref name="direction"/> (flat, like the parameters).</summary>
+    /// <summary>
+    /// uᵀHu: the curvature of the same loss along <paramref name="direction"/> (flat, like the parameters); over a part of a
+    /// batch of <paramref name="meanOver"/> rows as <see cref="LossAndGradient"/> says.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Quadratic(ReadOnlySpan<float> theta, ReadOnlySpan<float> direction, ReadOnlySpan<float> x, ReadOnlySpan<float> targets,
-                            ReadOnlySpan<float> weights, int rows, double weightDecay, object? owner = null)
+                            ReadOnlySpan<float> weights, int rows, double weightDecay, object? owner = null, int meanOver = 0)
     {
         Prepare(rows);
         Forward(theta, x, rows, owner);
@@ -36,8 +39,9 @@ internal sealed partial class MlpDerivatives
             }
             if (l < _layers - 1) TensorPrimitives.Multiply(_slope[l].AsSpan(0, rows * outputs), rz, _ra[l].AsSpan(0, rows * outputs));
         }
-        OutputLosses.Gradient(_loss, _z[_layers - 1], _widths[^1], targets, weights, rows, _d, _probabilities);
-        OutputLosses.Curvature(_loss, _z[_layers - 1], _widths[^1], weights, rows, _rz[_layers - 1], _rd, _probabilities);
+        int divisor = MeanOver(rows, meanOver);
+        OutputLosses.Gradient(_loss, _z[_layers - 1], _widths[^1], targets, weights, rows, divisor, _d, _probabilities);
+        OutputLosses.Curvature(_loss, _z[_layers - 1], _widths[^1], weights, rows, divisor, _rz[_layers - 1], _rd, _probabilities);
         // R-backward, contracted with v as it goes: ⟨V_l, R∂W_l⟩ + ⟨v_b, R∂b_l⟩ = ⟨RD, S_l⟩ + ⟨D, Q_l⟩.
         double sum = 0;
         var (d, dNext, rd, rdNext) = (_d, _dNext, _rd, _rdNext);

@@ -74,7 +74,9 @@ internal sealed partial class MlpDerivatives
     /// <summary>
     /// The mean loss on <paramref name="rows"/> rows of <paramref name="x"/> [rows × inputs], and its gradient into
     /// <paramref name="gradient"/>. Targets: rows × outputs values (squared error), rows 0/1 (logistic) or rows class
-    /// indices (softmax); <paramref name="weights"/> one per row, or empty for none.
+    /// indices (softmax); <paramref name="weights"/> one per row, or empty for none. With <paramref name="meanOver"/>
+    /// (more than <paramref name="rows"/>), these rows are part of a batch of that many: the sum over them is divided by
+    /// it, so the parts' results add up to the batch's (the penalty belongs to one part).
     /// </summary>
     /// <remarks>
     /// A second call (of either method) by the same <c>owner</c> at the same parameters reuses the forward pass: the owner
@@ -82,11 +84,11 @@ internal sealed partial class MlpDerivatives
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double LossAndGradient(ReadOnlySpan<float> theta, ReadOnlySpan<float> x, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights,
-                                  int rows, double weightDecay, Span<float> gradient, object? owner = null)
+                                  int rows, double weightDecay, Span<float> gradient, object? owner = null, int meanOver = 0)
     {
         Prepare(rows);
         Forward(theta, x, rows, owner);
-        double loss = OutputLosses.Gradient(_loss, _z[_layers - 1], _widths[^1], targets, weights, rows, _d, _probabilities);
+        double loss = OutputLosses.Gradient(_loss, _z[_layers - 1], _widths[^1], targets, weights, rows, MeanOver(rows, meanOver), _d, _probabilities);
         // Backward: D is ∂L/∂Z of layer l; E = D·W its gradient with respect to the layer's input.
         var d = _d;
         var dNext = _dNext;
@@ -164,6 +166,8 @@ internal sealed partial class MlpDerivatives
         if (_forwardTheta.Length != theta.Length) _forwardTheta = new float[theta.Length];
         theta.CopyTo(_forwardTheta);
     }
+
+    private static int MeanOver(int rows, int meanOver) => meanOver > 0 ? meanOver : rows;
 
     /// <summary>Work buffers for <paramref name="rows"/> rows (grown, never shrunk).</summary>
     private void Prepare(int rows)

@@ -9,16 +9,19 @@ namespace Cdat.ML.Networks;
 /// </summary>
 internal static class OutputLosses
 {
-    /// <summary>The mean loss over the rows of outputs <paramref name="o"/> [rows × k], and its gradient with respect to them into <paramref name="g"/>.</summary>
+    /// <summary>
+    /// The loss summed over the rows of outputs <paramref name="o"/> [rows × k] and divided by <paramref name="meanOver"/>
+    /// (the rows of the whole batch, of which these may be a part), and its gradient with respect to them into <paramref name="g"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Gradient(ExampleLossKind kind, ReadOnlySpan<float> o, int k, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights, int rows,
-                                  Span<float> g, double[] probabilities)
+                                  int meanOver, Span<float> g, double[] probabilities)
     {
         double total = 0;
         for (int n = 0; n < rows; n++)
         {
             double w = weights.IsEmpty ? 1 : weights[n];
-            float scale = (float)(w / rows);
+            float scale = (float)(w / meanOver);
             var on = o.Slice(n * k, k);
             var gn = g.Slice(n * k, k);
             double loss;
@@ -47,17 +50,17 @@ internal static class OutputLosses
             }
             total += w * loss;
         }
-        return total / rows;
+        return total / meanOver;
     }
 
-    /// <summary>R of the output gradient: the loss's Hessian in the outputs times <paramref name="ro"/>, weighted, over the rows.</summary>
+    /// <summary>R of the output gradient: the loss's Hessian in the outputs times <paramref name="ro"/>, weighted, over the rows (divided as above).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Curvature(ExampleLossKind kind, ReadOnlySpan<float> o, int k, ReadOnlySpan<float> weights, int rows, ReadOnlySpan<float> ro,
+    public static void Curvature(ExampleLossKind kind, ReadOnlySpan<float> o, int k, ReadOnlySpan<float> weights, int rows, int meanOver, ReadOnlySpan<float> ro,
                                  Span<float> rg, double[] probabilities)
     {
         for (int n = 0; n < rows; n++)
         {
-            double scale = (weights.IsEmpty ? 1 : weights[n]) / (double)rows;
+            double scale = (weights.IsEmpty ? 1 : weights[n]) / (double)meanOver;
             switch (kind)
             {
                 case ExampleLossKind.Squared:

@@ -46,17 +46,18 @@ internal sealed partial class AnalyticMlp
     /// <summary>A recognised perceptron: its widths, activation and layers, and its derivatives per loss.</summary>
     private sealed class Shape(int[] widths, Activation activation, TorchSharp.Modules.Linear[] layers)
     {
-        private readonly Dictionary<ExampleLossKind, MlpDerivatives> _byLoss = new();
+        private readonly Dictionary<(ExampleLossKind, int), MlpDerivatives> _byLoss = new();
         public int[] Widths { get; } = widths;
 
         /// <summary>The layers' parameters as they are now, in the network's order: fc0.weight, fc0.bias, fc1.weight, …</summary>
         public Tensor[] Parameters() => layers.SelectMany(l => new Tensor[] { l.weight!, l.bias! }).ToArray();
 
-        public MlpDerivatives Derivatives(ExampleLossKind loss)
+        /// <summary>The derivatives for <paramref name="loss"/>; <paramref name="part"/> > 0 for the other parts of a split batch (their own buffers).</summary>
+        public MlpDerivatives Derivatives(ExampleLossKind loss, int part = 0)
         {
             lock (_byLoss)
             {
-                if (!_byLoss.TryGetValue(loss, out var derivatives)) _byLoss[loss] = derivatives = new MlpDerivatives(Widths, activation, loss);
+                if (!_byLoss.TryGetValue((loss, part), out var derivatives)) _byLoss[(loss, part)] = derivatives = new MlpDerivatives(Widths, activation, loss);
                 return derivatives;
             }
         }

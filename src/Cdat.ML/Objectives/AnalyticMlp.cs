@@ -21,35 +21,47 @@ internal sealed partial class AnalyticMlp
     private static readonly ConditionalWeakTable<nn.Module, Shape?> Shapes = new();
 
     private readonly Tensor[] _parameters;
-    private readonly MlpDerivatives _derivatives;
+    /// <summary>The derivatives of each part of the batch; the first one's lock guards them all.</summary>
+    private readonly MlpDerivatives[] _parts;
     private readonly SupervisedObjective _objective;
     private readonly float[] _targets, _weights;
-    private readonly int _rows;
+    private readonly int _rows, _targetWidth;
 
-    private AnalyticMlp(Tensor[] parameters, MlpDerivatives derivatives, SupervisedObjective objective, float[] targets, float[] weights)
+    private AnalyticMlp(Tensor[] parameters, MlpDerivatives[] parts, SupervisedObjective objective, float[] targets, float[] weights, int targetWidth)
     {
         _rows = checked((int)objective.Rows);
         _parameters = parameters;
-        _derivatives = derivatives;
+        _parts = parts;
         _objective = objective;
         _targets = targets;
         _weights = weights;
+        _targetWidth = targetWidth;
     }
 
     /// <summary>
-    /// The managed path takes batches of up to <see cref="MaxNarrowRows"/> rows of a network whose layers are all at most
-    /// this wide (inputs, hidden units and outputs), and other batches of at most <see cref="MaxMultiplyAdds"/>. Measured
-    /// on two cores (`Cdat.ML.Benchmarks crossover`: loss, gradient and uᵀHu, 64 tanh units): at 128 features or fewer
-    /// the managed step takes 0.24-0.80× autograd's time at 256, 1,024 and 4,096 rows; at 256 features 0.62× at 256 rows
-    /// but 1.4-1.6× at 1,024-4,096 rows, and at 784 features 2.5-2.9× (libtorch's multithreaded products win).
+    /// Batches of at least this many rows are split in two halves whose derivatives run on two cores and are then added,
+    /// always in the same order: the split follows the rows, not the machine, so results do not depend on the cores
+    /// (one core computes the halves one after the other).
     /// </summary>
-    internal const int MaxNarrowWidth = 128;
+    internal const int SplitRows = 128;
 
-    /// <summary>The most rows the narrow rule was measured at (the largest full batch), so it does not extrapolate beyond.</summary>
-    internal const long MaxNarrowRows = 4096;
+    /// <summary>Set to false to compute every batch in one part (for comparisons).</summary>
+    internal static bool Split { get; set; } = true;
 
-    /// <summary>Wider networks take the managed path up to this many multiply-adds in a forward pass (rows × Σ inputs·outputs).</summary>
-    internal static long MaxMultiplyAdds { get; set; } = 4_000_000;
+    /// <summary>How many parts a batch of <paramref name="rows"/> rows is computed in.</summary>
+    internal static int PartsFor(long rows) => Split && rows >= SplitRows ? 2 : 1;
+
+    /// <summary>
+    /// The managed path takes batches of up to <see cref="MaxRows"/> rows of a network of at most
+    /// <see cref="MaxRowMultiplyAdds"/> multiply-adds a row in its forward pass (Σ inputs·outputs over the layers). Measured
+    /// on two cores (`Cdat.ML.Benchmarks crossover 64` and `crossover 256`: loss, gradient and uᵀHu through autograd and
+    /// through the managed path in two halves, at 256, 1,024 and 4,096 rows of 16-784 features, 64 and 256 tanh units): the
+    /// managed step took 0.10-0.83× autograd's time in every cell, the largest 784 × 256 (200,704 multiply-adds a row).
+    /// </summary>
+    internal const long MaxRows = 4096;
+
+    /// <summary>The widest network measured (above), rounded up to a power of two.</summary>
+    internal static long MaxRowMultiplyAdds { get; set; } = 1 << 18;
 
     /// <summary>Set to false to train every network through autograd (the reference path, for comparisons).</summary>
     internal static bool Enabled { get; set; } = true;
@@ -80,16 +92,16 @@ internal sealed partial class AnalyticMlp
                 return null;
         if (loss == ExampleLossKind.Logistic && shape.Widths[^1] != 1) return null;
         if (ReadTargets(objective, loss, shape.Widths[^1]) is not var (targets, weights)) return null;
-        return new AnalyticMlp(own, shape.Derivatives(loss), objective, targets, weights);
+        var parts = Enumerable.Range(0, PartsFor(objective.Rows)).Select(p => shape.Derivatives(loss, p)).ToArray();
+        return new AnalyticMlp(own, parts, objective, targets, weights, loss == ExampleLossKind.Squared ? shape.Widths[^1] : 1);
     }
 
     /// <summary>Whether the managed path beats libtorch on <paramref name="rows"/> rows of this shape (the rule above).</summary>
     private static bool Pays(Shape shape, long rows)
     {
-        if (shape.Widths.Max() <= MaxNarrowWidth && rows <= MaxNarrowRows) return true;
         long multiplyAdds = 0;
         for (int l = 0; l + 1 < shape.Widths.Length; l++) multiplyAdds += (long)shape.Widths[l] * shape.Widths[l + 1];
-        return multiplyAdds * rows <= MaxMultiplyAdds;
+        return rows <= MaxRows && multiplyAdds <= MaxRowMultiplyAdds;
     }
 
     /// <summary>The most rows one managed forward pass of <see cref="Outputs"/> takes (its buffers grow to this, no further).</summary>
@@ -112,17 +124,24 @@ internal sealed partial class AnalyticMlp
             if (!HostMemory.IsHostFloat(p)) return null;
         int inputs = shape.Widths[0], width = shape.Widths[^1];
         var result = torch.empty(new[] { rows, width }, ScalarType.Float32, torch.CPU);
-        var derivatives = shape.Derivatives(ExampleLossKind.Squared);
-        lock (derivatives)
+        var first = shape.Derivatives(ExampleLossKind.Squared);
+        lock (first)
         {
-            var theta = Flatten(own, derivatives.Buffers.Theta);
-            var x = HostMemory.Floats(features);
-            var y = HostMemory.Floats(result);
-            for (int start = 0; start < rows; start += OutputChunkRows)
+            var theta = Flatten(own, first.Buffers.Theta);
+            // Chunks are independent: the first half of them on one core, the rest on the other.
+            int chunks = (int)((rows + OutputChunkRows - 1) / OutputChunkRows), half = PartsFor(rows) == 2 ? chunks / 2 : chunks;
+            void Run(MlpDerivatives derivatives, int from, int to)
             {
-                int n = (int)Math.Min(OutputChunkRows, rows - start);
-                derivatives.Outputs(theta, x.Slice(start * inputs, n * inputs), n, y.Slice(start * width, n * width));
+                var x = HostMemory.Floats(features);
+                var y = HostMemory.Floats(result);
+                for (int c = from; c < to; c++)
+                {
+                    int start = c * OutputChunkRows, n = (int)Math.Min(OutputChunkRows, rows - start);
+                    derivatives.Outputs(theta, x.Slice(start * inputs, n * inputs), n, y.Slice(start * width, n * width));
+                }
             }
+            if (half == chunks || half == 0) Run(first, 0, chunks);
+            else Parallel.Invoke(() => Run(first, 0, half), () => Run(shape.Derivatives(ExampleLossKind.Squared, 1), half, chunks));
         }
         return result;
     }
@@ -133,16 +152,20 @@ internal sealed partial class AnalyticMlp
         var result = new Tensor[_parameters.Length];
         for (int i = 0; i < result.Length; i++) result[i] = torch.empty_like(_parameters[i], requires_grad: false);
         double loss;
-        lock (_derivatives)
+        lock (_parts[0])
         {
-            var buffers = _derivatives.Buffers;
+            var buffers = _parts[0].Buffers;
             var theta = Flatten(_parameters, buffers.Theta);
-            loss = _derivatives.LossAndGradient(theta, HostMemory.Floats(_objective.Features), _targets, _weights, Rows, _objective.WeightDecay, buffers.Gradient, owner: this);
+            double[] losses = new double[_parts.Length];
+            OnEachPart((part, start, rows) => losses[part] = _parts[part].LossAndGradient(theta, Features(start, rows), Targets(start, rows), Weights(start, rows), rows,
+                part == 0 ? _objective.WeightDecay : 0, _parts[part].Buffers.Gradient, owner: this, meanOver: _rows));
+            loss = losses.Sum();
             int at = 0;
             foreach (var g in result)
             {
                 var span = HostMemory.Floats(g);
-                buffers.Gradient.AsSpan(at, span.Length).CopyTo(span);
+                if (_parts.Length == 1) buffers.Gradient.AsSpan(at, span.Length).CopyTo(span);
+                else System.Numerics.Tensors.TensorPrimitives.Add(buffers.Gradient.AsSpan(at, span.Length), _parts[1].Buffers.Gradient.AsSpan(at, span.Length), span);
                 at += span.Length;
             }
         }
@@ -152,14 +175,39 @@ internal sealed partial class AnalyticMlp
     /// <summary>uᵀHu at the current parameters along <paramref name="direction"/> (one tensor per parameter).</summary>
     public double Quadratic(IReadOnlyList<Tensor> direction)
     {
-        lock (_derivatives)
+        lock (_parts[0])
         {
-            var buffers = _derivatives.Buffers;
+            var buffers = _parts[0].Buffers;
             var theta = Flatten(_parameters, buffers.Theta);
             var u = Flatten(direction, buffers.Direction);
-            return _derivatives.Quadratic(theta, u, HostMemory.Floats(_objective.Features), _targets, _weights, Rows, _objective.WeightDecay, owner: this);
+            double[] sums = new double[_parts.Length];
+            OnEachPart((part, start, rows) => sums[part] = _parts[part].Quadratic(theta, u, Features(start, rows), Targets(start, rows), Weights(start, rows), rows,
+                part == 0 ? _objective.WeightDecay : 0, owner: this, meanOver: _rows));
+            return sums.Sum();
         }
     }
+
+    /// <summary>Runs <paramref name="work"/> (part, first row, rows) on each part of the batch: the halves on two threads.</summary>
+    private void OnEachPart(Action<int, int, int> work)
+    {
+        if (_parts.Length == 1)
+        {
+            work(0, 0, _rows);
+            return;
+        }
+        int half = _rows / 2;
+        Parallel.Invoke(() => work(0, 0, half), () => work(1, half, _rows - half));
+    }
+
+    private ReadOnlySpan<float> Features(int start, int rows)
+    {
+        int inputs = (int)_objective.Features.shape[1];
+        return HostMemory.Floats(_objective.Features).Slice(start * inputs, rows * inputs);
+    }
+
+    private ReadOnlySpan<float> Targets(int start, int rows) => _targets.AsSpan(start * _targetWidth, rows * _targetWidth);
+
+    private ReadOnlySpan<float> Weights(int start, int rows) => _weights.Length == 0 ? [] : _weights.AsSpan(start, rows);
 
     private int Rows => _rows;
 

@@ -69,21 +69,28 @@ public sealed class OptionsCoverageTests
         var ml = new MLContext(seed: 1);
         var (train, test) = Datasets.Diabetes(ml);
         var prep = Datasets.DiabetesPrep(ml).Fit(train);
-        (RegressionMetrics Metrics, CdatTransformer Model) Fit(bool standardize)
+        (RegressionMetrics Metrics, CdatTransformer Model) Fit(bool standardize, int seed)
         {
             // The features as given (standardised by the pipeline): robust input scaling's clipping also tames the raw-scale run,
             // and so does the stronger L2 penalty the rule gives 353 rows (R² 0.39 against 0.28 raw with it).
-            var options = new CdatTrainer.Options { StandardizeLabel = standardize, Seed = 1, InputScaling = Cdat.ML.Data.InputScaling.None, WeightDecay = 1e-4 };
+            var options = new CdatTrainer.Options { StandardizeLabel = standardize, Seed = seed, InputScaling = Cdat.ML.Data.InputScaling.None, WeightDecay = 1e-4 };
             var model = ml.Regression.Trainers.Cdat(options).Fit(prep.Transform(train));
             return (ml.Regression.Evaluate(model.Transform(prep.Transform(test))), model);
         }
-        var standardised = Fit(true);
-        var raw = Fit(false);
-        TestContext.WriteLine($"R² {standardised.Metrics.RSquared:F4} standardised, {raw.Metrics.RSquared:F4} raw; {raw.Model.TrainingMetrics}");
-        // Raw targets sit around 150: the loss falls (to about a fifth of its start) but does not reach a useful fit.
-        // Measured: R² 0.3945 standardised, -0.0982 raw (seed 1).
-        Assert.IsTrue(raw.Model.TrainingTrace[^1].Loss < 0.5 * raw.Model.TrainingTrace[0].Loss, "the raw-scale run still trains");
-        Assert.IsTrue(standardised.Metrics.RSquared > raw.Metrics.RSquared + 0.2);
+        // A raw-scale run is chaotic (a different order of float sums moved one seed's R² from −0.10 to 0.20), so five seeds.
+        var gaps = new List<double>();
+        for (int seed = 1; seed <= 5; seed++)
+        {
+            var standardised = Fit(true, seed);
+            var raw = Fit(false, seed);
+            TestContext.WriteLine($"seed {seed}: R² {standardised.Metrics.RSquared:F4} standardised, {raw.Metrics.RSquared:F4} raw; {raw.Model.TrainingMetrics}");
+            // Raw targets sit around 150: the loss falls but does not reach a useful fit.
+            Assert.IsTrue(raw.Model.TrainingTrace[^1].Loss < 0.5 * raw.Model.TrainingTrace[0].Loss, "the raw-scale run still trains");
+            gaps.Add(standardised.Metrics.RSquared - raw.Metrics.RSquared);
+        }
+        TestContext.WriteLine($"standardised − raw R²: {string.Join(", ", gaps.Select(g => g.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))}");
+        // Measured (seeds 1-5): 0.19-0.40, mean 0.30 (standardised 0.391-0.402, raw −0.000-0.200).
+        Assert.IsTrue(gaps.Min() > 0.1 && gaps.Average() > 0.2, $"standardised − raw R²: {string.Join(", ", gaps)}");
     }
 
     [TestMethod]

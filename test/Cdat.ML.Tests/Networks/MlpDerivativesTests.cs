@@ -26,11 +26,11 @@ public sealed class MlpDerivativesTests
     public void LossGradientAndCurvatureEqualAutograd(Activation activation, string loss, bool weighted)
     {
         // Dense rows of 6 features, and one-hot rows of 40 (3 numbers and a category of 37), which the first layer reads sparse
-        // (70 hidden units: the 64-wide register blocks and a tail).
-        foreach (var (hidden, inputs) in new[] { (new[] { 7, 5 }, 6), (Array.Empty<int>(), 6), (new[] { 12 }, 40), (new[] { 70 }, 40), (Array.Empty<int>(), 40) })
+        // (70 hidden units: the 64-wide register blocks and a tail); 301 rows are computed in two halves of 150 and 151.
+        foreach (var (hidden, inputs, rows) in new[] { (new[] { 7, 5 }, 6, 37), (Array.Empty<int>(), 6, 37), (new[] { 12 }, 40, 37), (new[] { 70 }, 40, 37),
+                                                       (Array.Empty<int>(), 40, 37), (new[] { 7, 5 }, 6, 301), (new[] { 70 }, 40, 301) })
         {
             using var scope = NewDisposeScope();
-            const int rows = 37;
             int outputs = loss switch { "squared3" => 3, "softmax" => 4, _ => 1 };
             var generator = new Generator(11);
             var x = inputs < 40 ? torch.randn(new long[] { rows, inputs }, generator: generator)
@@ -73,10 +73,63 @@ public sealed class MlpDerivativesTests
             double lossError = Math.Abs(value - value64) / Math.Abs(value64);
             // uᵀHu can cancel to near 0 from terms of order 1 (0.026 in one case here), so its error is judged against at least 0.1.
             double curvatureError = Math.Abs(curvature - curvature64) / Math.Max(Math.Abs(curvature64), 0.1);
-            TestContext.WriteLine($"{activation} {loss} weighted {weighted} {inputs} inputs, hidden [{string.Join(",", hidden)}]: loss {lossError:G2}, gradient {gradientError:G2}, uᵀHu {curvatureError:G2} ({curvature64:G4})");
+            TestContext.WriteLine($"{activation} {loss} weighted {weighted} {rows} rows of {inputs} inputs, hidden [{string.Join(",", hidden)}]: loss {lossError:G2}, gradient {gradientError:G2}, uᵀHu {curvatureError:G2} ({curvature64:G4})");
             Assert.IsTrue(lossError <= Tolerance && gradientError <= Tolerance && curvatureError <= Tolerance,
                 $"relative errors: loss {lossError:G3}, gradient {gradientError:G3}, uᵀHu {curvatureError:G3}");
         }
+    }
+
+    [TestMethod]
+    [DataRow("squared")]
+    [DataRow("logistic")]
+    [DataRow("softmax")]
+    public void ABatchInTwoHalvesGivesTheWholeBatchsDerivativesTheSameWayEveryTime(string loss)
+    {
+        using var scope = NewDisposeScope();
+        const int rows = 257;
+        var generator = new Generator(5);
+        var x = torch.randn(new long[] { rows, 9 }, generator: generator);
+        Tensor y = loss switch
+        {
+            "softmax" => torch.randint(0, 3, new long[] { rows }, generator: generator),
+            "logistic" => torch.randint(0, 2, new long[] { rows }, generator: generator).to(ScalarType.Float32),
+            _ => torch.randn(new long[] { rows, 1 }, generator: generator),
+        };
+        ILoss inner = loss switch { "softmax" => Losses.SoftmaxCrossEntropy, "logistic" => Losses.BinaryLogistic, _ => Losses.SquaredError };
+        // Weighted rows: each half must divide by the whole batch's rows, and the penalty must count once.
+        var packed = WeightedLoss.Pack(y, torch.rand(new long[] { rows }, generator: generator) * 2, ScalarType.Float32);
+        var network = new MultilayerPerceptron(9, new[] { 16 }, loss == "softmax" ? 3 : 1).Build(seed: 2);
+        var parameters = network.parameters().Select(p => (Tensor)p).ToArray();
+        var u = parameters.Select(p => torch.randn(p.shape, generator: generator)).ToArray();
+        (double Loss, float[] Gradient, double Curvature) Derivatives(bool split)
+        {
+            bool before = AnalyticMlp.Split;
+            AnalyticMlp.Split = split;
+            try
+            {
+                var analytic = new SupervisedObjective(network, new WeightedLoss((IExampleLoss)inner), x, packed, weightDecay: 1e-2).Analytic(parameters)!;
+                var (value, gradient) = analytic.LossAndGradient();
+                return (value, gradient.SelectMany(g => g.data<float>().ToArray()).ToArray(), analytic.Quadratic(u));
+            }
+            finally
+            {
+                AnalyticMlp.Split = before;
+            }
+        }
+        Assert.AreEqual(2, AnalyticMlp.PartsFor(rows));
+        var whole = Derivatives(split: false);
+        var halves = Derivatives(split: true);
+        var again = Derivatives(split: true);
+        double gradientError = Math.Sqrt(whole.Gradient.Zip(halves.Gradient, (a, b) => (double)(a - b) * (a - b)).Sum() / whole.Gradient.Sum(a => (double)a * a));
+        TestContext.WriteLine($"{loss}: loss {Math.Abs(halves.Loss - whole.Loss) / whole.Loss:G2}, gradient {gradientError:G2}, uᵀHu {Math.Abs(halves.Curvature - whole.Curvature) / Math.Abs(whole.Curvature):G2}");
+        // Only the order of float32 sums differs: measured at most 3e-7 relative.
+        Assert.AreEqual(whole.Loss, halves.Loss, 1e-6 * whole.Loss);
+        Assert.IsTrue(gradientError < 1e-5, $"the gradient differs by {gradientError:G3}");
+        Assert.AreEqual(whole.Curvature, halves.Curvature, 1e-5 * Math.Abs(whole.Curvature));
+        // The halves are added in one order whichever thread finishes first.
+        Assert.AreEqual(halves.Loss, again.Loss);
+        Assert.AreEqual(halves.Curvature, again.Curvature);
+        CollectionAssert.AreEqual(halves.Gradient, again.Gradient);
     }
 
     [TestMethod]
@@ -112,7 +165,7 @@ public sealed class MlpDerivativesTests
     }
 
     [TestMethod]
-    public void NarrowNetworksTakeTheManagedPathAtAnyBatchSizeAndWideOnesOnlyOnSmallBatches()
+    public void NetworksAndBatchesUpToTheMeasuredSizesTakeTheManagedPathAndLargerOnesAutograd()
     {
         using var scope = NewDisposeScope();
         bool Managed(int rows, int features, int hidden)
@@ -122,11 +175,12 @@ public sealed class MlpDerivativesTests
             var objective = new SupervisedObjective(mlp, Losses.SquaredError, torch.zeros(rows, features), torch.zeros(rows, 1));
             return objective.Analytic(mlp.parameters().Select(p => (Tensor)p).ToArray()) is not null;
         }
-        // 4096 rows × 128 features × 64 units is 34 million multiply-adds: narrow, so managed (0.8× autograd's time).
-        Assert.IsTrue(Managed(4096, AnalyticMlp.MaxNarrowWidth, 64));
-        // One layer wider than that: managed on a small batch, autograd beyond the multiply-add limit.
-        Assert.IsTrue(Managed(200, 256, 64));
-        Assert.IsFalse(Managed(1024, 256, 64));
-        Assert.IsFalse(Managed(1024, 16, 256), "a wide hidden layer counts as a wide network");
+        // The largest cells of the crossover sweep: managed in 0.59× (64 units) and 0.83× (256 units) autograd's time.
+        Assert.IsTrue(Managed(4096, 784, 64));
+        Assert.IsTrue(Managed(4096, 784, 256));
+        Assert.IsTrue(Managed(1, 16, 64));
+        // Beyond them: more rows than measured, or a network of more multiply-adds a row (784 × 512).
+        Assert.IsFalse(Managed((int)AnalyticMlp.MaxRows + 1, 16, 64));
+        Assert.IsFalse(Managed(256, 784, 512), "a wider network than measured keeps autograd");
     }
 }

@@ -60,7 +60,7 @@ public sealed class AnalyticMlpTests
     public void ManagedOutputsMatchTheModulesForwardPass(Activation activation, int outputs)
     {
         using var scope = NewDisposeScope();
-        // 600 rows: more than one 256-row chunk, and a partial last one.
+        // 600 rows: three 256-row chunks, the last partial; the first on one core, the other two on the other.
         var x = randn(600, 12, generator: new Generator(3));
         var network = new MultilayerPerceptron(12, new[] { 32, 16 }, outputs, activation).Build(seed: 2);
         using var managed = AnalyticMlp.Outputs(network, x);
