@@ -39,19 +39,6 @@ internal sealed partial class AnalyticMlp
     }
 
     /// <summary>
-    /// Batches of at least this many rows are split in two halves whose derivatives run on two cores and are then added,
-    /// always in the same order: the split follows the rows, not the machine, so results do not depend on the cores
-    /// (one core computes the halves one after the other).
-    /// </summary>
-    internal const int SplitRows = 128;
-
-    /// <summary>Set to false to compute every batch in one part (for comparisons).</summary>
-    internal static bool Split { get; set; } = true;
-
-    /// <summary>How many parts a batch of <paramref name="rows"/> rows is computed in.</summary>
-    internal static int PartsFor(long rows) => Split && rows >= SplitRows ? 2 : 1;
-
-    /// <summary>
     /// The managed path takes batches of up to <see cref="MaxRows"/> rows of a network of at most
     /// <see cref="MaxRowMultiplyAdds"/> multiply-adds a row in its forward pass (Σ inputs·outputs over the layers). Measured
     /// on two cores (`Cdat.ML.Benchmarks crossover 64` and `crossover 256`: loss, gradient and uᵀHu through autograd and
@@ -186,30 +173,6 @@ internal sealed partial class AnalyticMlp
             return sums.Sum();
         }
     }
-
-    /// <summary>Runs <paramref name="work"/> (part, first row, rows) on each part of the batch: the halves on two threads.</summary>
-    private void OnEachPart(Action<int, int, int> work)
-    {
-        if (_parts.Length == 1)
-        {
-            work(0, 0, _rows);
-            return;
-        }
-        int half = _rows / 2;
-        Parallel.Invoke(() => work(0, 0, half), () => work(1, half, _rows - half));
-    }
-
-    private ReadOnlySpan<float> Features(int start, int rows)
-    {
-        int inputs = (int)_objective.Features.shape[1];
-        return HostMemory.Floats(_objective.Features).Slice(start * inputs, rows * inputs);
-    }
-
-    private ReadOnlySpan<float> Targets(int start, int rows) => _targets.AsSpan(start * _targetWidth, rows * _targetWidth);
-
-    private ReadOnlySpan<float> Weights(int start, int rows) => _weights.Length == 0 ? [] : _weights.AsSpan(start, rows);
-
-    private int Rows => _rows;
 
     /// <summary>The tensors' elements, one after another, in <paramref name="flat"/> (read in place where they are host floats).</summary>
     private static float[] Flatten(IReadOnlyList<Tensor> parts, float[] flat)
