@@ -18,7 +18,7 @@ internal static class FitTimeCommand
     public static Command Create()
     {
         var command = new Command("fit-time", "Times default Cdat fits against LightGbm's in one process: whole fit, training loop, per step.");
-        var sets = new Option<string?>("--sets") { Description = "Comma-separated suite sets (default adult, bike-sharing, covertype)" };
+        var sets = new Option<string?>("--sets") { Description = "Comma-separated suite or meta-benchmark sets (default adult, bike-sharing, covertype)" };
         var repeats = new Option<int>("--repeats") { Description = "Fits of each trainer, alternating (the first Cdat fit is reported apart)", DefaultValueFactory = _ => 4 };
         var seed = new Option<int>("--seed") { Description = "Cdat's seed (every fit the same run)", DefaultValueFactory = _ => 0 };
         foreach (var o in new Option[] { sets, repeats, seed }) command.Options.Add(o);
@@ -26,7 +26,9 @@ internal static class FitTimeCommand
         {
             int count = result.GetValue(repeats);
             if (count < 2) throw new ArgumentException("--repeats must be at least 2.");
-            foreach (var set in SuiteSet.Pick(SuiteSet.All, result.GetValue(sets) ?? "adult,bike-sharing,covertype"))
+            var meta = MetaSets.Read(MetaSets.ShippedFolder, normalize: true);
+            var all = SuiteSet.All.Concat(meta.Where(m => SuiteSet.All.All(s => s.Name != m.Name))).ToList();
+            foreach (var set in SuiteSet.Pick(all, result.GetValue(sets) ?? "adult,bike-sharing,covertype"))
                 Run(set, count, result.GetValue(seed));
             return 0;
         });
