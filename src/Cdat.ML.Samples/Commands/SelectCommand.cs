@@ -70,6 +70,7 @@ internal static class SelectCommand
             {
                 var gaps = Enumerable.Range(0, candidates.Length).Select(c => on.Average(s => validation[s][c] - validation[s].Max())).ToArray();
                 double best = gaps.Max();
+                if (double.IsNaN(best)) return 0;  // nothing scored: the reference, as before
                 // Relative time, so that no one slow set decides: the mean over the sets of a candidate's time over the first one's.
                 return Enumerable.Range(0, candidates.Length).Where(c => gaps[c] >= best - within)
                     .OrderBy(c => within > 0 ? on.Average(s => seconds[s][c] / seconds[s][0]) : 0).ThenByDescending(c => gaps[c]).ThenBy(c => c).First();
@@ -116,8 +117,11 @@ internal static class SelectCommand
         var prep = set.Prep(ml).Fit(inner.TrainSet);
         var fit = ml.Data.Cache(prep.Transform(inner.TrainSet));
         var check = ml.Data.Cache(prep.Transform(inner.TestSet));
-        return candidates.Select(c => batches.Select(b => Score(ml, set.Task, fit, check, c, seed, b) is var score
-            ? (onLogLoss ? -score.LogLoss : score.Metric, score.Seconds) : default).ToArray()).ToArray();
+        return candidates.Select(c => batches.Select(b =>
+        {
+            var score = Score(ml, set.Task, fit, check, c, seed, b);
+            return (onLogLoss ? -score.LogLoss : score.Metric, score.Seconds);
+        }).ToArray()).ToArray();
     }
 
     /// <summary>--batches as batch sizes; without it, one entry: no batch size forced.</summary>
@@ -197,6 +201,7 @@ internal static class SelectCommand
         s.AppendLine("| set | " + string.Join(" | ", candidates.Select(c => c.Name)) + " |").AppendLine("|---|" + string.Concat(candidates.Select(_ => "---|")));
         foreach (var set in sets) s.AppendLine($"| {set} | " + string.Join(" | ", seconds[set].Select(v => v.ToString("F2", CultureInfo.InvariantCulture))) + " |");
         s.AppendLine("| median × first | " + string.Join(" | ", candidates.Select((_, i) => Stats.Median(sets.Select(t => seconds[t][i] / seconds[t][0])).ToString("F2", CultureInfo.InvariantCulture))) + " |");
+        s.AppendLine("| mean × first (what a time tolerance compares) | " + string.Join(" | ", candidates.Select((_, i) => sets.Average(t => seconds[t][i] / seconds[t][0]).ToString("F2", CultureInfo.InvariantCulture))) + " |");
         string markdown = Path.Combine(dir, "select.md"), csv = Path.Combine(dir, "select.csv");
         File.WriteAllText(markdown, s.ToString());
         var c = new StringBuilder("set,candidate,validation,validation_fit_seconds,chosen_without_set,test_chosen,test_default\n");

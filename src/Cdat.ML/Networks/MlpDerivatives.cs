@@ -64,7 +64,7 @@ internal sealed partial class MlpDerivatives
     /// <summary>Length of the flat parameter vector.</summary>
     public int ParameterCount { get; }
 
-    /// <summary>Flat vectors for a caller to gather parameters, a direction and a gradient into (under the same lock as these derivatives).</summary>
+    /// <summary>Flat vectors for a caller to gather parameters, a direction and a gradient into (under the lock that guards these derivatives: for a batch's second half, the first half's).</summary>
     public FlatBuffers Buffers => _buffers ??= new(new float[ParameterCount], new float[ParameterCount], new float[ParameterCount]);
     private FlatBuffers? _buffers;
 

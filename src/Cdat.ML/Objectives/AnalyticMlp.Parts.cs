@@ -1,4 +1,4 @@
-using Cdat.ML.Networks;
+using Cdat.ML.Training;
 
 namespace Cdat.ML.Objectives;
 
@@ -27,7 +27,29 @@ internal sealed partial class AnalyticMlp
             return;
         }
         int half = _rows / 2;
-        Parallel.Invoke(() => work(0, 0, half), () => work(1, half, _rows - half));
+        Both(() => work(0, 0, half), () => work(1, half, _rows - half));
+    }
+
+    /// <summary>
+    /// <paramref name="first"/> on this thread and <paramref name="second"/> on a pool thread in this thread's
+    /// flush-to-zero mode (so the numbers do not depend on which thread ran it); returns when both are done, and an
+    /// exception from either arrives as itself, the first one's first.
+    /// </summary>
+    internal static void Both(Action first, Action second)
+    {
+        bool flush = Denormals.ThreadFlushes;
+        var other = Task.Run(() => Denormals.Run(flush, second));
+        try
+        {
+            first();
+        }
+        catch
+        {
+            // The second half writes into buffers the caller's lock guards: it finishes before the first one's exception leaves.
+            try { other.Wait(); } catch (AggregateException) { }
+            throw;
+        }
+        other.GetAwaiter().GetResult();
     }
 
     private ReadOnlySpan<float> Features(int start, int rows)

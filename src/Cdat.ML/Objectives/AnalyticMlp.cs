@@ -43,9 +43,13 @@ internal sealed partial class AnalyticMlp
     /// <see cref="MaxRowMultiplyAdds"/> multiply-adds a row in its forward pass (Σ inputs·outputs over the layers). Measured
     /// on two cores (`Cdat.ML.Benchmarks crossover 64` and `crossover 256`: loss, gradient and uᵀHu through autograd and
     /// through the managed path in two halves, at 256, 1,024 and 4,096 rows of 16-784 features, 64 and 256 tanh units): the
-    /// managed step took 0.10-0.83× autograd's time in every cell, the largest 784 × 256 (200,704 multiply-adds a row).
+    /// managed step took 0.10-0.83× autograd's time in every cell, the largest 784-256-1 (200,960 multiply-adds a row).
+    /// Larger batches of small networks keep the first rule's limit, <see cref="MaxMultiplyAdds"/> in all.
     /// </summary>
     internal const long MaxRows = 4096;
+
+    /// <summary>Any batch of at most this many multiply-adds in a forward pass (rows × Σ inputs·outputs; the first rule, measured on one core).</summary>
+    internal const long MaxMultiplyAdds = 4_000_000;
 
     /// <summary>The widest network measured (above), rounded up to a power of two.</summary>
     internal static long MaxRowMultiplyAdds { get; set; } = 1 << 18;
@@ -88,7 +92,7 @@ internal sealed partial class AnalyticMlp
     {
         long multiplyAdds = 0;
         for (int l = 0; l + 1 < shape.Widths.Length; l++) multiplyAdds += (long)shape.Widths[l] * shape.Widths[l + 1];
-        return rows <= MaxRows && multiplyAdds <= MaxRowMultiplyAdds;
+        return (rows <= MaxRows && multiplyAdds <= MaxRowMultiplyAdds) || multiplyAdds * rows <= MaxMultiplyAdds;
     }
 
     /// <summary>The most rows one managed forward pass of <see cref="Outputs"/> takes (its buffers grow to this, no further).</summary>
@@ -128,7 +132,7 @@ internal sealed partial class AnalyticMlp
                 }
             }
             if (half == chunks || half == 0) Run(first, 0, chunks);
-            else Parallel.Invoke(() => Run(first, 0, half), () => Run(shape.Derivatives(ExampleLossKind.Squared, 1), half, chunks));
+            else Both(() => Run(first, 0, half), () => Run(shape.Derivatives(ExampleLossKind.Squared, 1), half, chunks));
         }
         return result;
     }

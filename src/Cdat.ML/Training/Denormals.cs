@@ -13,6 +13,9 @@ public static class Denormals
 {
     private static readonly Func<bool, bool>? Switch = Bind();
 
+    /// <summary>The mode this thread was given through <see cref="FlushToZero"/> (off until then).</summary>
+    [ThreadStatic] private static bool _flushing;
+
     /// <summary>True where libtorch exposes the switch to this library (x64 Linux).</summary>
     public static bool Supported => Switch is not null;
 
@@ -20,7 +23,31 @@ public static class Denormals
     /// Turns flush-to-zero and denormals-are-zero on (or off) for the calling thread and the libtorch worker threads
     /// created after it. Returns false where unsupported, changing nothing.
     /// </summary>
-    public static bool FlushToZero(bool on = true) => Switch?.Invoke(on) ?? false;
+    public static bool FlushToZero(bool on = true)
+    {
+        if (Switch?.Invoke(on) is not true) return false;
+        _flushing = on;
+        return true;
+    }
+
+    /// <summary>Whether the calling thread was set to flush denormals through <see cref="FlushToZero"/>.</summary>
+    internal static bool ThreadFlushes => _flushing;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on this thread in the mode <paramref name="flush"/> and puts the thread's own mode back:
+    /// work handed to another thread computes as it would have on the thread that handed it over.
+    /// </summary>
+    internal static void Run(bool flush, Action work)
+    {
+        if (Switch is null || flush == _flushing)
+        {
+            work();
+            return;
+        }
+        Switch(flush);
+        try { work(); }
+        finally { Switch(_flushing); }
+    }
 
     /// <summary>Finds the static at::Context::setFlushDenormal(bool) in libtorch (Itanium C++ name).</summary>
     private static Func<bool, bool>? Bind()

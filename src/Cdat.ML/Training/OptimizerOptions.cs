@@ -7,7 +7,7 @@ public sealed record OptimizerOptions
 {
     /// <summary>
     /// Measure uᵀHu every this many steps (default 1: every step). In between, the curvature is extrapolated from the
-    /// last measured directional sharpness: uᵀHu ≈ (u'ᵀHu'/‖u'‖²)·‖u‖². Only tuners that use curvature pay for it.
+    /// largest magnitude of the last three measured directional sharpnesses: uᵀHu ≈ (u'ᵀHu'/‖u'‖²)·‖u‖². Only tuners that use curvature pay for it.
     /// </summary>
     public int CurvatureEvery { get; init; } = 1;
 

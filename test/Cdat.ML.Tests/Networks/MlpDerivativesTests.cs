@@ -179,8 +179,10 @@ public sealed class MlpDerivativesTests
         Assert.IsTrue(Managed(4096, 784, 64));
         Assert.IsTrue(Managed(4096, 784, 256));
         Assert.IsTrue(Managed(1, 16, 64));
-        // Beyond them: more rows than measured, or a network of more multiply-adds a row (784 × 512).
+        // Beyond them: more rows than measured, or a network of more multiply-adds a row (784 × 512), unless the whole batch
+        // is within the first rule's 4 million multiply-adds.
         Assert.IsFalse(Managed((int)AnalyticMlp.MaxRows + 1, 16, 64));
+        Assert.IsTrue(Managed(10_000, 4, 8), "10,000 rows × 40 multiply-adds");
         Assert.IsFalse(Managed(256, 784, 512), "a wider network than measured keeps autograd");
     }
 }
